@@ -1,0 +1,346 @@
+//! The model description as written in RON (`assets/models/*.ron`).
+//!
+//! These types mirror the file one-to-one and are checked by nothing but the parser;
+//! [`crate::Model::compile`] validates them and turns names into typed ids. Every field name
+//! carries its unit. Lengths of segments and joint locations are fractions of stature, because
+//! anthropometric tables give them that way (de Leva 1996); muscle data are in metres and newtons
+//! for the `muscle_reference_subject`, because that is how musculoskeletal models publish them.
+//!
+//! Frames: x anterior, y superior, z to the subject's right (as in OpenSim). The `leg` section
+//! describes the right leg; the compiler mirrors it through the sagittal plane for the left leg.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ModelError;
+
+/// RON options for model files: `Option` fields are written without `Some(..)`.
+pub fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
+/// A point or direction `(x, y, z)`.
+pub type Vec3Spec = [f64; 3];
+
+/// A whole model description: one RON file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Short name of the model, e.g. `adult`.
+    pub name: String,
+    /// What the model is and where its numbers come from.
+    pub description: String,
+    /// Subject used when the caller does not give one.
+    pub default_subject: SubjectSpec,
+    /// Subject whose size the muscle parameters (metres, newtons) describe; they are scaled
+    /// from it to the simulated subject.
+    pub muscle_reference_subject: SubjectSpec,
+    /// Segments and joints of the head-arms-trunk and pelvis; the pelvis is the root.
+    pub axial: AxialSpec,
+    /// The right leg, mirrored for the left.
+    pub leg: LegSpec,
+    /// First-order activation dynamics shared by all muscles.
+    pub activation_dynamics: ActivationDynamicsSpec,
+}
+
+impl ModelSpec {
+    /// Parses a model description; `file` names the source in errors (with line and column).
+    pub fn parse(text: &str, file: impl AsRef<Path>) -> Result<Self, ModelError> {
+        ron_options()
+            .from_str(text)
+            .map_err(|e| ModelError::from_ron(file.as_ref().to_owned(), e))
+    }
+}
+
+/// Body height and mass of a subject.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectSpec {
+    /// Stature [m].
+    pub height_m: f64,
+    /// Body mass [kg].
+    pub mass_kg: f64,
+}
+
+/// Segments and joints on the body's midline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AxialSpec {
+    /// Name of the root segment (floating base of the multibody).
+    pub root: String,
+    /// Midline segments.
+    pub segments: Vec<SegmentSpec>,
+    /// Joints between midline segments.
+    pub joints: Vec<JointSpec>,
+}
+
+/// One leg, described for the right side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegSpec {
+    /// Leg segments (thigh, shank, foot).
+    pub segments: Vec<SegmentSpec>,
+    /// Leg joints; a parent may be a midline segment (the hip's parent is the pelvis).
+    pub joints: Vec<JointSpec>,
+    /// Muscles of the leg.
+    pub muscles: Vec<MuscleSpec>,
+}
+
+/// A rigid segment, possibly composed of several tabulated parts (the head-arms-trunk).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentSpec {
+    /// Segment name (leg segments get `_r`/`_l` appended).
+    pub name: String,
+    /// Tabulated parts whose masses and inertias are combined (parallel-axis theorem).
+    pub parts: Vec<PartSpec>,
+    /// Geometry used for contact detection and drawing, in the segment frame.
+    #[serde(default)]
+    pub shapes: Vec<ShapeSpec>,
+    /// Contact spheres that may touch the ground (the feet's heel and toe points).
+    #[serde(default)]
+    pub contacts: Vec<ContactSpec>,
+}
+
+/// One row of an anthropometric table placed in a segment frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartSpec {
+    /// Table and row this part comes from.
+    pub source: String,
+    /// Fraction of body mass.
+    pub mass_fraction: f64,
+    /// First endpoint of the tabulated segment [fraction of stature], in the segment frame.
+    pub origin: Vec3Spec,
+    /// Second endpoint [fraction of stature].
+    pub end: Vec3Spec,
+    /// Centre of mass as a fraction of the origin-to-end distance, from the origin.
+    pub com_fraction: f64,
+    /// Radii of gyration about the part's centre of mass, as fractions of its length, about axes
+    /// parallel to the segment frame's x, y and z axes.
+    pub radii_of_gyration: RadiiSpec,
+}
+
+/// Radii of gyration about axes parallel to the segment frame.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RadiiSpec {
+    /// About the anterior (x) axis.
+    pub about_x: f64,
+    /// About the superior (y) axis.
+    pub about_y: f64,
+    /// About the right (z) axis.
+    pub about_z: f64,
+}
+
+/// A primitive shape [fractions of stature].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ShapeSpec {
+    /// Capsule between two points.
+    Capsule {
+        /// One end of the axis.
+        from: Vec3Spec,
+        /// Other end of the axis.
+        to: Vec3Spec,
+        /// Radius.
+        radius: f64,
+    },
+    /// Axis-aligned box.
+    Box {
+        /// Centre.
+        centre: Vec3Spec,
+        /// Half extents along x, y, z.
+        half_extents: Vec3Spec,
+    },
+    /// Sphere.
+    Sphere {
+        /// Centre.
+        centre: Vec3Spec,
+        /// Radius.
+        radius: f64,
+    },
+}
+
+/// A contact sphere [fractions of stature].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactSpec {
+    /// Name, e.g. `heel_medial`.
+    pub name: String,
+    /// Centre in the segment frame.
+    pub centre: Vec3Spec,
+    /// Radius.
+    pub radius: f64,
+}
+
+/// A joint: the child's frame origin sits at `location_in_parent`; its rotation relative to the
+/// parent is the product of rotations about the listed coordinate axes, in order (intrinsic,
+/// as an OpenSim `CustomJoint`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JointSpec {
+    /// Joint name.
+    pub name: String,
+    /// Parent segment.
+    pub parent: String,
+    /// Child segment.
+    pub child: String,
+    /// Joint centre in the parent frame [fraction of stature].
+    pub location_in_parent: Vec3Spec,
+    /// One to three rotational degrees of freedom.
+    pub coordinates: Vec<CoordinateSpec>,
+}
+
+/// A rotational degree of freedom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoordinateSpec {
+    /// Name, e.g. `knee_flexion` (the name says which way is positive).
+    pub name: String,
+    /// Rotation axis in the parent frame at the neutral pose; positive rotation about it is the
+    /// positive direction of the coordinate.
+    pub axis: Vec3Spec,
+    /// Anatomical range of motion `(min, max)` [deg].
+    pub range_deg: (f64, f64),
+}
+
+/// Functional group a muscle is reported in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MuscleGroup {
+    /// Iliopsoas.
+    HipFlexors,
+    /// Gluteus maximus.
+    Gluteals,
+    /// Biarticular hamstrings and biceps femoris short head.
+    Hamstrings,
+    /// Rectus femoris and vasti.
+    Quadriceps,
+    /// Gastrocnemius.
+    Gastrocnemius,
+    /// Soleus.
+    Soleus,
+    /// Tibialis anterior.
+    TibialisAnterior,
+    /// Hip abductors (gluteus medius and minimus).
+    HipAbductors,
+    /// Hip adductors.
+    HipAdductors,
+}
+
+impl MuscleGroup {
+    /// All groups in reporting order.
+    pub const ALL: [MuscleGroup; 9] = [
+        MuscleGroup::HipFlexors,
+        MuscleGroup::Gluteals,
+        MuscleGroup::Hamstrings,
+        MuscleGroup::Quadriceps,
+        MuscleGroup::Gastrocnemius,
+        MuscleGroup::Soleus,
+        MuscleGroup::TibialisAnterior,
+        MuscleGroup::HipAbductors,
+        MuscleGroup::HipAdductors,
+    ];
+
+    /// The snake_case name used in files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MuscleGroup::HipFlexors => "hip_flexors",
+            MuscleGroup::Gluteals => "gluteals",
+            MuscleGroup::Hamstrings => "hamstrings",
+            MuscleGroup::Quadriceps => "quadriceps",
+            MuscleGroup::Gastrocnemius => "gastrocnemius",
+            MuscleGroup::Soleus => "soleus",
+            MuscleGroup::TibialisAnterior => "tibialis_anterior",
+            MuscleGroup::HipAbductors => "hip_abductors",
+            MuscleGroup::HipAdductors => "hip_adductors",
+        }
+    }
+}
+
+/// A Hill-type muscle-tendon unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MuscleSpec {
+    /// Muscle name (gets `_r`/`_l`).
+    pub name: String,
+    /// Where the muscle's source data come from.
+    pub source: String,
+    /// Reporting group.
+    pub group: MuscleGroup,
+    /// Maximum isometric force F_max [N].
+    pub max_isometric_force_n: f64,
+    /// Optimal fibre length l_opt [m].
+    pub optimal_fiber_length_m: f64,
+    /// Tendon slack length [m].
+    pub tendon_slack_length_m: f64,
+    /// Pennation angle at optimal fibre length [rad].
+    pub pennation_at_optimal_rad: f64,
+    /// Maximum contraction velocity [optimal fibre lengths per second].
+    pub max_contraction_velocity_lopt_per_s: f64,
+    /// Subject whose size this muscle's numbers describe, when it differs from the model's
+    /// `muscle_reference_subject` (muscles taken from another published model).
+    #[serde(default)]
+    pub reference_subject: Option<SubjectSpec>,
+    /// Musculotendon length as a function of joint coordinates.
+    pub path: PathSpec,
+    /// Origin, via and insertion points for drawing [m, reference subject].
+    #[serde(default)]
+    pub display_points: Vec<DisplayPointSpec>,
+}
+
+/// Musculotendon length as a polynomial of joint coordinates (van den Bogert et al. 2013):
+/// `l(q) = Σ_k c_k Π_i q_i^{e_ki}`, q in radians, l in metres at the reference subject's size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathSpec {
+    /// The coordinates the muscle crosses, by name.
+    pub coordinates: Vec<String>,
+    /// Polynomial terms.
+    pub terms: Vec<TermSpec>,
+    /// RMS error of the fit to the source geometry [m] (documentation).
+    #[serde(default)]
+    pub fit_rms_error_m: Option<f64>,
+    /// Largest error of the fit [m] (documentation).
+    #[serde(default)]
+    pub fit_max_error_m: Option<f64>,
+    /// RMS error of each moment arm against the source geometry [m] (documentation).
+    #[serde(default)]
+    pub moment_arm_rms_error_m: Option<Vec<f64>>,
+}
+
+/// One polynomial term.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermSpec {
+    /// Coefficient [m / rad^degree].
+    pub coefficient: f64,
+    /// Exponent of each path coordinate, in the order of `coordinates`.
+    pub exponents: Vec<u32>,
+}
+
+/// A point of a muscle's drawn path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisplayPointSpec {
+    /// Segment the point is fixed in.
+    pub segment: String,
+    /// Position in the segment frame [m, reference subject].
+    pub position_m: Vec3Spec,
+}
+
+/// Excitation-to-activation dynamics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationDynamicsSpec {
+    /// Where the time constants come from.
+    pub source: String,
+    /// Activation time constant [s].
+    pub activation_time_constant_s: f64,
+    /// Deactivation time constant [s].
+    pub deactivation_time_constant_s: f64,
+    /// Lowest activation a muscle reaches in the forward dynamics [-].
+    pub minimum_activation: f64,
+}

@@ -1,0 +1,363 @@
+//! Static optimisation: sharing net joint moments among muscles, one frame at a time.
+//!
+//! Crowninshield & Brand 1981 ("A physiologically based criterion of muscle force prediction
+//! in locomotion", J Biomech 14:793-801) and Anderson & Pandy 2001 (J Biomech Eng 123:381-390):
+//!
+//! ```text
+//! minimise   Σ_m a_m^p + Σ_j |ρ_j|^p
+//! subject to Σ_m r_jm(q) (a_m F̂_m + F^P_m) + R ρ_j = M_j     for every muscle-actuated coordinate j
+//!            0 ≤ a_m ≤ 1
+//! ```
+//!
+//! with `F̂_m = F_max f_L f_V cos α` and `F^P_m = F_max f_PE cos α` from the rigid-tendon fibre
+//! state ([`crate::muscle`]), `r_jm` from the path polynomial and `p` the activation exponent
+//! (2 by default; Crowninshield & Brand used 3). `ρ_j` are reserve actuators of optimal
+//! torque `R` (1 N·m by default, as OpenSim's reserve actuators), penalised like muscles so that
+//! they work only where the muscles cannot; their torque `R ρ_j` is returned as the residual.
+//!
+//! Solved with Clarabel (Goulart & Chen 2024, interior point, pure Rust): a QP for `p = 2`, and
+//! for other `p > 1` a conic program with one power cone per variable (`t ≥ |x|^p` ⟺
+//! `(t, 1, x) ∈ K_pow(1/p)`). Coordinates crossed by no muscle are not part of the problem; their
+//! whole moment is reported as residual (it comes from an ideal actuator).
+
+use clarabel::algebra::CscMatrix;
+use clarabel::solver::{
+    DefaultSettings, DefaultSolver, IPSolver, NonnegativeConeT, PowerConeT, SolverStatus,
+    SupportedConeT, ZeroConeT,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{CoordinateId, Model};
+use crate::muscle::FiberState;
+
+/// Options of the force-sharing problem, with documented defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaticOptimizationSettings {
+    /// Exponent p of the activation cost Σ a^p, in (1, 10]. Default 2.
+    pub activation_exponent: f64,
+    /// Optimal torque R of each reserve actuator [N·m]. Default 1.
+    pub reserve_optimal_torque_nm: f64,
+    /// Include the force-velocity multiplier (true) or treat fibres as isometric. Default true.
+    pub use_force_velocity: bool,
+}
+
+impl Default for StaticOptimizationSettings {
+    fn default() -> Self {
+        Self {
+            activation_exponent: 2.0,
+            reserve_optimal_torque_nm: 1.0,
+            use_force_velocity: true,
+        }
+    }
+}
+
+/// Why a frame could not be solved.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SolveError {
+    /// Settings out of range.
+    #[error("static optimisation settings: {field}: {reason}")]
+    Settings {
+        /// Offending field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// An input vector has the wrong length.
+    #[error(
+        "static optimisation input `{input}` has {got} values; the model has {expected} coordinates"
+    )]
+    Length {
+        /// Which input.
+        input: &'static str,
+        /// Its length.
+        got: usize,
+        /// The model's coordinate count.
+        expected: usize,
+    },
+    /// An input is NaN or infinite.
+    #[error(
+        "static optimisation input `{input}` is not finite at coordinate `{coordinate}`: {value}"
+    )]
+    NonFinite {
+        /// Which input.
+        input: &'static str,
+        /// Coordinate name.
+        coordinate: String,
+        /// The value.
+        value: f64,
+    },
+    /// The solver did not converge.
+    #[error("static optimisation did not converge: solver status {status}")]
+    NotSolved {
+        /// Clarabel's status.
+        status: String,
+    },
+}
+
+/// Muscle states that balance one frame's joint moments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MuscleSolution {
+    /// Activation per muscle (indexed by [`crate::MuscleId`]) [-].
+    pub activations: Vec<f64>,
+    /// Tendon force per muscle [N].
+    pub forces_n: Vec<f64>,
+    /// Fibre state per muscle.
+    pub fibers: Vec<FiberState>,
+    /// Fibre power per muscle [W]: positive concentric, negative eccentric.
+    pub fiber_power_w: Vec<f64>,
+    /// Moment the muscles produce about each coordinate [N·m].
+    pub muscle_moments_nm: Vec<f64>,
+    /// Moment not produced by muscles about each coordinate [N·m]: the reserve actuator's torque
+    /// for muscle-actuated coordinates, the whole required moment for the others.
+    pub residual_moments_nm: Vec<f64>,
+    /// Interior-point iterations used.
+    pub iterations: u32,
+}
+
+impl MuscleSolution {
+    /// Concentric (shortening, positive) part of each muscle's fibre power [W].
+    pub fn concentric_power_w(&self) -> impl Iterator<Item = f64> + '_ {
+        self.fiber_power_w.iter().map(|p| p.max(0.0))
+    }
+
+    /// Eccentric (lengthening, negative) part of each muscle's fibre power [W].
+    pub fn eccentric_power_w(&self) -> impl Iterator<Item = f64> + '_ {
+        self.fiber_power_w.iter().map(|p| p.min(0.0))
+    }
+}
+
+/// A static-optimisation problem set up once for a model.
+#[derive(Debug, Clone)]
+pub struct StaticOptimizer {
+    settings: StaticOptimizationSettings,
+    actuated: Vec<CoordinateId>,
+    /// For each muscle, the positions in `actuated` of the coordinates its path crosses.
+    muscle_rows: Vec<Vec<(usize, usize)>>,
+}
+
+impl StaticOptimizer {
+    /// Prepares the problem structure for `model`.
+    pub fn new(model: &Model, settings: StaticOptimizationSettings) -> Result<Self, SolveError> {
+        let p = settings.activation_exponent;
+        if !(p.is_finite() && p > 1.0 && p <= 10.0) {
+            return Err(SolveError::Settings {
+                field: "activation_exponent",
+                reason: format!("{p} is not in (1, 10]"),
+            });
+        }
+        let r = settings.reserve_optimal_torque_nm;
+        if !(r.is_finite() && r > 0.0 && r <= 1000.0) {
+            return Err(SolveError::Settings {
+                field: "reserve_optimal_torque_nm",
+                reason: format!("{r} is not in (0, 1000] N·m"),
+            });
+        }
+        let actuated = model.muscle_actuated_coordinates();
+        let muscle_rows = model
+            .muscles
+            .iter()
+            .map(|m| {
+                m.path
+                    .coordinates()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, c)| actuated.iter().position(|a| a == c).map(|row| (k, row)))
+                    .collect()
+            })
+            .collect();
+        Ok(Self {
+            settings,
+            actuated,
+            muscle_rows,
+        })
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &StaticOptimizationSettings {
+        &self.settings
+    }
+
+    /// Coordinates whose moments the muscles must balance, in row order.
+    pub fn actuated_coordinates(&self) -> &[CoordinateId] {
+        &self.actuated
+    }
+
+    /// Solves one frame. `q` [rad], `qdot` [rad/s] and `moments_nm` (net joint moments from
+    /// inverse dynamics, the moment the actuators must supply about each coordinate) are indexed
+    /// by [`CoordinateId`].
+    pub fn solve(
+        &self,
+        model: &Model,
+        q: &[f64],
+        qdot: &[f64],
+        moments_nm: &[f64],
+    ) -> Result<MuscleSolution, SolveError> {
+        check_input(model, "q", q)?;
+        check_input(model, "qdot", qdot)?;
+        check_input(model, "moments_nm", moments_nm)?;
+        let n_muscles = model.muscles.len();
+
+        // Fibre states and the moment-arm × force coefficients of every muscle.
+        let mut fibers = Vec::with_capacity(n_muscles);
+        let mut rhs: Vec<f64> = self
+            .actuated
+            .iter()
+            .map(|c| moments_nm[c.index()])
+            .collect();
+        // Column entries (row, coefficient of a_m) for the equality matrix.
+        let mut columns: Vec<Vec<(usize, f64)>> = Vec::with_capacity(n_muscles);
+        for (m, muscle) in model.muscles.iter().enumerate() {
+            let path = muscle.path.evaluate(q);
+            let mut fiber = muscle.rigid_tendon_state(&path, qdot);
+            if !self.settings.use_force_velocity {
+                fiber.force_velocity = 1.0;
+            }
+            let (active, passive) = fiber.force_per_activation(muscle.max_isometric_force_n);
+            let mut col = Vec::with_capacity(self.muscle_rows[m].len());
+            for &(k, row) in &self.muscle_rows[m] {
+                let r = path.moment_arms_m[k];
+                rhs[row] -= r * passive;
+                col.push((row, r * active));
+            }
+            columns.push(col);
+            fibers.push(fiber);
+        }
+
+        let x = self.solve_program(&columns, &rhs)?;
+        let (activations, reserves) = x.0.split_at(n_muscles);
+
+        let mut forces_n = Vec::with_capacity(n_muscles);
+        let mut fiber_power_w = Vec::with_capacity(n_muscles);
+        let mut muscle_moments_nm = vec![0.0; model.coordinates.len()];
+        for (m, muscle) in model.muscles.iter().enumerate() {
+            let f = fibers[m].mtu_force_n(muscle.max_isometric_force_n, activations[m]);
+            let path = muscle.path.evaluate(q);
+            for (k, c) in muscle.path.coordinates().iter().enumerate() {
+                muscle_moments_nm[c.index()] += path.moment_arms_m[k] * f;
+            }
+            forces_n.push(f);
+            fiber_power_w.push(fibers[m].fiber_power_w(f));
+        }
+        let mut residual_moments_nm = moments_nm.to_vec();
+        for (row, c) in self.actuated.iter().enumerate() {
+            residual_moments_nm[c.index()] =
+                reserves[row] * self.settings.reserve_optimal_torque_nm;
+        }
+        Ok(MuscleSolution {
+            activations: activations.to_vec(),
+            forces_n,
+            fibers,
+            fiber_power_w,
+            muscle_moments_nm,
+            residual_moments_nm,
+            iterations: x.1,
+        })
+    }
+
+    /// Builds and solves the conic program; returns `[a..., ρ...]` and the iteration count.
+    fn solve_program(
+        &self,
+        columns: &[Vec<(usize, f64)>],
+        rhs: &[f64],
+    ) -> Result<(Vec<f64>, u32), SolveError> {
+        let n_m = columns.len();
+        let n_r = rhs.len();
+        let n = n_m + n_r;
+        let p = self.settings.activation_exponent;
+        let quadratic = p == 2.0;
+        let n_vars = if quadratic { n } else { 2 * n };
+
+        let (mut rows, mut cols, mut vals) = (Vec::new(), Vec::new(), Vec::new());
+        let mut b = Vec::new();
+        // Moment equilibrium (zero cone).
+        for (m, col) in columns.iter().enumerate() {
+            for &(row, v) in col {
+                rows.push(row);
+                cols.push(m);
+                vals.push(v);
+            }
+        }
+        for j in 0..n_r {
+            rows.push(j);
+            cols.push(n_m + j);
+            vals.push(self.settings.reserve_optimal_torque_nm);
+        }
+        b.extend_from_slice(rhs);
+        // Activation bounds (non-negative cone): a ≤ 1 and -a ≤ 0.
+        let mut r = n_r;
+        for m in 0..n_m {
+            rows.extend([r, r + 1]);
+            cols.extend([m, m]);
+            vals.extend([1.0, -1.0]);
+            b.extend([1.0, 0.0]);
+            r += 2;
+        }
+        let mut cones: Vec<SupportedConeT<f64>> = vec![ZeroConeT(n_r), NonnegativeConeT(2 * n_m)];
+        let (p_matrix, q) = if quadratic {
+            // ½ xᵀ (2I) x = Σ x².
+            (diagonal(n_vars, 2.0), vec![0.0; n_vars])
+        } else {
+            // Epigraph variables t_i ≥ |x_i|^p via (t_i, 1, x_i) ∈ K_pow(1/p); minimise Σ t_i.
+            for i in 0..n {
+                rows.extend([r, r + 2]);
+                cols.extend([n + i, i]);
+                vals.extend([-1.0, -1.0]);
+                b.extend([0.0, 1.0, 0.0]);
+                cones.push(PowerConeT(1.0 / p));
+                r += 3;
+            }
+            let mut q = vec![0.0; n_vars];
+            q[n..].fill(1.0);
+            (CscMatrix::zeros((n_vars, n_vars)), q)
+        };
+        let a = CscMatrix::new_from_triplets(r, n_vars, rows, cols, vals);
+        let settings = DefaultSettings {
+            verbose: false,
+            ..DefaultSettings::default()
+        };
+        let mut solver =
+            DefaultSolver::new(&p_matrix, &q, &a, &b, &cones, settings).map_err(|e| {
+                SolveError::NotSolved {
+                    status: format!("setup failed: {e:?}"),
+                }
+            })?;
+        solver.solve();
+        match solver.solution.status {
+            SolverStatus::Solved | SolverStatus::AlmostSolved => {
+                let mut x = solver.solution.x;
+                x.truncate(n);
+                // Interior-point iterates sit strictly inside the bounds up to the tolerance.
+                for a in &mut x[..n_m] {
+                    *a = a.clamp(0.0, 1.0);
+                }
+                Ok((x, solver.solution.iterations))
+            }
+            status => Err(SolveError::NotSolved {
+                status: format!("{status:?}"),
+            }),
+        }
+    }
+}
+
+fn diagonal(n: usize, value: f64) -> CscMatrix<f64> {
+    CscMatrix::new(n, n, (0..=n).collect(), (0..n).collect(), vec![value; n])
+}
+
+fn check_input(model: &Model, input: &'static str, values: &[f64]) -> Result<(), SolveError> {
+    if values.len() != model.coordinates.len() {
+        return Err(SolveError::Length {
+            input,
+            got: values.len(),
+            expected: model.coordinates.len(),
+        });
+    }
+    if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(SolveError::NonFinite {
+            input,
+            coordinate: model.coordinates[i].name.clone(),
+            value: *v,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! `retrogait model` describes the built-in model, and a broken model file is reported as one
+//! sentence naming the file, field and reason, with a failing exit status.
+
+use std::process::Command;
+
+fn retrogait() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_retrogait"))
+}
+
+#[test]
+fn model_command_describes_the_built_in_model() {
+    let out = retrogait().arg("model").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("8 segments, 7 joints, 15 coordinates, 22 muscles"),
+        "{text}"
+    );
+    assert!(text.contains("vasti_r") && text.contains("knee_flexion_l"));
+}
+
+#[test]
+fn model_command_scales_to_the_given_subject_and_prints_json() {
+    let out = retrogait()
+        .args(["model", "--height", "1.9", "--mass", "90", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["subject"]["mass_kg"], 90.0);
+    assert_eq!(v["muscles"].as_array().unwrap().len(), 22);
+}
+
+#[test]
+fn broken_model_file_is_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("retrogait-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("broken.ron");
+    let text = musculo::ADULT_MODEL_RON.replacen(
+        "optimal_fiber_length_m: 0.109",
+        "optimal_fiber_length_m: 3.0",
+        1,
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = retrogait()
+        .args(["model", "--model"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("broken.ron")
+            && err.contains("leg.muscles[hamstrings].optimal_fiber_length_m"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn subject_out_of_range_is_rejected() {
+    let out = retrogait()
+        .args(["model", "--height", "40", "--mass", "70"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("subject.height_m"));
+}
