@@ -8,6 +8,11 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod grid;
 pub mod model_report;
+pub mod output;
+pub mod sto;
+pub mod table;
 
+pub use gait;
 pub use musculo;

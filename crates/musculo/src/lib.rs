@@ -36,6 +36,7 @@ pub mod curves;
 pub mod error;
 pub mod knee;
 pub mod mass;
+pub mod metabolics;
 pub mod model;
 pub mod muscle;
 pub mod path;
@@ -45,6 +46,7 @@ pub mod static_opt;
 pub use activation::MuscleState;
 pub use error::ModelError;
 pub use knee::{KneeLoads, knee_loads};
+pub use metabolics::{MetabolicsError, MetabolicsSettings, UmbergerMetabolics};
 pub use model::{
     Coordinate, CoordinateId, Joint, JointId, Model, MuscleId, STANDARD_GRAVITY_MPS2, Segment,
     SegmentId, Side, Subject,

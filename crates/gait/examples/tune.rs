@@ -1,0 +1,219 @@
+//! Offline search for walking-controller parameters: a separable (diagonal-covariance) evolution
+//! strategy (Ros & Hansen 2008, "A simple modification in CMA-ES achieving linear time and space
+//! complexity", PPSN X) over bounded parameters, minimising falls, speed error and drift over a
+//! grid of directions, speeds and inclines. The objective contains no biomechanical outcome
+//! (no joint angle, moment, force or muscle quantity): only "stays up, keeps pace, stays centred".
+//!
+//! `cargo run --release -p retrogait-gait --example tune -- OUT.ron [generations] [trial_s]`
+
+use std::sync::Mutex;
+
+use gait::controller::walking::WalkingParams;
+use gait::{Direction, Trial, TrialSpec};
+use musculo::Model;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A tunable field: (name, lower bound, upper bound).
+const FIELDS: &[(&str, f64, f64)] = &[
+    ("step_time_at_1mps_s", 0.40, 0.70),
+    ("step_time_speed_exponent", 0.0, 0.8),
+    ("double_support_fraction", 0.0, 0.2),
+    ("touchdown_speed_mps", 0.05, 0.8),
+    ("swing_clearance", 0.015, 0.06),
+    ("step_width", 0.0, 0.08),
+    ("velocity_offset_s", 0.05, 0.35),
+    ("lateral_placement_scale", 0.6, 1.5),
+    ("ankle_velocity_gain", 0.0, 1.0),
+    ("position_gain_per_s", 0.1, 0.8),
+    ("forward.trunk_lean_rad", -0.05, 0.2),
+    ("forward.landing_foot_pitch_rad", -0.1, 0.3),
+    ("forward.stance_knee_flexion_rad", 0.0, 0.35),
+    ("forward.swing_knee_flexion_rad", 0.6, 1.3),
+    ("forward.push_off_rad", 0.0, 0.5),
+    ("forward.pre_swing_knee_flexion_rad", 0.1, 0.8),
+    ("forward.stance_ankle_rad", -0.1, 0.25),
+    ("backward.trunk_lean_rad", -0.05, 0.25),
+    ("backward.landing_foot_pitch_rad", -0.3, 0.1),
+    ("backward.stance_knee_flexion_rad", 0.0, 0.35),
+    ("backward.swing_knee_flexion_rad", 0.6, 1.3),
+    ("backward.push_off_rad", -0.2, 0.3),
+    ("backward.pre_swing_knee_flexion_rad", 0.1, 0.8),
+    ("backward.stance_ankle_rad", -0.1, 0.25),
+    ("gains.hip.kp", 8.0, 25.0),
+    ("gains.knee.kp", 3.0, 12.0),
+    ("gains.ankle.kp", 2.0, 8.0),
+    ("gains.stance_ankle.kp", 0.0, 6.0),
+    ("gains.ankle_posture.kp", 0.0, 8.0),
+    ("gains.trunk.kp", 8.0, 25.0),
+    ("gains.pelvis.kp", 4.0, 25.0),
+    ("gains.pelvis_roll.kp", 2.0, 20.0),
+    ("gains.pelvis_roll.kd", 0.2, 3.0),
+    ("gains.heading.kp", 0.2, 4.0),
+    ("gains.heading.kd", 0.2, 3.0),
+    ("gains.hip_adduction.kp", 6.0, 25.0),
+    ("gains.hip_rotation.kp", 1.0, 8.0),
+];
+
+fn get(p: &WalkingParams, name: &str) -> f64 {
+    let v = ron::to_string(p).unwrap();
+    let value: ron::Value = ron::from_str(&v).unwrap();
+    let mut cur = &value;
+    for part in name.split('.') {
+        let ron::Value::Map(m) = cur else {
+            panic!("{name}")
+        };
+        cur = m
+            .get(&ron::Value::String(part.to_owned()))
+            .unwrap_or_else(|| panic!("{name}"));
+    }
+    match cur {
+        ron::Value::Number(n) => n.into_f64(),
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+fn set(p: &WalkingParams, name: &str, x: f64) -> WalkingParams {
+    let text = ron::to_string(p).unwrap();
+    let mut value: ron::Value = ron::from_str(&text).unwrap();
+    let mut cur = &mut value;
+    for part in name.split('.') {
+        let ron::Value::Map(m) = cur else {
+            panic!("{name}")
+        };
+        cur = m.get_mut(&ron::Value::String(part.to_owned())).unwrap();
+    }
+    *cur = ron::Value::Number(ron::value::Number::F64(x.into()));
+    let mut out: WalkingParams = value.into_rust().unwrap();
+    // Keep damping at a tenth of stiffness for tuned gains.
+    for g in [
+        &mut out.gains.hip,
+        &mut out.gains.hip_adduction,
+        &mut out.gains.hip_rotation,
+        &mut out.gains.knee,
+        &mut out.gains.ankle,
+        &mut out.gains.stance_ankle,
+        &mut out.gains.ankle_posture,
+        &mut out.gains.trunk,
+        &mut out.gains.pelvis,
+    ] {
+        g.kd = 0.1 * g.kp;
+    }
+    out
+}
+
+fn decode(base: &WalkingParams, x: &[f64]) -> WalkingParams {
+    let mut p = base.clone();
+    for (k, &(name, lo, hi)) in FIELDS.iter().enumerate() {
+        p = set(&p, name, lo + (hi - lo) * x[k].clamp(0.0, 1.0));
+    }
+    p
+}
+
+fn cost(params: &WalkingParams, trial_s: f64) -> f64 {
+    let mut jobs = vec![];
+    for d in [Direction::Forward, Direction::Backward] {
+        for s in [0.6, 1.0, 1.4] {
+            for i in [-10.0, 0.0, 10.0] {
+                jobs.push((d, s, i));
+            }
+        }
+    }
+    let jobs = Mutex::new(jobs);
+    let total = Mutex::new(0.0);
+    std::thread::scope(|sc| {
+        for _ in 0..2 {
+            sc.spawn(|| {
+                loop {
+                    let Some((d, s, i)) = jobs.lock().unwrap().pop() else {
+                        break;
+                    };
+                    let model =
+                        Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
+                    let spec = TrialSpec {
+                        direction: d,
+                        speed_mps: s,
+                        incline_pct: i,
+                        duration_s: trial_s,
+                        ..Default::default()
+                    };
+                    let mut t = Trial::new(model, spec, params.clone()).unwrap();
+                    let (mut sum_v, mut n, mut xmax) = (0.0, 0.0, 0.0f64);
+                    let mut c = 0.0;
+                    while t.time_s() < trial_s {
+                        let failed = t.step().is_err();
+                        let (com, v) = t.centre_of_mass();
+                        if failed || com.y < 0.6 || t.body_contact().is_some() {
+                            c = 100.0 * (1.0 - t.time_s() / trial_s);
+                            break;
+                        }
+                        if t.time_s() > 5.0 {
+                            sum_v += (v - t.belt_velocity()).dot(t.treadmill().travel_axis);
+                            n += 1.0;
+                            xmax = xmax.max(t.treadmill().along(com).abs()).max(com.z.abs());
+                        }
+                    }
+                    if c == 0.0 && n > 0.0 {
+                        c = 20.0 * ((sum_v / n) / s - 1.0).abs() + 10.0 * (xmax - 0.2).max(0.0);
+                    }
+                    *total.lock().unwrap() += c;
+                }
+            });
+        }
+    });
+    total.into_inner().unwrap()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let out = args.first().cloned().unwrap_or_else(|| "tuned.ron".into());
+    let evaluations: usize = args.get(1).map_or(200, |s| s.parse().unwrap());
+    let trial_s: f64 = args.get(2).map_or(15.0, |s| s.parse().unwrap());
+    let base: WalkingParams = match std::env::var("START") {
+        Ok(p) => ron::from_str(&std::fs::read_to_string(p).unwrap()).unwrap(),
+        Err(_) => WalkingParams::default(),
+    };
+    let n = FIELDS.len();
+    // (1+1)-ES with the one-fifth success rule (Rechenberg 1973) in the unit box.
+    let mut x: Vec<f64> = FIELDS
+        .iter()
+        .map(|&(name, lo, hi)| ((get(&base, name) - lo) / (hi - lo)).clamp(0.0, 1.0))
+        .collect();
+    let mut sigma = 0.06;
+    let mut rng =
+        ChaCha8Rng::seed_from_u64(std::env::var("SEED").map_or(7, |s| s.parse().unwrap()));
+    let mut best = cost(&decode(&base, &x), trial_s);
+    println!("start cost {best:.2}");
+    for e in 0..evaluations {
+        // Perturb a random subset of about a third of the coordinates.
+        let y: Vec<f64> = x
+            .iter()
+            .map(|&xi| {
+                if rng.random_range(0.0..1.0) < 0.35 {
+                    let (u1, u2): (f64, f64) =
+                        (rng.random_range(1e-12..1.0), rng.random_range(0.0..1.0));
+                    (xi + sigma * (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos())
+                        .clamp(0.0, 1.0)
+                } else {
+                    xi
+                }
+            })
+            .collect();
+        let c = cost(&decode(&base, &y), trial_s);
+        if c < best {
+            best = c;
+            x = y;
+            sigma = (sigma * 1.3).min(0.25);
+            std::fs::write(
+                &out,
+                ron::ser::to_string_pretty(&decode(&base, &x), Default::default()).unwrap(),
+            )
+            .unwrap();
+        } else {
+            sigma = (sigma * 0.96).max(0.02);
+        }
+        println!("eval {e}: cost {c:.2} best {best:.2} sigma {sigma:.3}");
+    }
+    let _ = n;
+    println!("best cost {best:.2} written to {out}");
+}

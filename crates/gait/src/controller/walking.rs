@@ -1,0 +1,790 @@
+//! A balance controller that walks forwards and backwards at a commanded speed.
+//!
+//! Structure (all torques, no kinematic positioning):
+//! - **Step cycle** (SIMBICON, Yin, Loken & van de Panne 2007, ACM TOG 26(3):105): one leg is
+//!   in stance, the other swings; the roles swap when the swing foot touches the belt after a
+//!   minimum fraction of the nominal step time (or when the step has lasted too long).
+//! - **Foot placement** by the inverted-pendulum model (Coros, Beaudoin & van de Panne 2010,
+//!   "Generalized biped walking control", ACM TOG 29(4):130, §4): the swing foot lands at
+//!   `d = v √(h/g + v²/4g²) − α v_d` from the centre of mass, sagittally and laterally, with
+//!   `v` the centre-of-mass velocity relative to the belt and `v_d` the desired one. Walking
+//!   backwards is the same law with a negative desired velocity.
+//! - **Swing leg** tracks the foot trajectory through analytic leg IK ([`super::leg_ik`]) and
+//!   PD control with gravity compensation (Jᵀ of the swing segments' weights).
+//! - **Upper body**: the lumbar joint holds the head-arms-trunk at a world-frame lean; the
+//!   stance hip supplies the torque that holds the pelvis upright and heading straight,
+//!   `τ_stance = −τ_pelvis − τ_swing − τ_lumbar` (SIMBICON's virtual torso control).
+//! - **Speed and position**: the desired velocity relative to the belt is the belt speed in the
+//!   direction of travel plus a slow proportional correction towards the belt's centre — the
+//!   outer loop of a person on a treadmill.
+//! - **Strength**: each torque is clamped to the joint's strength ([`StrengthLimits`]).
+//!
+//! All gains are per kilogram of body mass so the same file serves any subject.
+
+use glam::{DMat3, DVec3};
+use musculo::{CoordinateId, Model, SegmentId, Side};
+use serde::{Deserialize, Serialize};
+
+use super::leg_ik::leg_ik;
+use super::strength::{Strength, UnmuscledStrength};
+use super::{
+    Controller, Observation, generalised_to_torque, rotation_error, stable_pd,
+    torque_to_generalised,
+};
+use crate::spec::Direction;
+
+/// Proportional and derivative gain per kilogram of body mass [N·m/rad/kg, N·m·s/rad/kg].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gain {
+    /// Stiffness.
+    pub kp: f64,
+    /// Damping.
+    pub kd: f64,
+}
+
+/// Joint gains.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gains {
+    /// Swing hip flexion.
+    pub hip: Gain,
+    /// Swing hip adduction.
+    pub hip_adduction: Gain,
+    /// Hip rotation.
+    pub hip_rotation: Gain,
+    /// Knee.
+    pub knee: Gain,
+    /// Swing ankle and push-off.
+    pub ankle: Gain,
+    /// Stance ankle (holding the foot flat).
+    pub stance_ankle: Gain,
+    /// Stance ankle posture (ankle strategy: the ankle angle towards `stance_ankle_rad`).
+    pub ankle_posture: Gain,
+    /// Ankle inversion.
+    pub ankle_inversion: Gain,
+    /// Head-arms-trunk orientation (world) through the lumbar joint.
+    pub trunk: Gain,
+    /// Pelvis pitch (world) through the stance hip.
+    pub pelvis: Gain,
+    /// Pelvis roll (world) through the stance hip.
+    pub pelvis_roll: Gain,
+    /// Pelvis and trunk heading (yaw about the vertical), kept small because the stance foot
+    /// can only resist small twisting moments by friction.
+    pub heading: Gain,
+}
+
+/// Direction-specific posture targets.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Posture {
+    /// Forward lean of the head-arms-trunk from vertical [rad].
+    pub trunk_lean_rad: f64,
+    /// Pitch of the swing foot at landing relative to the belt [rad] (toes up positive).
+    pub landing_foot_pitch_rad: f64,
+    /// Stance knee flexion [rad].
+    pub stance_knee_flexion_rad: f64,
+    /// Peak swing knee flexion target early in swing [rad] (foot clearance).
+    pub swing_knee_flexion_rad: f64,
+    /// Plantarflexion target of the trailing ankle in double support (push-off) [rad].
+    pub push_off_rad: f64,
+    /// Knee flexion target of the trailing leg in double support [rad].
+    pub pre_swing_knee_flexion_rad: f64,
+    /// Ankle dorsiflexion the stance ankle's posture term holds [rad].
+    pub stance_ankle_rad: f64,
+}
+
+/// Parameters of the walking controller (the RON file `assets/controllers/walking.ron`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalkingParams {
+    /// Nominal step time at 1 m/s [s].
+    pub step_time_at_1mps_s: f64,
+    /// Step time scales as speed^(−exponent).
+    pub step_time_speed_exponent: f64,
+    /// Fraction of the step spent with both feet on the belt.
+    pub double_support_fraction: f64,
+    /// A swing may end at foot contact once this fraction of the swing time has passed.
+    pub min_swing_fraction: f64,
+    /// A swing ends regardless after this fraction of the swing time.
+    pub max_swing_fraction: f64,
+    /// Speed at which the swing foot keeps descending after its planned touchdown time [m/s].
+    pub touchdown_speed_mps: f64,
+    /// Peak foot lift during swing [fraction of stature].
+    pub swing_clearance: f64,
+    /// Lateral distance between the feet [fraction of stature].
+    pub step_width: f64,
+    /// α of the foot-placement law [s].
+    pub velocity_offset_s: f64,
+    /// Gain on the lateral inverted-pendulum term.
+    pub lateral_placement_scale: f64,
+    /// Stance-ankle torque per unit sagittal velocity error [N·m/(m/s)/kg].
+    pub ankle_velocity_gain: f64,
+    /// Stance-ankle dorsiflexion beyond which the plantarflexors resist [rad].
+    pub heel_off_dorsiflexion_rad: f64,
+    /// Stiffness of that resistance [N·m/rad/kg].
+    pub plantarflexor_stiffness: f64,
+    /// Outer-loop gain from distance to belt centre to desired velocity [1/s].
+    pub position_gain_per_s: f64,
+    /// Largest outer-loop velocity correction [m/s].
+    pub max_position_correction_mps: f64,
+    /// Outer-loop integral gain on distance to belt centre [1/s²] (removes a steady offset,
+    /// as a person settles on a treadmill).
+    pub position_integral_gain_per_s2: f64,
+    /// Postures when walking forwards.
+    pub forward: Posture,
+    /// Postures when walking backwards.
+    pub backward: Posture,
+    /// PD gains.
+    pub gains: Gains,
+    /// Torque limits of the coordinates without muscles.
+    pub strength: UnmuscledStrength,
+}
+
+impl Default for WalkingParams {
+    fn default() -> Self {
+        ron::from_str(DEFAULT_WALKING_RON).expect("built-in walking controller parameters parse")
+    }
+}
+
+/// The built-in controller parameters.
+pub const DEFAULT_WALKING_RON: &str = include_str!("../../../../assets/controllers/walking.ron");
+
+/// Part of the gait cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// One foot on the belt, the other swinging.
+    Swing,
+    /// Both feet on the belt after the swing foot landed.
+    DoubleSupport,
+}
+
+/// Coordinates and segments of one leg.
+#[derive(Debug, Clone, Copy)]
+struct Leg {
+    hip: [CoordinateId; 3],
+    knee: CoordinateId,
+    ankle: CoordinateId,
+    inversion: CoordinateId,
+    thigh: SegmentId,
+    shank: SegmentId,
+    foot: SegmentId,
+    /// Hip centre in the pelvis frame [m].
+    hip_in_pelvis: DVec3,
+    /// z mirror: +1 right, −1 left.
+    mirror: f64,
+}
+
+/// The walking controller's state.
+#[derive(Debug, Clone)]
+pub struct WalkingController {
+    params: WalkingParams,
+    legs: [Leg; 2],
+    lumbar: [CoordinateId; 3],
+    pelvis: SegmentId,
+    hat: SegmentId,
+    thigh_m: f64,
+    shank_m: f64,
+    ankle_height_m: f64,
+    /// Contact spheres of the right foot (centre in the foot frame, radius) [m].
+    foot_contacts: Vec<(DVec3, f64)>,
+    mass_kg: f64,
+    height_m: f64,
+    /// Leg in stance (0 right, 1 left); in double support, the leading leg.
+    stance: usize,
+    /// Swing of the other leg, or double support.
+    phase: Phase,
+    /// When the current phase began [s].
+    phase_start_s: f64,
+    /// Swing ankle offset from the stance ankle at lift-off (horizontal).
+    swing_start_offset: DVec3,
+    steps: u64,
+    /// Swing-leg joint targets of the previous step, for their rate of change.
+    previous_targets: Option<[f64; 5]>,
+    /// Current torque limits.
+    strength: Strength,
+    /// Integral of the distance from the belt centre along and across the belt [m·s].
+    position_integral: [f64; 2],
+    /// Low-pass filtered target rates [rad/s].
+    target_rates: [f64; 5],
+}
+
+fn coord(model: &Model, base: &str, side: Option<Side>) -> CoordinateId {
+    model
+        .side_coordinate(base, side)
+        .unwrap_or_else(|| panic!("the walking controller needs coordinate `{base}`"))
+}
+
+impl WalkingController {
+    /// Names of the coordinates the controller drives (it requires all of them).
+    pub const REQUIRED_COORDINATES: [&'static str; 9] = [
+        "hip_flexion",
+        "hip_adduction",
+        "hip_rotation",
+        "knee_flexion",
+        "ankle_dorsiflexion",
+        "ankle_inversion",
+        "lumbar_extension",
+        "lumbar_bending",
+        "lumbar_rotation",
+    ];
+
+    /// Checks that a model has the coordinates and segments this controller drives.
+    pub fn check_model(model: &Model) -> Result<(), String> {
+        for base in Self::REQUIRED_COORDINATES {
+            let sides: &[Option<Side>] = if base.starts_with("lumbar") {
+                &[None]
+            } else {
+                &[Some(Side::Right), Some(Side::Left)]
+            };
+            for &side in sides {
+                if model.side_coordinate(base, side).is_none() {
+                    return Err(format!(
+                        "the walking controller needs coordinate `{base}` ({side:?}) in the model"
+                    ));
+                }
+            }
+        }
+        for name in [
+            "hat", "thigh_r", "shank_r", "foot_r", "thigh_l", "shank_l", "foot_l",
+        ] {
+            if model.segment_id(name).is_none() {
+                return Err(format!(
+                    "the walking controller needs segment `{name}` in the model"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds the controller for `model` (checked with [`Self::check_model`]).
+    pub fn new(model: &Model, params: WalkingParams) -> Self {
+        let params_strength = params.strength;
+        let leg = |side: Side| {
+            let s = Some(side);
+            let thigh = model
+                .segment_id(&format!("thigh{}", side.suffix()))
+                .expect("thigh");
+            let hip_joint = model.segments[thigh.index()]
+                .parent_joint
+                .expect("hip joint");
+            Leg {
+                hip: [
+                    coord(model, "hip_flexion", s),
+                    coord(model, "hip_adduction", s),
+                    coord(model, "hip_rotation", s),
+                ],
+                knee: coord(model, "knee_flexion", s),
+                ankle: coord(model, "ankle_dorsiflexion", s),
+                inversion: coord(model, "ankle_inversion", s),
+                thigh,
+                shank: model
+                    .segment_id(&format!("shank{}", side.suffix()))
+                    .expect("shank"),
+                foot: model
+                    .segment_id(&format!("foot{}", side.suffix()))
+                    .expect("foot"),
+                hip_in_pelvis: model.joints[hip_joint.index()].location_in_parent_m,
+                mirror: if side == Side::Right { 1.0 } else { -1.0 },
+            }
+        };
+        let legs = [leg(Side::Right), leg(Side::Left)];
+        let knee_joint = model.coordinates[legs[0].knee.index()].joint;
+        let ankle_joint = model.coordinates[legs[0].ankle.index()].joint;
+        let thigh_m = -model.joints[knee_joint.index()].location_in_parent_m.y;
+        let shank_m = -model.joints[ankle_joint.index()].location_in_parent_m.y;
+        let foot = &model.segments[legs[0].foot.index()];
+        let ankle_height_m = -foot
+            .contacts
+            .iter()
+            .map(|c| c.centre.y - c.radius)
+            .fold(0.0, f64::min);
+        Self {
+            params,
+            legs,
+            lumbar: [
+                coord(model, "lumbar_extension", None),
+                coord(model, "lumbar_bending", None),
+                coord(model, "lumbar_rotation", None),
+            ],
+            pelvis: model.root,
+            hat: model.segment_id("hat").expect("hat"),
+            thigh_m,
+            shank_m,
+            ankle_height_m,
+            foot_contacts: foot.contacts.iter().map(|c| (c.centre, c.radius)).collect(),
+            mass_kg: model.subject.mass_kg,
+            height_m: model.subject.height_m,
+            stance: 0,
+            phase: Phase::Swing,
+            phase_start_s: 0.0,
+            swing_start_offset: DVec3::ZERO,
+            steps: 0,
+            previous_targets: None,
+            target_rates: [0.0; 5],
+            position_integral: [0.0; 2],
+            strength: Strength::new(model, &params_strength),
+        }
+    }
+
+    /// The initial joint angles of the controller's starting posture (right leg in stance).
+    pub fn initial_pose(&self, model: &Model, direction: Direction) -> Vec<f64> {
+        let posture = self.posture(direction);
+        let mut q = model.neutral_pose();
+        for leg in &self.legs {
+            q[leg.knee.index()] = posture.stance_knee_flexion_rad;
+            q[leg.hip[0].index()] = 0.5 * posture.stance_knee_flexion_rad;
+            q[leg.ankle.index()] = 0.5 * posture.stance_knee_flexion_rad;
+        }
+        q
+    }
+
+    /// Initial sideways velocity towards the first stance (right) foot [m/s]: the speed at which
+    /// an inverted pendulum of the standing centre-of-mass height comes to rest over that foot,
+    /// `v = Δz √(g/h)` (linear inverted pendulum, Kajita et al. 2001).
+    pub fn initial_sway_mps(&self, model: &Model) -> f64 {
+        let dz = self.legs[0].hip_in_pelvis.z;
+        let h = self.thigh_m + self.shank_m + self.ankle_height_m;
+        let _ = model;
+        0.7 * dz * (musculo::STANDARD_GRAVITY_MPS2 / h).sqrt()
+    }
+
+    /// Height of the ankle above the belt at which the lowest point of the foot just touches
+    /// it, when the foot is pitched by `pitch_rad` relative to the belt (toes up positive).
+    fn ankle_height_at_pitch(&self, pitch_rad: f64) -> f64 {
+        let r = DMat3::from_rotation_z(pitch_rad);
+        self.foot_contacts
+            .iter()
+            .map(|&(c, radius)| -(r * c).y + radius)
+            .fold(0.0, f64::max)
+    }
+
+    /// Number of completed steps.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    fn posture(&self, direction: Direction) -> &Posture {
+        match direction {
+            Direction::Forward => &self.params.forward,
+            Direction::Backward => &self.params.backward,
+        }
+    }
+
+    fn step_time(&self, speed: f64) -> f64 {
+        self.params.step_time_at_1mps_s * speed.max(0.6).powf(-self.params.step_time_speed_exponent)
+    }
+
+    fn limit(&self, _obs: &Observation, c: CoordinateId, tau: f64) -> f64 {
+        self.strength.clamp(c, tau)
+    }
+
+    fn pd(&self, obs: &Observation, c: CoordinateId, gain: Gain, target: f64) -> f64 {
+        self.pd_moving(obs, c, gain, target, 0.0)
+    }
+
+    /// PD towards a moving target (`target_rate` [rad/s] is its rate of change).
+    fn pd_moving(
+        &self,
+        obs: &Observation,
+        c: CoordinateId,
+        gain: Gain,
+        target: f64,
+        target_rate: f64,
+    ) -> f64 {
+        let i = c.index();
+        stable_pd(
+            gain.kp * self.mass_kg,
+            gain.kd * self.mass_kg,
+            target - obs.q[i],
+            obs.qdot[i] - target_rate,
+            obs.dt_s,
+            obs.inverse_inertia[i],
+        )
+    }
+
+    /// Torque on coordinate `c` that cancels gravity on the segments distal to it.
+    fn gravity_compensation(
+        &self,
+        obs: &Observation,
+        c: CoordinateId,
+        distal: &[SegmentId],
+    ) -> f64 {
+        let joint = obs.model.coordinates[c.index()].joint;
+        let child = obs.model.joints[joint.index()].child;
+        let centre = obs.segment(child).origin;
+        let axis = obs.axes[c.index()];
+        -distal
+            .iter()
+            .map(|&s| {
+                let m = obs.model.segments[s.index()].mass_kg;
+                axis.cross(obs.segment(s).com - centre).dot(obs.gravity * m)
+            })
+            .sum::<f64>()
+    }
+}
+
+/// Smooth 0→1 ramp (cubic smoothstep) of `x` clamped to [0, 1].
+fn smoothstep(x: f64) -> f64 {
+    let x = x.clamp(0.0, 1.0);
+    x * x * (3.0 - 2.0 * x)
+}
+
+/// Horizontal part of a vector (remove the world-vertical component).
+fn horizontal(v: DVec3) -> DVec3 {
+    DVec3::new(v.x, 0.0, v.z)
+}
+
+impl Controller for WalkingController {
+    fn stance_side(&self) -> Option<usize> {
+        Some(self.stance)
+    }
+
+    fn control(&mut self, obs: &Observation, torques: &mut [f64]) {
+        torques.fill(0.0);
+        self.strength.update(obs.model, obs.q);
+        let p = self.params.clone();
+        let posture = *self.posture(obs.direction);
+        let g = obs.gravity.length();
+        let step_time = self.step_time(obs.belt_speed_mps);
+        let swing_time = step_time * (1.0 - p.double_support_fraction);
+        let double_support_time = step_time * p.double_support_fraction;
+
+        // --- Gait cycle: swing until the swing foot lands, then double support, then the
+        // trailing leg swings.
+        let leading = 1 - self.stance;
+        match self.phase {
+            Phase::Swing => {
+                let swing_phase = (obs.time_s - self.phase_start_s) / swing_time;
+                if (obs.foot_contact[leading] && swing_phase > p.min_swing_fraction)
+                    || swing_phase > p.max_swing_fraction
+                {
+                    // Touchdown: the swing leg becomes the stance leg; the old stance leg trails.
+                    self.stance = leading;
+                    self.phase = Phase::DoubleSupport;
+                    self.phase_start_s = obs.time_s;
+                    self.steps += 1;
+                }
+            }
+            Phase::DoubleSupport => {
+                let trailing = 1 - self.stance;
+                if obs.time_s - self.phase_start_s >= double_support_time
+                    || !obs.foot_contact[trailing]
+                {
+                    self.phase = Phase::Swing;
+                    self.phase_start_s = obs.time_s;
+                    let ankle = obs.segment(self.legs[trailing].foot).origin;
+                    let stance_ankle = obs.segment(self.legs[self.stance].foot).origin;
+                    self.swing_start_offset = horizontal(ankle - stance_ankle);
+                    self.previous_targets = None;
+                    self.target_rates = [0.0; 5];
+                }
+            }
+        }
+        let (st, other) = (self.stance, 1 - self.stance);
+        let stance_leg = self.legs[st];
+        let other_leg = self.legs[other];
+        let swing_phase = match self.phase {
+            Phase::Swing => ((obs.time_s - self.phase_start_s) / swing_time).max(0.0),
+            Phase::DoubleSupport => 0.0,
+        };
+
+        // --- Desired velocity relative to the belt: walk at belt speed in the direction of
+        // travel, corrected towards the belt's centre (outer loop).
+        let travel = horizontal(obs.belt.travel_axis).normalize();
+        let lateral = DVec3::Z;
+        let offset_along = obs.com.dot(travel);
+        let offset_lateral = obs.com.dot(lateral);
+        let max = p.max_position_correction_mps;
+        if p.position_integral_gain_per_s2 > 0.0 {
+            // Integrate with anti-windup: the integral alone never asks for more than `max`.
+            let limit = max / p.position_integral_gain_per_s2;
+            for (acc, off) in self
+                .position_integral
+                .iter_mut()
+                .zip([offset_along, offset_lateral])
+            {
+                *acc = (*acc + off * obs.dt_s).clamp(-limit, limit);
+            }
+        }
+        let correction = (-p.position_gain_per_s * offset_along
+            - p.position_integral_gain_per_s2 * self.position_integral[0])
+            .clamp(-max, max);
+        let lateral_correction = (-p.position_gain_per_s * offset_lateral
+            - p.position_integral_gain_per_s2 * self.position_integral[1])
+            .clamp(-max, max);
+        let belt_h = horizontal(obs.belt.velocity);
+        let v_rel = horizontal(obs.com_velocity) - belt_h;
+        // In the world the walker should stand still (plus the correction); relative to the
+        // belt it then moves at the belt speed.
+        let v_des = travel * correction + lateral * lateral_correction - belt_h;
+        let forward_axis = DVec3::X;
+        let belt_pitch = -obs.belt.normal.x.atan2(obs.belt.normal.y);
+        let pelvis = obs.segment(self.pelvis);
+        let mut q_other_hip = [0.0; 3];
+
+        match self.phase {
+            Phase::Swing => {
+                // --- Foot placement (inverted pendulum, Coros et al. 2010): the swing foot lands
+                // at d = v √(h/g + v²/4g²) − α v_d from the centre of mass, sagittally and
+                // laterally (plus half the step width towards its own side).
+                let stance_ankle = obs.segment(stance_leg.foot).origin;
+                let h = (obs.com - stance_ankle).dot(DVec3::Y).max(0.3);
+                let ipm = |v: f64| v * (h / g + v * v / (4.0 * g * g)).sqrt();
+                let d_sag = ipm(v_rel.x) - p.velocity_offset_s * v_des.x;
+                let half_width = 0.5 * p.step_width * self.height_m;
+                let d_cor = (p.lateral_placement_scale * ipm(v_rel.z)
+                    - p.velocity_offset_s * v_des.z
+                    + other_leg.mirror * half_width)
+                    .clamp(-0.15 * self.height_m, 0.15 * self.height_m);
+                let target_offset = DVec3::new(d_sag, 0.0, d_cor);
+                // Horizontal: from the lift-off position to the target, reached at 80 % of the
+                // swing. Vertical: a sin² bump of the clearance height, which starts and ends
+                // with zero vertical speed (a soft touchdown), then a slow descent until contact.
+                let start_offset = self.swing_start_offset + horizontal(stance_ankle - obs.com);
+                let offset = start_offset.lerp(target_offset, smoothstep(swing_phase / 0.8));
+                let mut target = obs.com + offset;
+                let n = obs.belt.normal;
+                let ground_y = -(n.x * target.x + n.z * target.z) / n.y;
+                let bump = (std::f64::consts::PI * swing_phase.min(1.0)).sin().powi(2);
+                // From 85 % of the swing the target also sinks below the belt at the touchdown
+                // speed, so the foot lands on time even with some tracking lag.
+                let descent = (swing_phase - 0.85).max(0.0) * swing_time * p.touchdown_speed_mps;
+                target.y = ground_y
+                    + self.ankle_height_at_pitch(posture.landing_foot_pitch_rad)
+                    + p.swing_clearance * self.height_m * bump
+                    - descent;
+
+                // --- Swing leg: IK in the pelvis frame, PD towards moving targets, gravity
+                // compensation.
+                let hip_world = pelvis.origin + pelvis.rotation * other_leg.hip_in_pelvis;
+                let local = pelvis.rotation.transpose() * (target - hip_world);
+                let local = DVec3::new(local.x, local.y, local.z * other_leg.mirror);
+                let (hf, ha, knee_ik) = leg_ik(local, self.thigh_m, self.shank_m, 0.05);
+                let range = |c: CoordinateId| obs.model.coordinates[c.index()].range_rad;
+                let (mut hf, ha) = (
+                    hf.clamp(
+                        range(other_leg.hip[0]).0 + 0.05,
+                        range(other_leg.hip[0]).1 - 0.05,
+                    ),
+                    ha.clamp(
+                        range(other_leg.hip[1]).0 + 0.05,
+                        range(other_leg.hip[1]).1 - 0.05,
+                    ),
+                );
+                // Extra knee flexion early in swing for foot clearance, peaking at 30 % of it.
+                let clearance_knee = posture.swing_knee_flexion_rad
+                    * (std::f64::consts::PI * (swing_phase / 0.6).min(1.0))
+                        .sin()
+                        .max(0.0);
+                let knee_target = knee_ik.max(clearance_knee);
+                if knee_target > knee_ik {
+                    // Keep the foot near its target when the knee bends more than IK asks: flex
+                    // the hip by half the extra knee flexion.
+                    hf += 0.5 * (knee_target - knee_ik);
+                }
+                let shank = obs.segment(other_leg.shank);
+                let shank_pitch = -shank.rotation.y_axis.x.atan2(shank.rotation.y_axis.y);
+                let ankle_range = range(other_leg.ankle);
+                let ankle_target = (belt_pitch + posture.landing_foot_pitch_rad - shank_pitch)
+                    .clamp(ankle_range.0 + 0.05, ankle_range.1 - 0.05);
+                // Rates of the moving targets (filtered finite differences), so the derivative
+                // term damps tracking error rather than the swing itself.
+                let targets = [hf, ha, 0.0, knee_target, ankle_target];
+                if let Some(prev) = self.previous_targets {
+                    let smoothing = (obs.dt_s / 0.02).min(1.0);
+                    for (rate, (t, p0)) in
+                        self.target_rates.iter_mut().zip(targets.iter().zip(prev))
+                    {
+                        *rate += smoothing * ((t - p0) / obs.dt_s - *rate);
+                    }
+                }
+                self.previous_targets = Some(targets);
+                let rates = self.target_rates;
+                let distal = [other_leg.thigh, other_leg.shank, other_leg.foot];
+                for (k, &c) in other_leg.hip.iter().enumerate() {
+                    q_other_hip[k] = if k == 2 {
+                        self.pd(obs, c, p.gains.hip_rotation, 0.0)
+                    } else {
+                        let gain = if k == 0 {
+                            p.gains.hip
+                        } else {
+                            p.gains.hip_adduction
+                        };
+                        self.pd_moving(obs, c, gain, targets[k], rates[k])
+                            + self.gravity_compensation(obs, c, &distal)
+                    };
+                }
+                torques[other_leg.knee.index()] =
+                    self.pd_moving(obs, other_leg.knee, p.gains.knee, knee_target, rates[3])
+                        + self.gravity_compensation(obs, other_leg.knee, &distal[1..]);
+                torques[other_leg.ankle.index()] =
+                    self.pd_moving(obs, other_leg.ankle, p.gains.ankle, ankle_target, rates[4])
+                        + self.gravity_compensation(obs, other_leg.ankle, &distal[2..]);
+            }
+            Phase::DoubleSupport => {
+                // --- Trailing leg in double support: it still bears weight while the knee starts
+                // to bend and the ankle pushes off (plantarflexes) for the coming swing.
+                for (k, &c) in other_leg.hip.iter().enumerate() {
+                    q_other_hip[k] = if k == 2 {
+                        self.pd(obs, c, p.gains.hip_rotation, 0.0)
+                    } else {
+                        // Hold the hip where it is: damping only.
+                        self.pd_moving(
+                            obs,
+                            c,
+                            Gain {
+                                kp: 0.0,
+                                kd: p.gains.hip.kd,
+                            },
+                            obs.q[c.index()],
+                            0.0,
+                        )
+                    };
+                }
+                torques[other_leg.knee.index()] = self.pd(
+                    obs,
+                    other_leg.knee,
+                    p.gains.knee,
+                    posture.pre_swing_knee_flexion_rad,
+                );
+                torques[other_leg.ankle.index()] =
+                    self.pd(obs, other_leg.ankle, p.gains.ankle, -posture.push_off_rad);
+            }
+        }
+        torques[other_leg.inversion.index()] =
+            self.pd(obs, other_leg.inversion, p.gains.ankle_inversion, 0.0);
+
+        // --- Stance knee and ankle. The ankle keeps the foot flat on the belt (a compliant
+        // rocker) and adds a sagittal torque proportional to the velocity error (a virtual force
+        // on the centre of mass through the ankle, Coros et al. 2010 §5).
+        torques[stance_leg.knee.index()] = self.pd(
+            obs,
+            stance_leg.knee,
+            p.gains.knee,
+            posture.stance_knee_flexion_rad,
+        );
+        let stance_foot = obs.segment(stance_leg.foot);
+        let foot_pitch = stance_foot
+            .rotation
+            .x_axis
+            .y
+            .atan2(stance_foot.rotation.x_axis.x);
+        // PD on the foot's pitch in the world (zero torque while the foot lies flat, whatever
+        // the shank does), damping the foot's own pitch rate.
+        let foot_pitch_rate = stance_foot.angular_velocity.z;
+        let velocity_error = (v_des - v_rel).dot(forward_axis);
+        // Past `heel_off_dorsiflexion_rad` the plantarflexors resist further dorsiflexion like a
+        // spring, so the heel rises late in stance instead of the ankle reaching its range of
+        // motion (human ankle quasi-stiffness in stance is of the order of 5-8 N·m/rad/kg,
+        // Shamaei, Sawicki & Dollar 2013, PLoS ONE 8:e59935).
+        let ankle_q = obs.q[stance_leg.ankle.index()];
+        let heel_off = (ankle_q - p.heel_off_dorsiflexion_rad).max(0.0);
+        let m = self.mass_kg;
+        let w_ankle = obs.inverse_inertia[stance_leg.ankle.index()];
+        let w_inversion = obs.inverse_inertia[stance_leg.inversion.index()];
+        let flat = stable_pd(
+            p.gains.stance_ankle.kp * m,
+            p.gains.stance_ankle.kd * m,
+            belt_pitch - foot_pitch,
+            foot_pitch_rate,
+            obs.dt_s,
+            w_ankle,
+        );
+        // Ankle strategy: the shank is held at a posture angle relative to the flat foot.
+        let posture_torque = self.pd(
+            obs,
+            stance_leg.ankle,
+            p.gains.ankle_posture,
+            posture.stance_ankle_rad,
+        );
+        torques[stance_leg.ankle.index()] =
+            flat + posture_torque + p.ankle_velocity_gain * self.mass_kg * velocity_error
+                - p.plantarflexor_stiffness * self.mass_kg * heel_off;
+        // Likewise the foot's roll: flat on the belt, no torque while it lies flat (no lateral
+        // "ankle strategy" fighting the stepping strategy).
+        let foot_roll = -stance_foot
+            .rotation
+            .z_axis
+            .y
+            .atan2(stance_foot.rotation.z_axis.z)
+            * stance_leg.mirror;
+        let foot_roll_rate = stance_foot
+            .angular_velocity
+            .dot(stance_foot.rotation.x_axis)
+            * stance_leg.mirror;
+        torques[stance_leg.inversion.index()] = stable_pd(
+            p.gains.ankle_inversion.kp * m,
+            p.gains.ankle_inversion.kd * m,
+            -foot_roll,
+            foot_roll_rate,
+            obs.dt_s,
+            w_inversion,
+        );
+
+        // --- Upper body: trunk through the lumbar joint, pelvis through the stance hip.
+        let hat = obs.segment(self.hat);
+        let trunk_target = DMat3::from_rotation_z(-posture.trunk_lean_rad);
+        let split = |v: DVec3, tilt: Gain, yaw: Gain| {
+            let vertical = DVec3::Y * v.y;
+            (
+                (v - vertical) * tilt.kp + vertical * yaw.kp,
+                (v - vertical) * tilt.kd + vertical * yaw.kd,
+            )
+        };
+        // Pitch and roll of the trunk are held in the world frame; its axial rotation relative
+        // to the pelvis is held stiffly, as the lumbar spine allows only a few degrees of axial
+        // rotation (White & Panjabi 1990, Clinical Biomechanics of the Spine, 2nd ed.: about 2°
+        // per lumbar level), which couples the pelvis's small yaw inertia to the trunk's.
+        let no_yaw = Gain { kp: 0.0, kd: 0.0 };
+        let (t_err, _) = split(
+            rotation_error(trunk_target, hat.rotation),
+            p.gains.trunk,
+            no_yaw,
+        );
+        let (_, t_damp) = split(hat.angular_velocity, p.gains.trunk, no_yaw);
+        let trunk_torque = (t_err - t_damp) * self.mass_kg;
+        let axes3 = |c: &[CoordinateId; 3]| {
+            [
+                obs.axes[c[0].index()],
+                obs.axes[c[1].index()],
+                obs.axes[c[2].index()],
+            ]
+        };
+        let lumbar_axes = axes3(&self.lumbar);
+        let mut q_lumbar = torque_to_generalised(trunk_torque, &lumbar_axes);
+        q_lumbar[2] = self.pd(obs, self.lumbar[2], p.gains.trunk, 0.0);
+        for (k, &c) in self.lumbar.iter().enumerate() {
+            q_lumbar[k] = self.limit(obs, c, q_lumbar[k]);
+            torques[c.index()] = q_lumbar[k];
+        }
+        let (p_err, _) = split(
+            rotation_error(DMat3::IDENTITY, pelvis.rotation),
+            p.gains.pelvis,
+            p.gains.heading,
+        );
+        let (_, p_damp) = split(pelvis.angular_velocity, p.gains.pelvis, p.gains.heading);
+        // Roll (about the walking direction) has its own, softer gain: the stance foot can only
+        // take a small rolling moment before it tips onto its edge.
+        let mut pelvis_torque = (p_err - p_damp) * self.mass_kg;
+        let roll_err = rotation_error(DMat3::IDENTITY, pelvis.rotation).x;
+        pelvis_torque.x = (p.gains.pelvis_roll.kp * roll_err
+            - p.gains.pelvis_roll.kd * pelvis.angular_velocity.x)
+            * self.mass_kg;
+        for (k, q) in q_other_hip.iter_mut().enumerate() {
+            *q = self.limit(obs, other_leg.hip[k], *q);
+        }
+        let other_hip_torque = generalised_to_torque(q_other_hip, axes3(&other_leg.hip));
+        let lumbar_torque = generalised_to_torque(q_lumbar, lumbar_axes);
+        let stance_hip_torque = -pelvis_torque - other_hip_torque - lumbar_torque;
+        let q_stance_hip = torque_to_generalised(stance_hip_torque, &axes3(&stance_leg.hip));
+        for k in 0..3 {
+            torques[other_leg.hip[k].index()] = q_other_hip[k];
+            torques[stance_leg.hip[k].index()] = q_stance_hip[k];
+        }
+
+        for (i, t) in torques.iter_mut().enumerate() {
+            *t = self.limit(obs, CoordinateId(i as u32), *t);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! What a trial records: frames at a fixed rate, gait events and the fall.
+
+use glam::DVec3;
+use musculo::Side;
+use serde::Serialize;
+
+/// One recorded sample of a trial.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Frame {
+    /// Simulation time [s].
+    pub time_s: f64,
+    /// Coordinates [rad], indexed by `CoordinateId`.
+    pub q_rad: Vec<f64>,
+    /// Coordinate speeds [rad/s].
+    pub qdot_rad_s: Vec<f64>,
+    /// Torques the controller applied [N·m].
+    pub applied_torques_nm: Vec<f64>,
+    /// Net joint moments from inverse dynamics of the recorded step [N·m].
+    pub net_moments_nm: Vec<f64>,
+    /// Ground reaction force on each foot (right, left) [N], world frame.
+    pub grf_n: [DVec3; 2],
+    /// Centre of pressure of each foot [m], world frame (zero when not in contact).
+    pub cop_m: [DVec3; 2],
+    /// Heel touching the belt (right, left).
+    pub heel_contact: [bool; 2],
+    /// Toe touching the belt (right, left).
+    pub toe_contact: [bool; 2],
+    /// Pelvis frame origin [m].
+    pub pelvis_position_m: DVec3,
+    /// Pelvis centre-of-mass velocity [m/s].
+    pub pelvis_velocity_mps: DVec3,
+    /// Whole-body centre of mass [m].
+    pub com_m: DVec3,
+    /// Whole-body centre-of-mass velocity [m/s].
+    pub com_velocity_mps: DVec3,
+    /// Belt surface velocity [m/s].
+    pub belt_velocity_mps: DVec3,
+    /// Push force on the pelvis [N].
+    pub push_force_n: DVec3,
+    /// Force of each thigh on its shank at the knee [N], in the shank's frame (right, left).
+    pub knee_force_on_shank_n: [DVec3; 2],
+    /// Inverse-dynamics residual force at the pelvis [N] (consistency check).
+    pub residual_force_n: DVec3,
+    /// Inverse-dynamics residual moment at the pelvis [N·m].
+    pub residual_moment_nm: DVec3,
+    /// Stance leg of the controller (0 right, 1 left), if it has one.
+    pub stance_side: Option<usize>,
+    /// Muscle states and knee loads, when the trial runs the muscle analysis.
+    pub muscles: Option<crate::analysis::MuscleFrame>,
+}
+
+/// Kind of gait event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The foot touches down (heel strike when walking forwards, usually toe strike backwards).
+    FootStrike,
+    /// The foot leaves the belt (toe off forwards, heel off backwards).
+    FootOff,
+}
+
+/// A gait event.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GaitEvent {
+    /// Time [s].
+    pub time_s: f64,
+    /// Which foot.
+    pub side: Side,
+    /// Strike or off.
+    pub kind: EventKind,
+    /// Whether the heel (rather than only the toe) touched at the event.
+    pub heel: bool,
+}
+
+/// How a trial ended early.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fall {
+    /// Time of the fall [s].
+    pub time_s: f64,
+    /// Why: `pelvis_low` or `contact:<segment>`.
+    pub reason: String,
+}
+
+/// Detects foot strikes and foot-offs from contact flags, with a debounce: a change counts once
+/// it has lasted [`EventDetector::DEBOUNCE_S`], and the event is dated at its first sample.
+#[derive(Debug, Clone, Default)]
+pub struct EventDetector {
+    state: [bool; 2],
+    pending_since: [Option<(f64, bool)>; 2],
+}
+
+impl EventDetector {
+    /// A contact change must persist this long to count [s] (rejects single-step bounces).
+    pub const DEBOUNCE_S: f64 = 0.01;
+
+    /// Feeds the raw contact of both feet at `time_s`; returns the events it confirms.
+    pub fn update(&mut self, time_s: f64, touching: [bool; 2], heel: [bool; 2]) -> Vec<GaitEvent> {
+        let mut out = Vec::new();
+        for side in 0..2 {
+            if touching[side] == self.state[side] {
+                self.pending_since[side] = None;
+                continue;
+            }
+            let (since, heel_at_start) =
+                *self.pending_since[side].get_or_insert((time_s, heel[side]));
+            if time_s - since >= Self::DEBOUNCE_S {
+                self.state[side] = touching[side];
+                self.pending_since[side] = None;
+                out.push(GaitEvent {
+                    time_s: since,
+                    side: if side == 0 { Side::Right } else { Side::Left },
+                    kind: if touching[side] {
+                        EventKind::FootStrike
+                    } else {
+                        EventKind::FootOff
+                    },
+                    heel: heel_at_start,
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounces_shorter_than_the_debounce_are_ignored_and_events_are_dated_at_their_start() {
+        let mut d = EventDetector::default();
+        let mut events = vec![];
+        let dt = 0.001;
+        // Right foot: touches at 0.100 for 3 ms (bounce), then from 0.200 on.
+        for k in 0..400 {
+            let t = k as f64 * dt;
+            let right = (0.100..0.103).contains(&t) || t >= 0.200;
+            events.extend(d.update(t, [right, false], [true, false]));
+        }
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(events[0].kind, EventKind::FootStrike);
+        assert!((events[0].time_s - 0.200).abs() < 1e-9);
+        assert_eq!(events[0].side, Side::Right);
+    }
+}

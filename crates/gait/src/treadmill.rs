@@ -1,0 +1,234 @@
+//! The treadmill: a fixed, tilted box whose contacts carry the belt's surface velocity.
+//!
+//! rapier's contact-modification hook sets each solver contact's `tangent_velocity`, the
+//! desired relative sliding velocity of the two surfaces, to the belt velocity; friction then
+//! drags whatever stands on the belt along with it, exactly as a real belt does, while the
+//! collider itself never moves (the sign convention is verified in this module's tests).
+
+use glam::{DVec3, Vec3};
+use rapier3d::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::spec::Direction;
+
+/// Collision group of the walker's bodies.
+pub const WALKER_GROUP: Group = Group::GROUP_1;
+/// Collision group of the belt.
+pub const BELT_GROUP: Group = Group::GROUP_2;
+
+/// Size and surface of the treadmill, with documented defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TreadmillParams {
+    /// Length of the walking surface [m]. Default 2.0 (a long research treadmill).
+    pub length_m: f64,
+    /// Width of the walking surface [m]. Default 0.8.
+    pub width_m: f64,
+    /// Coulomb friction coefficient of the belt. Default 0.8 (rubber belt on shoe sole,
+    /// e.g. Chang et al. 2001, "Biomechanics of slips", Ergonomics 44:1217, dry rubber 0.6-1.0).
+    pub friction: f64,
+    /// Time the belt takes to reach its speed from rest [s]; the walker starts standing on the
+    /// still belt, as a person does. Default 3 s (a gentle 0.3-0.5 m/s² start).
+    pub start_ramp_s: f64,
+}
+
+impl Default for TreadmillParams {
+    fn default() -> Self {
+        Self {
+            length_m: 2.0,
+            width_m: 0.8,
+            friction: 0.8,
+            start_ramp_s: 3.0,
+        }
+    }
+}
+
+/// A built treadmill in a rapier world.
+#[derive(Debug, Clone, Copy)]
+pub struct Treadmill {
+    /// The fixed body carrying the belt collider.
+    pub body: RigidBodyHandle,
+    /// The belt collider.
+    pub collider: ColliderHandle,
+    /// Unit vector along the belt surface pointing in the walker's direction of travel.
+    pub travel_axis: DVec3,
+    /// Unit normal of the belt surface (up).
+    pub normal: DVec3,
+    /// Belt surface velocity in the world [m/s] (opposite to the direction of travel).
+    pub belt_velocity: DVec3,
+    /// Incline angle [rad], positive uphill in the direction of travel.
+    pub incline_rad: f64,
+}
+
+impl Treadmill {
+    /// Adds a treadmill whose surface passes through the world origin, tilted by
+    /// `incline_pct` (grade: rise over run × 100) uphill in the direction of travel, with the
+    /// belt moving at `speed_mps` against it. The walker faces +x in both directions; it travels
+    /// towards +x when walking forwards and towards −x when walking backwards.
+    pub fn build(
+        bodies: &mut RigidBodySet,
+        colliders: &mut ColliderSet,
+        params: &TreadmillParams,
+        direction: Direction,
+        speed_mps: f64,
+        incline_pct: f64,
+    ) -> Self {
+        let sign = direction.sign();
+        let incline_rad = (incline_pct / 100.0).atan();
+        // Uphill towards the direction of travel: the +x end rises when travelling to +x.
+        let tilt = sign * incline_rad;
+        let travel_axis = DVec3::new(tilt.cos(), tilt.sin(), 0.0) * sign;
+        let normal = DVec3::new(-tilt.sin(), tilt.cos(), 0.0);
+        let belt_velocity = -travel_axis * speed_mps;
+        let body =
+            bodies.insert(RigidBodyBuilder::fixed().rotation(Vec3::new(0.0, 0.0, tilt as f32)));
+        let thickness = 0.05;
+        let collider = colliders.insert_with_parent(
+            ColliderBuilder::cuboid(
+                (params.length_m / 2.0) as f32,
+                thickness,
+                (params.width_m / 2.0) as f32,
+            )
+            .translation(Vec3::new(0.0, -thickness, 0.0))
+            .friction(params.friction as f32)
+            .friction_combine_rule(CoefficientCombineRule::Min)
+            .collision_groups(InteractionGroups::new(
+                BELT_GROUP,
+                WALKER_GROUP,
+                InteractionTestMode::And,
+            ))
+            .active_hooks(ActiveHooks::MODIFY_SOLVER_CONTACTS),
+            body,
+            bodies,
+        );
+        Self {
+            body,
+            collider,
+            travel_axis,
+            normal,
+            belt_velocity,
+            incline_rad,
+        }
+    }
+
+    /// The hook to pass to `PhysicsPipeline::step`, for the belt moving at `fraction` of its
+    /// speed (the belt starts from rest, see [`TreadmillParams::start_ramp_s`]).
+    pub fn hooks(&self, fraction: f64) -> BeltHooks {
+        BeltHooks {
+            collider: self.collider,
+            velocity: (self.belt_velocity * fraction).as_vec3(),
+        }
+    }
+
+    /// Height of a world point above the belt surface [m].
+    pub fn height_above(&self, p: DVec3) -> f64 {
+        p.dot(self.normal)
+    }
+
+    /// Position of a world point along the belt, in the direction of travel, from its centre [m].
+    pub fn along(&self, p: DVec3) -> f64 {
+        p.dot(self.travel_axis)
+    }
+}
+
+/// Contact hook that gives every contact with the belt the belt's surface velocity.
+#[derive(Debug, Clone, Copy)]
+pub struct BeltHooks {
+    collider: ColliderHandle,
+    velocity: Vec3,
+}
+
+impl PhysicsHooks for BeltHooks {
+    fn modify_solver_contacts(&self, ctx: &mut ContactModificationContext) {
+        // `tangent_velocity` is the desired velocity of collider 1's surface relative to
+        // collider 2's: +v when the belt is collider 1, −v when it is collider 2.
+        let s = if ctx.collider1 == self.collider {
+            1.0
+        } else if ctx.collider2 == self.collider {
+            -1.0
+        } else {
+            return;
+        };
+        if let Some(m) = ctx.rigid_mut() {
+            for c in m.solver_contacts.iter_mut() {
+                c.tangent_velocity = self.velocity * s;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn box_on_belt(direction: Direction, speed: f64, incline: f64) -> Vec3 {
+        let mut w = PhysicsWorld::default();
+        let t = Treadmill::build(
+            &mut w.bodies,
+            &mut w.colliders,
+            &TreadmillParams::default(),
+            direction,
+            speed,
+            incline,
+        );
+        let p = t.normal * 0.2;
+        let b = w.bodies.insert(
+            RigidBodyBuilder::dynamic()
+                .can_sleep(false)
+                .translation(p.as_vec3()),
+        );
+        w.colliders.insert_with_parent(
+            ColliderBuilder::cuboid(0.1, 0.1, 0.1)
+                .friction(1.0)
+                .collision_groups(InteractionGroups::new(
+                    WALKER_GROUP,
+                    BELT_GROUP,
+                    InteractionTestMode::And,
+                )),
+            b,
+            &mut w.bodies,
+        );
+        w.integration_parameters.dt = 1.0 / 500.0;
+        let hooks = t.hooks(1.0);
+        // 0.5 s: friction brings the box to the belt's speed within about 0.15 s, and the box
+        // stays well inside the 2 m belt.
+        for _ in 0..250 {
+            w.physics_pipeline.step(
+                w.gravity,
+                &w.integration_parameters,
+                &mut w.islands,
+                &mut w.broad_phase,
+                &mut w.narrow_phase,
+                &mut w.bodies,
+                &mut w.colliders,
+                &mut w.impulse_joints,
+                &mut w.multibody_joints,
+                &mut w.soft_bodies,
+                &mut w.ccd_solver,
+                &hooks,
+                &(),
+            );
+        }
+        w.bodies[b].linvel()
+    }
+
+    #[test]
+    fn a_box_on_the_belt_moves_with_the_belt_against_the_direction_of_travel() {
+        let v = box_on_belt(Direction::Forward, 1.2, 0.0);
+        assert!((v.x + 1.2).abs() < 1e-3 && v.y.abs() < 1e-3, "{v}");
+        let v = box_on_belt(Direction::Backward, 0.8, 0.0);
+        assert!((v.x - 0.8).abs() < 1e-3, "{v}");
+    }
+
+    #[test]
+    fn incline_is_uphill_in_the_direction_of_travel() {
+        // Forward at +10 %: travel is towards +x and uphill, so the belt carries the box
+        // downhill towards -x and down.
+        let v = box_on_belt(Direction::Forward, 1.0, 10.0);
+        assert!(v.x < -0.9 && v.y < -0.09, "{v}");
+        // Backward at +10 %: travel towards -x is uphill, so the belt runs down towards +x.
+        let v = box_on_belt(Direction::Backward, 1.0, 10.0);
+        assert!(v.x > 0.9 && v.y < -0.09, "{v}");
+        assert!((v.length() - 1.0).abs() < 1e-3);
+    }
+}

@@ -1,0 +1,332 @@
+//! The walker: a rapier multibody (reduced coordinates) built from a `musculo::Model`.
+//!
+//! Every model coordinate becomes one revolute multibody joint, so the physics' generalised
+//! coordinates are exactly the model's (hip flexion, adduction, rotation, ...). A joint with
+//! several coordinates is a chain of revolute joints through massless intermediate frames at the
+//! joint centre, rotating in the model's order about axes fixed in the parent at the neutral
+//! pose (an intrinsic Euler sequence, as OpenSim's `CustomJoint`); rapier's own spherical
+//! multibody joint would parametrise rotations differently and cannot carry per-axis
+//! anatomical limits, and its two-axis joint is not implemented. The pelvis is the floating
+//! root. Multibody joints (rather than impulse joints) keep the segments exactly connected
+//! (rapier documentation of `MultibodyJointSet`).
+
+use glam::{DMat3, DQuat, DVec3, Mat3, Vec3};
+use musculo::{CoordinateId, Model, SegmentId, Side};
+use rapier3d::prelude::*;
+
+use crate::treadmill::{BELT_GROUP, WALKER_GROUP};
+
+/// The multibody link that realises one model coordinate.
+#[derive(Debug, Clone, Copy)]
+pub struct CoordinateLink {
+    /// The revolute multibody joint.
+    pub joint: MultibodyJointHandle,
+    /// Body rotated by this coordinate (a segment or an intermediate frame).
+    pub body: RigidBodyHandle,
+    /// Body it rotates relative to.
+    pub parent_body: RigidBodyHandle,
+    /// Rotation axis, fixed in the parent body's frame.
+    pub local_axis: Vec3,
+}
+
+/// Handles of the walker inside a rapier world.
+#[derive(Debug, Clone)]
+pub struct Walker {
+    /// Rigid body of each model segment, indexed by [`SegmentId`].
+    pub segment_bodies: Vec<RigidBodyHandle>,
+    /// Link of each model coordinate, indexed by [`CoordinateId`].
+    pub coordinate_links: Vec<CoordinateLink>,
+    /// Intermediate frame bodies (massless) of multi-axis joints.
+    pub frame_bodies: Vec<RigidBodyHandle>,
+    /// Contact sphere colliders of each foot, right then left.
+    pub foot_colliders: [Vec<ColliderHandle>; 2],
+    /// Every other collider with the segment it belongs to (touching the belt = fall).
+    pub body_colliders: Vec<(ColliderHandle, SegmentId)>,
+    /// The foot segment of each side, right then left.
+    pub feet: [SegmentId; 2],
+}
+
+/// Index of a side in per-side arrays (right 0, left 1).
+pub fn side_index(side: Side) -> usize {
+    match side {
+        Side::Right => 0,
+        Side::Left => 1,
+    }
+}
+
+fn v3(v: DVec3) -> Vec3 {
+    v.as_vec3()
+}
+
+impl Walker {
+    /// Builds the walker with its root (pelvis) frame at `root_position`, facing +x, all
+    /// coordinates at zero.
+    pub fn build(
+        world: &mut PhysicsWorld,
+        model: &Model,
+        root_position: DVec3,
+        friction: f64,
+    ) -> Self {
+        let groups = InteractionGroups::new(WALKER_GROUP, BELT_GROUP, InteractionTestMode::And);
+        let mut segment_bodies = Vec::with_capacity(model.segments.len());
+        let mut foot_colliders: [Vec<ColliderHandle>; 2] = Default::default();
+        let mut body_colliders = Vec::new();
+        let mut feet = [model.root; 2];
+        for (i, seg) in model.segments.iter().enumerate() {
+            let id = SegmentId(i as u32);
+            let inertia = seg.inertia_kg_m2;
+            let mprops = MassProperties::with_inertia_matrix(
+                v3(seg.com_m),
+                seg.mass_kg as f32,
+                Mat3::from_cols(v3(inertia.x_axis), v3(inertia.y_axis), v3(inertia.z_axis)),
+            );
+            let body = world.bodies.insert(
+                RigidBodyBuilder::dynamic()
+                    .can_sleep(false)
+                    .translation(v3(root_position))
+                    .additional_mass_properties(mprops),
+            );
+            let is_foot = !seg.contacts.is_empty();
+            if is_foot {
+                let side = seg.side.unwrap_or(Side::Right);
+                feet[side_index(side)] = id;
+                for c in &seg.contacts {
+                    let h = world.colliders.insert_with_parent(
+                        ColliderBuilder::ball(c.radius as f32)
+                            .translation(v3(c.centre))
+                            .density(0.0)
+                            .friction(friction as f32)
+                            .friction_combine_rule(CoefficientCombineRule::Min)
+                            .collision_groups(groups),
+                        body,
+                        &mut world.bodies,
+                    );
+                    foot_colliders[side_index(side)].push(h);
+                }
+            } else {
+                for shape in &seg.shapes {
+                    let builder = match *shape {
+                        musculo::model::Shape::Capsule { from, to, radius } => {
+                            ColliderBuilder::capsule_from_endpoints(v3(from), v3(to), radius as f32)
+                        }
+                        musculo::model::Shape::Box {
+                            centre,
+                            half_extents,
+                        } => ColliderBuilder::cuboid(
+                            half_extents.x as f32,
+                            half_extents.y as f32,
+                            half_extents.z as f32,
+                        )
+                        .translation(v3(centre)),
+                        musculo::model::Shape::Sphere { centre, radius } => {
+                            ColliderBuilder::ball(radius as f32).translation(v3(centre))
+                        }
+                    };
+                    let h = world.colliders.insert_with_parent(
+                        builder.density(0.0).collision_groups(groups),
+                        body,
+                        &mut world.bodies,
+                    );
+                    body_colliders.push((h, id));
+                }
+            }
+            segment_bodies.push(body);
+        }
+
+        let mut coordinate_links: Vec<Option<CoordinateLink>> = vec![None; model.coordinates.len()];
+        let mut frame_bodies = Vec::new();
+        // Parents before children: walk the tree from the root.
+        let mut order = Vec::new();
+        let mut frontier = vec![model.root];
+        while let Some(s) = frontier.pop() {
+            for (j, joint) in model.joints.iter().enumerate() {
+                if joint.parent == s {
+                    order.push(j);
+                    frontier.push(joint.child);
+                }
+            }
+        }
+        for j in order {
+            let joint = &model.joints[j];
+            let n = joint.coordinates.len();
+            let mut parent = segment_bodies[joint.parent.index()];
+            for (k, &c) in joint.coordinates.iter().enumerate() {
+                let coordinate = &model.coordinates[c.index()];
+                let body = if k + 1 == n {
+                    segment_bodies[joint.child.index()]
+                } else {
+                    let b = world.bodies.insert(
+                        RigidBodyBuilder::dynamic()
+                            .can_sleep(false)
+                            .translation(v3(root_position)),
+                    );
+                    frame_bodies.push(b);
+                    b
+                };
+                let anchor1 = if k == 0 {
+                    joint.location_in_parent_m
+                } else {
+                    DVec3::ZERO
+                };
+                let axis = v3(coordinate.axis);
+                let (lo, hi) = coordinate.range_rad;
+                let revolute = RevoluteJointBuilder::new(axis)
+                    .local_anchor1(v3(anchor1))
+                    .local_anchor2(Vec3::ZERO)
+                    .limits([lo as f32, hi as f32])
+                    .contacts_enabled(false)
+                    .build();
+                let handle = world
+                    .multibody_joints
+                    .insert(parent, body, revolute, true)
+                    .expect("the model is a tree, so no joint closes a loop");
+                coordinate_links[c.index()] = Some(CoordinateLink {
+                    joint: handle,
+                    body,
+                    parent_body: parent,
+                    local_axis: axis,
+                });
+                parent = body;
+            }
+        }
+        // rapier gives every angular degree of freedom a default damping of 0.1 N·m·s/rad for
+        // numerical comfort; the walker's joints (and its floating root) have no passive damping
+        // in the model, so the only joint torques are the controller's.
+        if let Some(link) = world
+            .multibody_joints
+            .rigid_body_link(segment_bodies[model.root.index()])
+            .copied()
+            && let Some(mb) = world.multibody_joints.get_multibody_mut(link.multibody)
+        {
+            mb.damping_mut().fill(0.0);
+        }
+        Self {
+            segment_bodies,
+            coordinate_links: coordinate_links
+                .into_iter()
+                .map(|l| l.expect("every coordinate belongs to a joint of the tree"))
+                .collect(),
+            frame_bodies,
+            foot_colliders,
+            body_colliders,
+            feet,
+        }
+    }
+
+    /// Every rigid body of the walker (segments and intermediate frames).
+    pub fn all_bodies(&self) -> impl Iterator<Item = RigidBodyHandle> + '_ {
+        self.segment_bodies
+            .iter()
+            .chain(&self.frame_bodies)
+            .copied()
+    }
+
+    /// Coordinate values [rad] and speeds [rad/s], indexed by [`CoordinateId`].
+    pub fn coordinates(&self, joints: &MultibodyJointSet, q: &mut [f64], qdot: &mut [f64]) {
+        for (i, link) in self.coordinate_links.iter().enumerate() {
+            let (mb, link_id) = joints.get(link.joint).expect("walker joint exists");
+            let l = mb.link(link_id).expect("walker link exists");
+            q[i] = f64::from(l.joint().coords()[3]);
+            qdot[i] = f64::from(mb.joint_velocity(l)[0]);
+        }
+    }
+
+    /// Apparent inverse inertia of each coordinate with all others free, `diag(M⁻¹)` [1/(kg m²)],
+    /// indexed by [`CoordinateId`] (used to make stiff PD control stable, see `controller::pd`).
+    pub fn inverse_inertia(&self, world: &mut PhysicsWorld) -> Vec<f64> {
+        let mut assembly = Vec::with_capacity(self.coordinate_links.len());
+        for link in &self.coordinate_links {
+            let (mb, id) = world
+                .multibody_joints
+                .get(link.joint)
+                .expect("walker joint exists");
+            assembly.push(mb.link(id).expect("walker link exists").assembly_id());
+        }
+        let root = *world
+            .multibody_joints
+            .rigid_body_link(self.segment_bodies[0])
+            .expect("root is in the multibody");
+        let mb = world
+            .multibody_joints
+            .get_multibody_mut(root.multibody)
+            .expect("multibody exists");
+        let w = mb.dof_inverse_inertia(&world.bodies);
+        assembly.iter().map(|&a| f64::from(w[a])).collect()
+    }
+
+    /// World-frame rotation axis of a coordinate.
+    pub fn world_axis(&self, bodies: &RigidBodySet, c: CoordinateId) -> DVec3 {
+        let link = &self.coordinate_links[c.index()];
+        (bodies[link.parent_body].rotation() * link.local_axis).as_dvec3()
+    }
+
+    /// Applies joint torques [N·m], one per coordinate, as equal and opposite torques about the
+    /// coordinate's axis on the two bodies it connects; forces from earlier steps are cleared
+    /// first (rapier keeps user forces until reset).
+    pub fn apply_torques(&self, bodies: &mut RigidBodySet, torques: &[f64]) {
+        for b in self.all_bodies() {
+            bodies[b].reset_torques(false);
+            bodies[b].reset_forces(false);
+        }
+        for (i, link) in self.coordinate_links.iter().enumerate() {
+            let axis = bodies[link.parent_body].rotation() * link.local_axis;
+            let t = axis * torques[i] as f32;
+            bodies[link.body].add_torque(t, false);
+            bodies[link.parent_body].add_torque(-t, false);
+        }
+    }
+
+    /// Sets the joint coordinates (from neutral) and the root's position and linear velocity:
+    /// initial conditions, before the first step.
+    pub fn set_initial_state(
+        &self,
+        world: &mut PhysicsWorld,
+        q: &[f64],
+        root_position: DVec3,
+        root_velocity: DVec3,
+    ) {
+        let root = self.segment_bodies[0];
+        world.bodies[root].set_translation(v3(root_position), true);
+        let link_id = *world
+            .multibody_joints
+            .rigid_body_link(root)
+            .expect("root is in the multibody");
+        let mut assembly = Vec::with_capacity(self.coordinate_links.len());
+        for link in &self.coordinate_links {
+            let (mb, id) = world
+                .multibody_joints
+                .get(link.joint)
+                .expect("walker joint exists");
+            assembly.push(mb.link(id).expect("walker link exists").assembly_id());
+        }
+        let mb = world
+            .multibody_joints
+            .get_multibody_mut(link_id.multibody)
+            .expect("multibody exists");
+        let mut disp = vec![0.0f32; mb.ndofs()];
+        for (i, &a) in assembly.iter().enumerate() {
+            disp[a] = q[i] as f32;
+        }
+        mb.apply_displacements(&disp);
+        {
+            let mut v = mb.generalized_velocity_mut();
+            v.fill(0.0);
+            v[0] = root_velocity.x as f32;
+            v[1] = root_velocity.y as f32;
+            v[2] = root_velocity.z as f32;
+        }
+        mb.forward_kinematics(&world.bodies, true);
+        mb.update_rigid_bodies(&mut world.bodies, true);
+    }
+
+    /// Segment world pose (rotation, origin) [m].
+    pub fn segment_pose(&self, bodies: &RigidBodySet, s: SegmentId) -> (DQuat, DVec3) {
+        let b = &bodies[self.segment_bodies[s.index()]];
+        (b.rotation().as_dquat(), b.translation().as_dvec3())
+    }
+
+    /// Rotation matrix of a segment in the world.
+    pub fn segment_rotation(&self, bodies: &RigidBodySet, s: SegmentId) -> DMat3 {
+        DMat3::from_quat(self.segment_pose(bodies, s).0)
+    }
+}

@@ -1,0 +1,100 @@
+//! The rapier multibody reproduces the model's joint conventions: coordinates read back as set,
+//! segments sit where the model's kinematics (and the controller's leg IK) say, for both legs.
+
+use gait::controller::leg_ik::leg_fk;
+use gait::walker::Walker;
+use glam::DVec3;
+use musculo::Model;
+use rapier3d::prelude::*;
+
+#[test]
+fn ankle_positions_match_leg_kinematics_on_both_sides() {
+    let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
+    let mut world = PhysicsWorld::default();
+    let root = DVec3::new(0.0, 1.0, 0.0);
+    let walker = Walker::build(&mut world, &model, root, 0.8);
+    let mut q = model.neutral_pose();
+    let set = |q: &mut Vec<f64>, n: &str, v: f64| q[model.coordinate_id(n).unwrap().index()] = v;
+    for s in ["_r", "_l"] {
+        set(&mut q, &format!("hip_flexion{s}"), 0.3);
+        set(&mut q, &format!("hip_adduction{s}"), 0.15);
+        set(&mut q, &format!("knee_flexion{s}"), 0.5);
+        set(&mut q, &format!("ankle_dorsiflexion{s}"), 0.1);
+    }
+    walker.set_initial_state(&mut world, &q, root, DVec3::ZERO);
+    let (mut q2, mut qd) = (vec![0.0; q.len()], vec![0.0; q.len()]);
+    walker.coordinates(&world.multibody_joints, &mut q2, &mut qd);
+    for (a, b) in q.iter().zip(&q2) {
+        assert!((a - b).abs() < 1e-6, "{q:?} vs {q2:?}");
+    }
+    let thigh = 0.242504 * 1.75;
+    let shank = 0.249282 * 1.75;
+    for (side, mirror) in [("r", 1.0), ("l", -1.0)] {
+        let foot = model.segment_id(&format!("foot_{side}")).unwrap();
+        let ankle = world.bodies[walker.segment_bodies[foot.index()]]
+            .translation()
+            .as_dvec3();
+        let hip = root + DVec3::new(0.0, 0.0, mirror * 0.0464 * 1.75);
+        let expected = leg_fk(0.3, 0.15, 0.5, thigh, shank);
+        let expected = DVec3::new(expected.x, expected.y, expected.z * mirror);
+        assert!(
+            ((ankle - hip) - expected).length() < 1e-4,
+            "{side}: {} vs {}",
+            ankle - hip,
+            expected
+        );
+        // Adduction brings the foot towards the midline, flexion forwards.
+        assert!((ankle.z - hip.z) * mirror < 0.0 && ankle.x > hip.x);
+    }
+}
+
+#[test]
+fn both_feet_touch_the_belt_when_standing() {
+    use gait::treadmill::{Treadmill, TreadmillParams};
+    let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
+    let mut world = PhysicsWorld::default();
+    world.integration_parameters.dt = 1e-3;
+    let tm = Treadmill::build(
+        &mut world.bodies,
+        &mut world.colliders,
+        &TreadmillParams::default(),
+        gait::Direction::Forward,
+        0.0,
+        0.0,
+    );
+    let h = 1.75 * (0.242504 + 0.249282) + 0.0683;
+    let root = DVec3::new(0.0, h + 0.001, 0.0);
+    let walker = Walker::build(&mut world, &model, root, 0.8);
+    walker.set_initial_state(&mut world, &model.neutral_pose(), root, DVec3::ZERO);
+    let hooks = tm.hooks(1.0);
+    for _ in 0..20 {
+        world.physics_pipeline.step(
+            world.gravity,
+            &world.integration_parameters,
+            &mut world.islands,
+            &mut world.broad_phase,
+            &mut world.narrow_phase,
+            &mut world.bodies,
+            &mut world.colliders,
+            &mut world.impulse_joints,
+            &mut world.multibody_joints,
+            &mut world.soft_bodies,
+            &mut world.ccd_solver,
+            &hooks,
+            &(),
+        );
+    }
+    for side in 0..2 {
+        let touching = walker.foot_colliders[side].iter().any(|&c| {
+            world
+                .narrow_phase
+                .contact_pair(c, tm.collider)
+                .is_some_and(|p| p.has_any_active_contact())
+        });
+        let foot = walker.feet[side];
+        let y = world.bodies[walker.segment_bodies[foot.index()]]
+            .translation()
+            .y;
+        assert!(touching, "foot {side} not touching; ankle height {y}");
+    }
+}

@@ -1,0 +1,47 @@
+//! A representative subset of the walking grid (both directions, slow to fast, downhill to
+//! uphill) meets the walking criteria: no fall, mean belt-relative speed within ±5 % of the belt
+//! speed, within 0.5 m of the belt's centre. The full 50-condition grid at 60 s is
+//! `cargo run --release -- gait-grid`; this test keeps the trials at 30 s so the debug test
+//! suite stays fast.
+
+use gait::controller::walking::WalkingParams;
+use gait::{Direction, Trial, TrialSpec};
+use musculo::Model;
+
+fn check(direction: Direction, speed_mps: f64, incline_pct: f64) {
+    let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
+    let spec = TrialSpec {
+        direction,
+        speed_mps,
+        incline_pct,
+        duration_s: 30.0,
+        sample_rate_hz: 100.0,
+        ..Default::default()
+    };
+    let result = Trial::new(model.clone(), spec, WalkingParams::default())
+        .unwrap()
+        .run(|_| {})
+        .unwrap();
+    let s = gait::summarise(&model, &result);
+    assert!(
+        s.meets_walking_criteria(),
+        "{direction:?} {speed_mps} m/s {incline_pct:+} %: fell at {:?} ({:?}), v_rel {:?} m/s, \
+         max distance from centre {:?} m",
+        s.fall_time_s,
+        s.fall_reason,
+        s.mean_speed_rel_belt_mps,
+        s.max_distance_from_centre_m
+    );
+    // A walker that meets the criteria also takes steps with both feet.
+    assert!(s.strides >= 10, "{} strides", s.strides);
+}
+
+#[test]
+fn forward_level_at_preferred_speed() {
+    check(Direction::Forward, 1.0, 0.0);
+}
+
+#[test]
+fn backward_level_at_preferred_speed() {
+    check(Direction::Backward, 1.0, 0.0);
+}
