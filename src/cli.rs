@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use gait::controller::walking::{DEFAULT_WALKING_RON, WalkingParams};
-use gait::{Direction, PushSpec, Trial, TrialSpec};
+use gait::{Direction, PushSpec, TrialSpec};
 use musculo::{Model, Subject};
 
 /// Physics-based simulation of forward and backward treadmill walking.
@@ -31,6 +31,11 @@ pub enum Command {
     GaitGrid(GridArgs),
     /// Load, validate and describe a musculoskeletal model (segments, joints, muscles).
     Model(ModelArgs),
+    /// Run the trials of a scenario file in parallel, one folder per trial, and collect them
+    /// in `results.csv`.
+    Sweep(SweepArgs),
+    /// Merge the folders of a sweep (or of its shards) into one `results.csv`.
+    Report(ReportArgs),
 }
 
 /// Options shared by commands that load a model and a controller.
@@ -128,12 +133,44 @@ pub struct ModelArgs {
     pub json: bool,
 }
 
+/// Options of `retrogait sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (RON), e.g. `assets/scenarios/retro-vs-forward.ron`.
+    pub scenario: PathBuf,
+    /// Output folder; a new folder under `runs/` if omitted.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Parallel trials; the number of cores if omitted.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only shard I of N: the trials whose index modulo N is I-1.
+    #[arg(long, value_name = "I/N", value_parser = crate::sweep::Shard::parse)]
+    pub shard: Option<crate::sweep::Shard>,
+    /// Continue the sweep in `--out`: keep finished trials, run the rest again.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
+}
+
+/// Options of `retrogait report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Folders of one sweep or of its shards.
+    #[arg(required = true, num_args = 1..)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write `results.csv`; the first folder if omitted.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Simulate(args) => simulate(args),
         Command::GaitGrid(args) => crate::grid::gait_grid(args),
         Command::Model(args) => model(args),
+        Command::Sweep(args) => crate::sweep::sweep(args),
+        Command::Report(args) => crate::report::report(args),
     }
 }
 
@@ -201,15 +238,9 @@ pub fn new_run_dir() -> PathBuf {
     dir
 }
 
-/// Folder name of one trial inside a run.
+/// Folder name of one trial inside a `simulate` run.
 pub fn trial_dir_name(spec: &TrialSpec) -> String {
-    format!(
-        "{}_{:.2}mps_{:+.1}pct_seed{}",
-        spec.direction.as_str(),
-        spec.speed_mps,
-        spec.incline_pct,
-        spec.seed
-    )
+    crate::scenario::trial_dir_name(spec, None)
 }
 
 fn simulate(args: SimulateArgs) -> Result<()> {
@@ -311,25 +342,19 @@ fn run_one(
         out.to_path_buf()
     };
     let label = trial_dir_name(&spec);
-    let mut trial = Trial::new(model.clone(), spec, params.clone())?;
-    if muscles {
-        trial.set_analysis(Some(gait::analysis::AnalysisSettings::default()))?;
-    }
     eprintln!("{label}: simulating {:.0} s", spec.duration_s);
-    let result = trial.run(|t| {
+    let done = crate::trial_run::run_trial(model, params, spec, muscles, |t| {
         if (t as u64).is_multiple_of(10) {
             eprintln!("{label}: {t:.0}/{:.0} s", spec.duration_s);
         }
     })?;
-    let summary = gait::summarise(model, &result);
-    let muscles = gait::measures::muscle_measures(model, &result);
     crate::output::write_trial(
         &dir,
         model,
         controller_ron,
-        &result,
-        &summary,
-        muscles.as_ref(),
+        &done.result,
+        &done.summary,
+        done.muscles.as_ref(),
     )?;
-    Ok((dir, summary, muscles.map(|m| m.0)))
+    Ok((dir, done.summary, done.muscles.map(|m| m.0)))
 }

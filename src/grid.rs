@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use anyhow::Result;
-use gait::{Direction, GaitSummary, PushSpec, Trial, TrialSpec};
+use gait::{Direction, GaitSummary, PushSpec, TrialSpec};
 
 use crate::cli::{GridArgs, load_controller, load_model};
 
@@ -51,12 +51,10 @@ pub fn gait_grid(args: GridArgs) -> Result<()> {
                     let Some((k, spec)) = queue.lock().expect("queue").pop() else {
                         break;
                     };
-                    let outcome = Trial::new(model.clone(), spec, params.clone())
-                        .map_err(anyhow::Error::from)
-                        .and_then(|mut t| t.run(|_| {}).map_err(anyhow::Error::from));
+                    let outcome = crate::trial_run::run_trial(&model, &params, spec, false, |_| {});
                     match outcome {
-                        Ok(r) => {
-                            let s = gait::summarise(&model, &r);
+                        Ok(done) => {
+                            let s = done.summary;
                             let mut res = results.lock().expect("results");
                             res.push((k, s));
                             eprintln!(
@@ -72,7 +70,7 @@ pub fn gait_grid(args: GridArgs) -> Result<()> {
                                 }
                             );
                         }
-                        Err(e) => *failure.lock().expect("failure") = Some(e),
+                        Err(e) => *failure.lock().expect("failure") = Some(e.into()),
                     }
                 }
             });

@@ -11,8 +11,15 @@ pub mod cli;
 pub mod grid;
 pub mod model_report;
 pub mod output;
+pub mod progress;
+pub mod report;
+pub mod results;
+pub mod scenario;
 pub mod sto;
+pub mod sweep;
+pub mod sweep_dir;
 pub mod table;
+pub mod trial_run;
 
 pub use gait;
 pub use musculo;

@@ -7,6 +7,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result};
 use gait::measures::{CycleCurve, MuscleSummary};
@@ -18,28 +19,41 @@ use serde::Serialize;
 pub const PROGRAM: &str = concat!("retrogait ", env!("CARGO_PKG_VERSION"));
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
+///
+/// The temporary name carries the process id and a counter, so processes that write the same
+/// file at once (shards of one sweep sharing a folder) never write into each other's file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
     let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+        ".{}.{}-{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
-    {
+    let written = (|| -> Result<()> {
         let mut f =
             fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
         f.write_all(bytes)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         f.sync_all().ok();
+        fs::rename(&tmp, path)
+            .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))
+    })();
+    if written.is_err() {
+        fs::remove_file(&tmp).ok();
     }
-    fs::rename(&tmp, path)
-        .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))
+    written
 }
 
 /// The run's self-description written beside the results.
 #[derive(Debug, Serialize)]
 struct RunInfo<'a> {
     program: &'a str,
+    /// The subject's name in a sweep; absent for `simulate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'a str>,
     model: &'a str,
     subject_height_m: f64,
     subject_mass_kg: f64,
@@ -271,14 +285,71 @@ fn sto_files(model: &Model, result: &TrialResult) -> Vec<(String, String)> {
     out
 }
 
-/// Writes a finished trial's folder. Returns the files written.
-pub fn write_trial(
+/// Which of a trial folder's optional files to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrialFiles {
+    /// `frames.csv` and the OpenSim `.sto` files (the large files).
+    pub frames: bool,
+}
+
+impl Default for TrialFiles {
+    fn default() -> Self {
+        Self { frames: true }
+    }
+}
+
+/// What a trial ran on: written into its folder before it starts, so even a trial that fails
+/// (or a folder left by a killed sweep) says what it was.
+#[derive(Debug, Clone, Copy)]
+pub struct TrialInputs<'a> {
+    /// The scaled model.
+    pub model: &'a Model,
+    /// The walking controller's parameters as RON text.
+    pub controller_ron: &'a str,
+    /// The trial.
+    pub spec: &'a gait::TrialSpec,
+    /// The subject's name (sweeps).
+    pub subject: Option<&'a str>,
+}
+
+/// Writes `run.json`, `model.ron` and `controller.ron`: the exact inputs of a trial.
+pub fn write_trial_inputs(dir: &Path, inputs: &TrialInputs<'_>) -> Result<Vec<PathBuf>> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    let info = RunInfo {
+        program: PROGRAM,
+        subject: inputs.subject,
+        model: &inputs.model.name,
+        subject_height_m: inputs.model.subject.height_m,
+        subject_mass_kg: inputs.model.subject.mass_kg,
+        trial: inputs.spec,
+    };
+    let files = [
+        ("run.json", serde_json::to_vec_pretty(&info)?),
+        (
+            "model.ron",
+            ron::ser::to_string_pretty(&inputs.model.spec, Default::default())?.into_bytes(),
+        ),
+        ("controller.ron", inputs.controller_ron.as_bytes().to_vec()),
+    ];
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        let p = dir.join(name);
+        write_atomic(&p, &bytes)?;
+        written.push(p);
+    }
+    Ok(written)
+}
+
+/// Writes what a finished trial produced: frames and storage files (if asked for), cycles,
+/// events and, last, `summary.json`, whose presence marks a complete folder.
+pub fn write_trial_results(
     dir: &Path,
     model: &Model,
-    controller_ron: &str,
     result: &TrialResult,
     summary: &GaitSummary,
     muscles: Option<&(MuscleSummary, Vec<CycleCurve>)>,
+    files: TrialFiles,
 ) -> Result<Vec<PathBuf>> {
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
@@ -289,32 +360,70 @@ pub fn write_trial(
         written.push(p);
         Ok(())
     };
-    put("frames.csv", &frames_csv(model, result)?)?;
-    for (name, text) in sto_files(model, result) {
-        put(&name, text.as_bytes())?;
+    if files.frames {
+        put("frames.csv", &frames_csv(model, result)?)?;
+        for (name, text) in sto_files(model, result) {
+            put(&name, text.as_bytes())?;
+        }
     }
     if let Some((_, curves)) = muscles {
         put("cycles.csv", &cycles_csv(curves)?)?;
     }
     let events = serde_json::to_vec_pretty(&result.events)?;
     put("events.json", &events)?;
-    let info = RunInfo {
-        program: PROGRAM,
-        model: &model.name,
-        subject_height_m: model.subject.height_m,
-        subject_mass_kg: model.subject.mass_kg,
-        trial: &result.spec,
-    };
-    put("run.json", &serde_json::to_vec_pretty(&info)?)?;
     put(
-        "model.ron",
-        ron::ser::to_string_pretty(&model.spec, Default::default())?.as_bytes(),
-    )?;
-    put("controller.ron", controller_ron.as_bytes())?;
-    // The summary last: its presence marks a complete folder.
-    put(
-        "summary.json",
+        SUMMARY_FILE,
         &serde_json::to_vec_pretty(&summary_json(summary, muscles.map(|m| &m.0))?)?,
     )?;
     Ok(written)
+}
+
+/// Writes a finished trial's folder (inputs and results). Returns the files written.
+pub fn write_trial(
+    dir: &Path,
+    model: &Model,
+    controller_ron: &str,
+    result: &TrialResult,
+    summary: &GaitSummary,
+    muscles: Option<&(MuscleSummary, Vec<CycleCurve>)>,
+) -> Result<Vec<PathBuf>> {
+    let inputs = TrialInputs {
+        model,
+        controller_ron,
+        spec: &result.spec,
+        subject: None,
+    };
+    let mut written = write_trial_inputs(dir, &inputs)?;
+    written.extend(write_trial_results(
+        dir,
+        model,
+        result,
+        summary,
+        muscles,
+        TrialFiles::default(),
+    )?);
+    Ok(written)
+}
+
+/// Name of the file that marks a trial folder complete with a result.
+pub const SUMMARY_FILE: &str = "summary.json";
+/// Name of the file that marks a trial folder complete with an error.
+pub const ERROR_FILE: &str = "error.json";
+
+/// `error.json`: a trial that could not run to its end (not a fall: a simulation error).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct TrialErrorRecord {
+    /// The error, one sentence.
+    pub error: String,
+}
+
+/// Writes `error.json` into a trial folder whose inputs are written; it marks the folder
+/// complete, so a resumed sweep does not run the (deterministic) failure again.
+pub fn write_trial_error(dir: &Path, message: &str) -> Result<PathBuf> {
+    let p = dir.join(ERROR_FILE);
+    let record = TrialErrorRecord {
+        error: message.to_owned(),
+    };
+    write_atomic(&p, &serde_json::to_vec_pretty(&record)?)?;
+    Ok(p)
 }

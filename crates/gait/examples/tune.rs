@@ -1,10 +1,10 @@
-//! Offline search for walking-controller parameters: a separable (diagonal-covariance) evolution
-//! strategy (Ros & Hansen 2008, "A simple modification in CMA-ES achieving linear time and space
-//! complexity", PPSN X) over bounded parameters, minimising falls, speed error and drift over a
-//! grid of directions, speeds and inclines. The objective contains no biomechanical outcome
-//! (no joint angle, moment, force or muscle quantity): only "stays up, keeps pace, stays centred".
+//! Offline search for walking-controller parameters: a (1+1) evolution strategy with the
+//! one-fifth success rule (Rechenberg 1973) over bounded parameters in the unit box, minimising
+//! falls, speed error and drift over a grid of directions, speeds and inclines. The objective
+//! contains no biomechanical outcome (no joint angle, moment, force, muscle quantity or
+//! cadence): only "stays up, keeps pace, stays centred".
 //!
-//! `cargo run --release -p retrogait-gait --example tune -- OUT.ron [generations] [trial_s]`
+//! `cargo run --release -p retrogait-gait --example tune -- OUT.ron [evaluations] [trial_s]`
 
 use std::sync::Mutex;
 

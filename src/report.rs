@@ -1,0 +1,82 @@
+//! `retrogait report DIR...`: merges the folders of one sweep — a whole sweep, or its shards
+//! run on several machines or as a job array — into one `results.csv`.
+//!
+//! The folders must record the same scenario (a merge of different studies would be a table
+//! of unrelated rows), and together they must hold every trial of it. Rows are built from the
+//! trial folders exactly as `sweep` builds them, so a merge of shards equals an unsharded run.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+
+use crate::cli::ReportArgs;
+use crate::output::write_atomic;
+use crate::results::{TrialStatus, gather, results_csv};
+use crate::scenario::Scenario;
+use crate::sweep_dir::{RESULTS_FILE, SCENARIO_FILE, SweepDir};
+
+/// Runs `retrogait report`.
+pub fn report(args: ReportArgs) -> Result<()> {
+    let Some(first) = args.dirs.first() else {
+        bail!("report needs at least one sweep folder");
+    };
+    let (scenario, text) = read_scenario(first)?;
+    for other in &args.dirs[1..] {
+        let (s, _) = read_scenario(other)?;
+        if let Some(field) = s.first_difference(&scenario) {
+            bail!(
+                "cannot merge {} with {}: they ran different scenarios ({field} differs)",
+                other.display(),
+                first.display()
+            );
+        }
+    }
+    let trials = scenario.expand(&first.join(SCENARIO_FILE))?;
+    let (records, missing) = gather(&args.dirs, &trials)?;
+    if let Some(example) = missing.first() {
+        bail!(
+            "{} of the {} trials are not finished in {} (e.g. {example}); run the missing \
+             shards, or resume the sweep, first",
+            missing.len(),
+            trials.len(),
+            list(&args.dirs)
+        );
+    }
+    let out = SweepDir::new(args.out.clone().unwrap_or_else(|| first.clone()));
+    if args.out.is_some() {
+        out.check_scenario(&scenario)?;
+    }
+    // A separate output folder records the scenario too, so it describes itself.
+    out.write_scenario(&text)?;
+    let path = out.root().join(RESULTS_FILE);
+    write_atomic(&path, &results_csv(&scenario, &trials, &records)?)?;
+    let n = |s: TrialStatus| records.iter().filter(|r| r.status == s).count();
+    println!(
+        "{} trials from {}: {} ok, {} fell, {} errors; wrote {}",
+        records.len(),
+        list(&args.dirs),
+        n(TrialStatus::Ok),
+        n(TrialStatus::Fell),
+        n(TrialStatus::Error),
+        path.display()
+    );
+    Ok(())
+}
+
+fn read_scenario(dir: &PathBuf) -> Result<(Scenario, String)> {
+    match SweepDir::new(dir).read_scenario()? {
+        Some(s) => Ok(s),
+        None if !dir.is_dir() => bail!("{} is not a folder", dir.display()),
+        None => bail!(
+            "{} is not a sweep folder: it has no {SCENARIO_FILE}",
+            dir.display()
+        ),
+    }
+}
+
+fn list(dirs: &[PathBuf]) -> String {
+    dirs.iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
