@@ -13,6 +13,7 @@ pub mod model_report;
 pub mod output;
 pub mod progress;
 pub mod report;
+pub mod report_html;
 pub mod results;
 pub mod scenario;
 pub mod sto;

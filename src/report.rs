@@ -1,5 +1,5 @@
 //! `retrogait report DIR...`: merges the folders of one sweep — a whole sweep, or its shards
-//! run on several machines or as a job array — into one `results.csv`.
+//! run on several machines or as a job array — into one `results.csv` and one `report.html`.
 //!
 //! The folders must record the same scenario (a merge of different studies would be a table
 //! of unrelated rows), and together they must hold every trial of it. Rows are built from the
@@ -11,6 +11,7 @@ use anyhow::{Result, bail};
 
 use crate::cli::ReportArgs;
 use crate::output::write_atomic;
+use crate::report_html::write_report;
 use crate::results::{TrialStatus, gather, results_csv};
 use crate::scenario::Scenario;
 use crate::sweep_dir::{RESULTS_FILE, SCENARIO_FILE, SweepDir};
@@ -50,15 +51,17 @@ pub fn report(args: ReportArgs) -> Result<()> {
     out.write_scenario(&text)?;
     let path = out.root().join(RESULTS_FILE);
     write_atomic(&path, &results_csv(&scenario, &trials, &records)?)?;
+    let report = write_report(&args.dirs, out.root(), &scenario, &trials, &records)?;
     let n = |s: TrialStatus| records.iter().filter(|r| r.status == s).count();
     println!(
-        "{} trials from {}: {} ok, {} fell, {} errors; wrote {}",
+        "{} trials from {}: {} ok, {} fell, {} errors; wrote {} and {}",
         records.len(),
         list(&args.dirs),
         n(TrialStatus::Ok),
         n(TrialStatus::Fell),
         n(TrialStatus::Error),
-        path.display()
+        path.display(),
+        report.display()
     );
     Ok(())
 }

@@ -8,8 +8,9 @@
 //!    are already there need `--resume`, which deletes their unfinished folders;
 //! 3. run the remaining trials (a fall or a simulation error is a result, recorded in the
 //!    trial's folder; the sweep goes on); each folder appears by one rename when complete;
-//! 4. write `results.csv` from the folders when every trial of the scenario is there (the last
-//!    shard to finish in a shared folder writes it; otherwise `retrogait report` merges).
+//! 4. write `results.csv` and `report.html` from the folders when every trial of the scenario
+//!    is there (the last shard to finish in a shared folder writes them; otherwise
+//!    `retrogait report` merges).
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -264,8 +265,8 @@ fn failed(tmp: &Path, message: &str) -> Result<Outcome> {
     })
 }
 
-/// Writes `results.csv` when every trial of the scenario is in the folder; otherwise says how
-/// to merge the shards.
+/// Writes `results.csv` and `report.html` when every trial of the scenario is in the folder;
+/// otherwise says how to merge the shards.
 fn finish(
     dir: &SweepDir,
     scenario: &Scenario,
@@ -284,14 +285,22 @@ fn finish(
     }
     let path = dir.root().join(RESULTS_FILE);
     write_atomic(&path, &results_csv(scenario, trials, &records)?)?;
+    let report = crate::report_html::write_report(
+        &[dir.root().to_path_buf()],
+        dir.root(),
+        scenario,
+        trials,
+        &records,
+    )?;
     let n = |s: TrialStatus| records.iter().filter(|r| r.status == s).count();
     println!(
-        "{} trials: {} ok, {} fell, {} errors; wrote {}",
+        "{} trials: {} ok, {} fell, {} errors; wrote {} and {}",
         records.len(),
         n(TrialStatus::Ok),
         n(TrialStatus::Fell),
         n(TrialStatus::Error),
-        path.display()
+        path.display(),
+        report.display()
     );
     Ok(())
 }

@@ -132,6 +132,7 @@ fn sweep_writes_a_folder_per_trial_and_one_row_per_trial() {
         );
     }
     assert!(!header.contains(&"realtime_factor"), "wall-clock field");
+    assert_report(out);
     // Rows in scenario order: directions outermost, inclines inner.
     let trials: Vec<&str> = lines[1..]
         .iter()
@@ -267,6 +268,7 @@ fn shards_merged_by_report_equal_an_unsharded_sweep() {
         .unwrap());
     assert!(&std::fs::read(c.join("results.csv")).unwrap() == reference_csv);
     assert!(c.join("scenario.ron").is_file());
+    assert_report(&c);
 
     // A folder of another scenario is refused, naming the field that differs.
     let other = temp_dir("other-scenario");
@@ -340,6 +342,13 @@ fn falls_and_failed_trials_are_recorded_and_the_sweep_goes_on() {
     );
     let fell_row = rows.next().unwrap();
     assert!(fell_row.contains(",fell,"), "{fell_row}");
+    // The report says the sweep cannot speak to the claims, and highlights both rows.
+    let html = assert_report(&out);
+    assert!(
+        html.contains("None of the 2 trials ran to its end"),
+        "findings"
+    );
+    assert!(html.contains("<tr class=\"fell\">") && html.contains("<tr class=\"error\">"));
     let failed = out.join("forward_1.00mps_+0.0pct_renamed_seed1");
     assert!(failed.join("error.json").is_file() && failed.join("run.json").is_file());
     assert!(
@@ -347,6 +356,32 @@ fn falls_and_failed_trials_are_recorded_and_the_sweep_goes_on() {
             .exists()
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Checks the sweep's `report.html`: self-contained, every section present, one inline SVG
+/// per figure, each closed, no NaN. Returns the page.
+fn assert_report(dir: &Path) -> String {
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    for section in [
+        "What this sweep says about the retro-walking claims",
+        "id=\"knee\"",
+        "id=\"work\"",
+        "id=\"activation\"",
+        "id=\"gait\"",
+        "id=\"metabolic\"",
+        "id=\"trials\"",
+        "crouched",
+    ] {
+        assert!(html.contains(section), "report.html lacks {section}");
+    }
+    assert_eq!(html.matches("<svg").count(), 5, "one inline SVG per figure");
+    assert_eq!(html.matches("</svg>").count(), 5);
+    assert!(!html.contains("NaN"));
+    assert!(
+        !html.contains("<script") && !html.contains("<link") && !html.contains("src=\"http"),
+        "report.html must not load external resources"
+    );
+    html
 }
 
 /// 0-based line of the first line of `text` containing `needle`.

@@ -193,21 +193,7 @@ mod tests {
         // 0.5 s: friction brings the box to the belt's speed within about 0.15 s, and the box
         // stays well inside the 2 m belt.
         for _ in 0..250 {
-            w.physics_pipeline.step(
-                w.gravity,
-                &w.integration_parameters,
-                &mut w.islands,
-                &mut w.broad_phase,
-                &mut w.narrow_phase,
-                &mut w.bodies,
-                &mut w.colliders,
-                &mut w.impulse_joints,
-                &mut w.multibody_joints,
-                &mut w.soft_bodies,
-                &mut w.ccd_solver,
-                &hooks,
-                &(),
-            );
+            w.step_with_events(&hooks, &());
         }
         w.bodies[b].linvel()
     }

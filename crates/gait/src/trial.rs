@@ -482,22 +482,7 @@ impl Trial {
 
         // Physics.
         let hooks = self.treadmill.hooks(self.belt_fraction());
-        let w = &mut self.world;
-        w.physics_pipeline.step(
-            w.gravity,
-            &w.integration_parameters,
-            &mut w.islands,
-            &mut w.broad_phase,
-            &mut w.narrow_phase,
-            &mut w.bodies,
-            &mut w.colliders,
-            &mut w.impulse_joints,
-            &mut w.multibody_joints,
-            &mut w.soft_bodies,
-            &mut w.ccd_solver,
-            &hooks,
-            &(),
-        );
+        self.world.step_with_events(&hooks, &());
         self.time_s += dt;
         self.step += 1;
 

@@ -231,17 +231,22 @@ impl Walker {
         }
     }
 
+    /// Index of each coordinate's degree of freedom in the multibody's generalized coordinates,
+    /// indexed by [`CoordinateId`].
+    fn assembly_ids(&self, joints: &MultibodyJointSet) -> Vec<usize> {
+        self.coordinate_links
+            .iter()
+            .map(|link| {
+                let (mb, id) = joints.get(link.joint).expect("walker joint exists");
+                mb.link(id).expect("walker link exists").assembly_id()
+            })
+            .collect()
+    }
+
     /// Apparent inverse inertia of each coordinate with all others free, `diag(M⁻¹)` [1/(kg m²)],
     /// indexed by [`CoordinateId`] (used to make stiff PD control stable, see `controller::pd`).
     pub fn inverse_inertia(&self, world: &mut PhysicsWorld) -> Vec<f64> {
-        let mut assembly = Vec::with_capacity(self.coordinate_links.len());
-        for link in &self.coordinate_links {
-            let (mb, id) = world
-                .multibody_joints
-                .get(link.joint)
-                .expect("walker joint exists");
-            assembly.push(mb.link(id).expect("walker link exists").assembly_id());
-        }
+        let assembly = self.assembly_ids(&world.multibody_joints);
         let root = *world
             .multibody_joints
             .rigid_body_link(self.segment_bodies[0])
@@ -291,14 +296,7 @@ impl Walker {
             .multibody_joints
             .rigid_body_link(root)
             .expect("root is in the multibody");
-        let mut assembly = Vec::with_capacity(self.coordinate_links.len());
-        for link in &self.coordinate_links {
-            let (mb, id) = world
-                .multibody_joints
-                .get(link.joint)
-                .expect("walker joint exists");
-            assembly.push(mb.link(id).expect("walker link exists").assembly_id());
-        }
+        let assembly = self.assembly_ids(&world.multibody_joints);
         let mb = world
             .multibody_joints
             .get_multibody_mut(link_id.multibody)

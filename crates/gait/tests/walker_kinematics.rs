@@ -68,21 +68,7 @@ fn both_feet_touch_the_belt_when_standing() {
     walker.set_initial_state(&mut world, &model.neutral_pose(), root, DVec3::ZERO);
     let hooks = tm.hooks(1.0);
     for _ in 0..20 {
-        world.physics_pipeline.step(
-            world.gravity,
-            &world.integration_parameters,
-            &mut world.islands,
-            &mut world.broad_phase,
-            &mut world.narrow_phase,
-            &mut world.bodies,
-            &mut world.colliders,
-            &mut world.impulse_joints,
-            &mut world.multibody_joints,
-            &mut world.soft_bodies,
-            &mut world.ccd_solver,
-            &hooks,
-            &(),
-        );
+        world.step_with_events(&hooks, &());
     }
     for side in 0..2 {
         let touching = walker.foot_colliders[side].iter().any(|&c| {
