@@ -1,45 +1,110 @@
-//! Time of one physics step of the walker on the moving belt (controller, rapier step with
-//! the multibody and contacts, contact readout), in steady walking at 1.0 m/s, forward and
-//! backward. The trial is first walked for 5 s so the measured steps are steady gait; it is
-//! rebuilt whenever it falls or nears its end, outside the timed region.
+//! Time of one 1 ms step of the walker on the moving belt at 1.0 m/s, forward and backward,
+//! split so that the overhead of everything retrogait adds to rapier is a ratio measured in one
+//! run:
+//!
+//! - `physics_step_mid_stance_*`: rapier alone (multibody, contacts, belt hook) stepping a copy
+//!   of the trial's world taken at right mid-stance, restored before every step;
+//! - `bare_rapier_step_*`: the baseline: rapier alone stepping a copy of the trial's world at
+//!   every state of steady walking, so it sees the same states as the full step below (the
+//!   copy keeps its own pipeline workspaces from step to step, as the trial's world does);
+//! - `full_step_*`: `Trial::step` in steady walking (observe, controller with torque limits,
+//!   torques, rapier, contacts) plus the per-step recording of `Trial::run` (gait events, step
+//!   kinetics with inverse dynamics); no muscle analysis.
+//!
+//! - `solver_iterations/N`: the mid-stance physics step with rapier's solver substeps set to
+//!   N = 1, 2 (the default), 4, to show how the cost scales with them (only 2 is what trials
+//!   use; other values change the results).
+//!
+//! The trial is first walked for 5 s so the measured steps are steady gait; it is rebuilt
+//! whenever it falls or nears its end, outside the timed region.
 
+mod common;
+
+use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gait::controller::walking::WalkingParams;
-use gait::{Direction, Trial, TrialSpec};
-use musculo::{ADULT_MODEL_RON, Model};
+use gait::record::EventDetector;
+use gait::{Direction, Trial};
+use musculo::Model;
 
-fn warmed_trial(model: &Model, direction: Direction) -> Trial {
-    let spec = TrialSpec {
-        direction,
-        speed_mps: 1.0,
-        duration_s: 3600.0,
-        ..Default::default()
-    };
-    let mut t = Trial::new(model.clone(), spec, WalkingParams::default()).expect("valid trial");
-    while t.time_s() < 5.0 {
-        t.step().expect("finite state");
+/// One step of the trial as `Trial::run` takes it without the analysis: the step, gait events,
+/// the step's kinetics (ground reaction, inverse dynamics) and, every 5th step (200 Hz), a
+/// frame (`run` builds it from the mean of the steps' kinetics; the sum is a few additions).
+/// Returns whether the walker is still up.
+fn full_step(trial: &mut Trial, events: &mut EventDetector) -> bool {
+    if trial.step().is_err() {
+        return false;
     }
-    t
+    let contacts = trial.foot_contacts();
+    let touching = [contacts[0].touching, contacts[1].touching];
+    let heel = [contacts[0].heel, contacts[1].heel];
+    black_box(events.update(trial.time_s(), touching, heel));
+    let kinetics = trial.step_kinetics();
+    if trial.steps().is_multiple_of(5) {
+        black_box(trial.frame(&kinetics));
+    }
+    black_box(kinetics);
+    trial.fall().is_none()
 }
 
 fn bench(c: &mut Criterion) {
-    let model = Model::from_ron_str(ADULT_MODEL_RON, "adult.ron", None).expect("built-in model");
+    let model: Model = common::model();
     for direction in [Direction::Forward, Direction::Backward] {
-        c.bench_function(&format!("walker_step_{}", direction.as_str()), |b| {
-            let mut trial = warmed_trial(&model, direction);
+        let name = direction.as_str();
+        c.bench_function(&format!("physics_step_mid_stance_{name}"), |b| {
+            let trial = common::mid_stance_trial(&model, direction);
+            let hooks = trial.treadmill().hooks(trial.belt_fraction());
+            let mut world = common::stepped_copy(trial.world(), &hooks);
             b.iter_custom(|iters| {
                 let mut elapsed = Duration::ZERO;
                 for _ in 0..iters {
-                    if trial.fall().is_some() || trial.time_s() > 3000.0 {
-                        trial = warmed_trial(&model, direction);
-                    }
+                    common::copy_state(&mut world, trial.world());
                     let start = Instant::now();
-                    if trial.step().is_err() {
-                        trial = warmed_trial(&model, direction);
-                    }
+                    world.step_with_events(&hooks, &());
                     elapsed += start.elapsed();
+                    black_box(&world);
+                }
+                elapsed
+            });
+        });
+
+        c.bench_function(&format!("bare_rapier_step_{name}"), |b| {
+            let mut trial = common::warmed_trial(&model, direction);
+            let mut events = EventDetector::default();
+            let mut world = common::stepped_copy(
+                trial.world(),
+                &trial.treadmill().hooks(trial.belt_fraction()),
+            );
+            b.iter_custom(|iters| {
+                let mut elapsed = Duration::ZERO;
+                for _ in 0..iters {
+                    common::copy_state(&mut world, trial.world());
+                    let hooks = trial.treadmill().hooks(trial.belt_fraction());
+                    let start = Instant::now();
+                    world.step_with_events(&hooks, &());
+                    elapsed += start.elapsed();
+                    black_box(&world);
+                    if !full_step(&mut trial, &mut events) || trial.time_s() > 3000.0 {
+                        trial = common::warmed_trial(&model, direction);
+                    }
+                }
+                elapsed
+            });
+        });
+
+        c.bench_function(&format!("full_step_{name}"), |b| {
+            let mut trial = common::warmed_trial(&model, direction);
+            let mut events = EventDetector::default();
+            b.iter_custom(|iters| {
+                let mut elapsed = Duration::ZERO;
+                for _ in 0..iters {
+                    let start = Instant::now();
+                    let ok = full_step(&mut trial, &mut events);
+                    elapsed += start.elapsed();
+                    if !ok || trial.time_s() > 3000.0 {
+                        trial = common::warmed_trial(&model, direction);
+                    }
                 }
                 elapsed
             });
@@ -47,5 +112,39 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// The mid-stance physics step with other numbers of solver substeps (forward walking).
+fn bench_solver_iterations(c: &mut Criterion) {
+    let model: Model = common::model();
+    let trial = common::mid_stance_trial(&model, Direction::Forward);
+    let hooks = trial.treadmill().hooks(trial.belt_fraction());
+    let mut group = c.benchmark_group("solver_iterations");
+    for iterations in [1, 2, 4] {
+        let mut world = common::stepped_copy(trial.world(), &hooks);
+        group.bench_function(iterations.to_string(), |b| {
+            b.iter_custom(|iters| {
+                let mut elapsed = Duration::ZERO;
+                for _ in 0..iters {
+                    common::copy_state(&mut world, trial.world());
+                    world.integration_parameters.num_solver_iterations = iterations;
+                    let start = Instant::now();
+                    world.step_with_events(&hooks, &());
+                    elapsed += start.elapsed();
+                    black_box(&world);
+                }
+                elapsed
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    // Shorter than criterion's defaults: every iteration also copies a world or rebuilds a
+    // trial outside the timed region, so the default settings take minutes per bench.
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    targets = bench, bench_solver_iterations
+}
 criterion_main!(benches);

@@ -183,6 +183,13 @@ pub struct Trial {
     events: EventDetector,
     standing_pelvis_height_m: f64,
     analyzer: Option<Analyzer>,
+    // Constants of the model, looked up once.
+    /// Whole-body mass [kg].
+    total_mass_kg: f64,
+    /// Knee joint and shank segment of each side (right, left), if the model has knees.
+    knees: [Option<(usize, usize)>; 2],
+    /// Whether each contact sphere of each foot is a heel sphere (else a toe sphere).
+    heel_spheres: [Vec<bool>; 2],
 }
 
 /// Everything a finished trial produced.
@@ -281,6 +288,22 @@ impl Trial {
         let next_push_s = spec.pushes.start_s
             + rng.random_range(0.0..=1.0)
                 * (spec.pushes.max_interval_s - spec.pushes.min_interval_s);
+        let total_mass_kg = model.segments.iter().map(|s| s.mass_kg).sum();
+        let knees = [musculo::Side::Right, musculo::Side::Left].map(|side| {
+            model
+                .side_coordinate(musculo::knee::KNEE_FLEXION, Some(side))
+                .map(|c| {
+                    let joint = model.coordinates[c.index()].joint.index();
+                    (joint, model.joints[joint].child.index())
+                })
+        });
+        let heel_spheres = walker.feet.map(|foot| {
+            model.segments[foot.index()]
+                .contacts
+                .iter()
+                .map(|c| c.name.starts_with("heel"))
+                .collect()
+        });
         let mut trial = Self {
             model,
             spec,
@@ -319,6 +342,9 @@ impl Trial {
             events: EventDetector::default(),
             standing_pelvis_height_m: standing_height,
             analyzer: None,
+            total_mass_kg,
+            knees,
+            heel_spheres,
         };
         trial.observe_kinematics();
         Ok(trial)
@@ -342,6 +368,12 @@ impl Trial {
     /// Physics steps taken.
     pub fn steps(&self) -> u64 {
         self.step
+    }
+
+    /// The rapier world (read only): for viewers, and for benchmarks that step a copy of it
+    /// with bare rapier as the baseline of the full pipeline (`benches/walker_step.rs`).
+    pub fn world(&self) -> &PhysicsWorld {
+        &self.world
     }
 
     /// The treadmill.
@@ -443,7 +475,8 @@ impl Trial {
             .step
             .is_multiple_of(self.physics.inertia_refresh_steps as u64)
         {
-            self.inverse_inertia = self.walker.inverse_inertia(&mut self.world);
+            self.walker
+                .inverse_inertia(&mut self.world, &mut self.inverse_inertia);
         }
         // Observe and control.
         let (com, com_velocity) = self.centre_of_mass();
@@ -514,10 +547,9 @@ impl Trial {
     /// `F = ΔP/Δt − M g − F_push` [N] (rapier reports normal impulses only per contact; the
     /// momentum balance is exact for the total).
     pub fn total_ground_reaction_n(&self) -> DVec3 {
-        let m: f64 = self.model.segments.iter().map(|s| s.mass_kg).sum();
         let dp = self.momentum() - self.momentum_before;
         dp / self.physics.dt_s
-            - DVec3::new(0.0, -STANDARD_GRAVITY_MPS2, 0.0) * m
+            - DVec3::new(0.0, -STANDARD_GRAVITY_MPS2, 0.0) * self.total_mass_kg
             - self.push_force()
     }
 
@@ -562,7 +594,7 @@ impl Trial {
                 }
                 fc.normal_force_n += normal_force;
                 fc.touching = true;
-                if contacts[k].name.starts_with("heel") {
+                if self.heel_spheres[side][k] {
                     fc.heel = true;
                 } else {
                     fc.toe = true;
@@ -701,18 +733,10 @@ impl Trial {
             DVec3::new(0.0, -STANDARD_GRAVITY_MPS2, 0.0),
             &external,
         );
-        for (s, side) in [musculo::Side::Right, musculo::Side::Left]
-            .into_iter()
-            .enumerate()
-        {
-            if let Some(c) = self
-                .model
-                .side_coordinate(musculo::knee::KNEE_FLEXION, Some(side))
-            {
-                let joint = self.model.coordinates[c.index()].joint;
-                let shank = self.model.joints[joint.index()].child;
-                k.knee_force_on_shank_n[s] = self.segments[shank.index()].rotation.transpose()
-                    * id.joint_forces_n[joint.index()];
+        for (s, knee) in self.knees.iter().enumerate() {
+            if let Some((joint, shank)) = *knee {
+                k.knee_force_on_shank_n[s] =
+                    self.segments[shank].rotation.transpose() * id.joint_forces_n[joint];
             }
         }
         k.net_moments_nm = id.moments_nm;

@@ -44,6 +44,10 @@ pub struct Walker {
     pub body_colliders: Vec<(ColliderHandle, SegmentId)>,
     /// The foot segment of each side, right then left.
     pub feet: [SegmentId; 2],
+    /// Index of each coordinate's degree of freedom in the multibody's generalized
+    /// coordinates, indexed by [`CoordinateId`] (fixed once the tree is built; kept so the
+    /// step never looks it up again).
+    assembly_ids: Vec<usize>,
 }
 
 /// Index of a side in per-side arrays (right 0, left 1).
@@ -200,16 +204,19 @@ impl Walker {
         {
             mb.damping_mut().fill(0.0);
         }
+        let coordinate_links: Vec<CoordinateLink> = coordinate_links
+            .into_iter()
+            .map(|l| l.expect("every coordinate belongs to a joint of the tree"))
+            .collect();
+        let assembly_ids = assembly_ids(&coordinate_links, &world.multibody_joints);
         Self {
             segment_bodies,
-            coordinate_links: coordinate_links
-                .into_iter()
-                .map(|l| l.expect("every coordinate belongs to a joint of the tree"))
-                .collect(),
+            coordinate_links,
             frame_bodies,
             foot_colliders,
             body_colliders,
             feet,
+            assembly_ids,
         }
     }
 
@@ -231,22 +238,10 @@ impl Walker {
         }
     }
 
-    /// Index of each coordinate's degree of freedom in the multibody's generalized coordinates,
-    /// indexed by [`CoordinateId`].
-    fn assembly_ids(&self, joints: &MultibodyJointSet) -> Vec<usize> {
-        self.coordinate_links
-            .iter()
-            .map(|link| {
-                let (mb, id) = joints.get(link.joint).expect("walker joint exists");
-                mb.link(id).expect("walker link exists").assembly_id()
-            })
-            .collect()
-    }
-
     /// Apparent inverse inertia of each coordinate with all others free, `diag(M⁻¹)` [1/(kg m²)],
-    /// indexed by [`CoordinateId`] (used to make stiff PD control stable, see `controller::pd`).
-    pub fn inverse_inertia(&self, world: &mut PhysicsWorld) -> Vec<f64> {
-        let assembly = self.assembly_ids(&world.multibody_joints);
+    /// written into `out`, indexed by [`CoordinateId`] (used to make stiff PD control stable,
+    /// see `controller::pd`).
+    pub fn inverse_inertia(&self, world: &mut PhysicsWorld, out: &mut [f64]) {
         let root = *world
             .multibody_joints
             .rigid_body_link(self.segment_bodies[0])
@@ -256,7 +251,9 @@ impl Walker {
             .get_multibody_mut(root.multibody)
             .expect("multibody exists");
         let w = mb.dof_inverse_inertia(&world.bodies);
-        assembly.iter().map(|&a| f64::from(w[a])).collect()
+        for (o, &a) in out.iter_mut().zip(&self.assembly_ids) {
+            *o = f64::from(w[a]);
+        }
     }
 
     /// World-frame rotation axis of a coordinate.
@@ -296,7 +293,7 @@ impl Walker {
             .multibody_joints
             .rigid_body_link(root)
             .expect("root is in the multibody");
-        let assembly = self.assembly_ids(&world.multibody_joints);
+        let assembly = &self.assembly_ids;
         let mb = world
             .multibody_joints
             .get_multibody_mut(link_id.multibody)
@@ -327,4 +324,16 @@ impl Walker {
     pub fn segment_rotation(&self, bodies: &RigidBodySet, s: SegmentId) -> DMat3 {
         DMat3::from_quat(self.segment_pose(bodies, s).0)
     }
+}
+
+/// Index of each coordinate's degree of freedom in the multibody's generalized coordinates,
+/// indexed by [`CoordinateId`].
+fn assembly_ids(links: &[CoordinateLink], joints: &MultibodyJointSet) -> Vec<usize> {
+    links
+        .iter()
+        .map(|link| {
+            let (mb, id) = joints.get(link.joint).expect("walker joint exists");
+            mb.link(id).expect("walker link exists").assembly_id()
+        })
+        .collect()
 }

@@ -1,0 +1,82 @@
+//! Whole trials, as `simulate` and `sweep` run them (`retrogait::trial_run::run_trial`: the
+//! trial with the muscle analysis at the default 200 Hz, then its summary and gait-cycle
+//! measures):
+//!
+//! - `trial_10s_*`: one 10 s trial at 1.0 m/s on the level, forward and backward;
+//! - `sweep_jobs/{1,2}`: a small sweep of 4 trials of 4 s (forward and backward at 0.8 and
+//!   1.2 m/s) on a rayon pool of 1 and 2 threads, as `retrogait sweep --jobs N` runs them;
+//!   criterion reports trials per second, and the ratio of the two is the sweep's scaling.
+//!
+//! Few samples: each iteration takes seconds.
+
+mod common;
+
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use gait::controller::walking::WalkingParams;
+use gait::{Direction, TrialSpec};
+use rayon::prelude::*;
+use retrogait::trial_run::run_trial;
+use std::hint::black_box;
+
+fn bench(c: &mut Criterion) {
+    let model = common::model();
+    let params = WalkingParams::default();
+
+    let mut group = c.benchmark_group("trial");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(Duration::from_secs(20));
+    for direction in [Direction::Forward, Direction::Backward] {
+        group.bench_function(format!("trial_10s_{}", direction.as_str()), |b| {
+            b.iter(|| {
+                run_trial(&model, &params, common::spec(direction, 10.0), true, |_| {})
+                    .expect("trial runs")
+            })
+        });
+    }
+    group.finish();
+
+    let specs: Vec<TrialSpec> = [Direction::Forward, Direction::Backward]
+        .into_iter()
+        .flat_map(|direction| {
+            [0.8, 1.2].map(|speed_mps| TrialSpec {
+                speed_mps,
+                ..common::spec(direction, 4.0)
+            })
+        })
+        .collect();
+    let mut group = c.benchmark_group("sweep_jobs");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(Duration::from_secs(30))
+        .throughput(Throughput::Elements(specs.len() as u64));
+    for jobs in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .expect("thread pool");
+        group.bench_with_input(BenchmarkId::from_parameter(jobs), &jobs, |b, _| {
+            b.iter(|| {
+                pool.install(|| {
+                    specs
+                        .par_iter()
+                        .map(|&spec| {
+                            black_box(run_trial(&model, &params, spec, true, |_| {}))
+                                .expect("trial runs")
+                                .result
+                                .steps
+                        })
+                        .sum::<u64>()
+                })
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
