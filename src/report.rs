@@ -12,7 +12,7 @@ use anyhow::{Result, bail};
 use crate::cli::ReportArgs;
 use crate::output::write_atomic;
 use crate::report_html::write_report;
-use crate::results::{TrialStatus, gather, results_csv};
+use crate::results::{gather, results_csv, status_counts};
 use crate::scenario::Scenario;
 use crate::sweep_dir::{RESULTS_FILE, SCENARIO_FILE, SweepDir};
 
@@ -52,14 +52,11 @@ pub fn report(args: ReportArgs) -> Result<()> {
     let path = out.root().join(RESULTS_FILE);
     write_atomic(&path, &results_csv(&scenario, &trials, &records)?)?;
     let report = write_report(&args.dirs, out.root(), &scenario, &trials, &records)?;
-    let n = |s: TrialStatus| records.iter().filter(|r| r.status == s).count();
     println!(
-        "{} trials from {}: {} ok, {} fell, {} errors; wrote {} and {}",
+        "{} trials from {}: {}; wrote {} and {}",
         records.len(),
         list(&args.dirs),
-        n(TrialStatus::Ok),
-        n(TrialStatus::Fell),
-        n(TrialStatus::Error),
+        status_counts(&records),
         path.display(),
         report.display()
     );

@@ -50,6 +50,17 @@ pub enum TrialStatus {
     Error,
 }
 
+/// "N ok, N fell, N errors" of a set of trials, for the closing line of `sweep` and `report`.
+pub fn status_counts(records: &[TrialRecord]) -> String {
+    let n = |s: TrialStatus| records.iter().filter(|r| r.status == s).count();
+    format!(
+        "{} ok, {} fell, {} errors",
+        n(TrialStatus::Ok),
+        n(TrialStatus::Fell),
+        n(TrialStatus::Error)
+    )
+}
+
 impl TrialStatus {
     /// `ok`, `fell` or `error`, as in `results.csv`.
     pub fn as_str(self) -> &'static str {

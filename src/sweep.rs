@@ -23,7 +23,7 @@ use anyhow::{Context, Result, bail};
 use crate::cli::{SweepArgs, new_run_dir};
 use crate::output::{TrialFiles, TrialInputs, write_atomic, write_trial_error, write_trial_inputs};
 use crate::progress::{Progress, format_duration};
-use crate::results::{TrialStatus, gather, results_csv};
+use crate::results::{TrialStatus, gather, results_csv, status_counts};
 use crate::scenario::{PlannedTrial, Scenario, ScenarioInputs};
 use crate::sweep_dir::{RESULTS_FILE, SweepDir, TrialState};
 
@@ -292,13 +292,10 @@ fn finish(
         trials,
         &records,
     )?;
-    let n = |s: TrialStatus| records.iter().filter(|r| r.status == s).count();
     println!(
-        "{} trials: {} ok, {} fell, {} errors; wrote {} and {}",
+        "{} trials: {}; wrote {} and {}",
         records.len(),
-        n(TrialStatus::Ok),
-        n(TrialStatus::Fell),
-        n(TrialStatus::Error),
+        status_counts(&records),
         path.display(),
         report.display()
     );

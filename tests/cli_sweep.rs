@@ -55,12 +55,17 @@ fn temp_folders(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Finished trial folders in `dir`.
+/// Finished trial folders in `dir`: final names only (a temporary `.<trial>.tmp` folder may
+/// already hold its summary.json just before it is renamed).
 fn finished_trials(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
         .map(|entries| {
             entries
                 .filter_map(|e| Some(e.ok()?.path()))
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
                 .filter(|p| p.join("summary.json").is_file() || p.join("error.json").is_file())
                 .collect()
         })
