@@ -1,9 +1,10 @@
 //! `retrogait gait-grid`: the walking grid of issue-level acceptance criteria, in parallel.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
 use gait::{Direction, GaitSummary, PushSpec, TrialSpec};
+use rayon::prelude::*;
 
 use crate::cli::{GridArgs, load_controller, load_model};
 
@@ -40,48 +41,34 @@ pub fn gait_grid(args: GridArgs) -> Result<()> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let total = specs.len();
-    let queue = Mutex::new(specs.into_iter().enumerate().collect::<Vec<_>>());
-    let results: Mutex<Vec<(usize, GaitSummary)>> = Mutex::new(Vec::new());
-    let failure = Mutex::new(None);
+    let done = AtomicUsize::new(0);
     let start = std::time::Instant::now();
-    std::thread::scope(|sc| {
-        for _ in 0..jobs {
-            sc.spawn(|| {
-                loop {
-                    let Some((k, spec)) = queue.lock().expect("queue").pop() else {
-                        break;
-                    };
-                    let outcome = crate::trial_run::run_trial(&model, &params, spec, false, |_| {});
-                    match outcome {
-                        Ok(done) => {
-                            let s = done.summary;
-                            let mut res = results.lock().expect("results");
-                            res.push((k, s));
-                            eprintln!(
-                                "[{}/{total}] {} {:.2} m/s {:+.1} %: {}",
-                                res.len(),
-                                spec.direction.as_str(),
-                                spec.speed_mps,
-                                spec.incline_pct,
-                                if res.last().expect("just pushed").1.meets_walking_criteria() {
-                                    "pass"
-                                } else {
-                                    "FAIL"
-                                }
-                            );
-                        }
-                        Err(e) => *failure.lock().expect("failure") = Some(e.into()),
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the thread pool: {e}"))?;
+    // Trials in parallel, results in grid order; the first simulation error is returned.
+    let rows: Vec<GaitSummary> = pool.install(|| {
+        specs
+            .par_iter()
+            .map(|&spec| {
+                let s = crate::trial_run::run_trial(&model, &params, spec, false, |_| {})?.summary;
+                eprintln!(
+                    "[{}/{total}] {} {:.2} m/s {:+.1} %: {}",
+                    done.fetch_add(1, Ordering::Relaxed) + 1,
+                    spec.direction.as_str(),
+                    spec.speed_mps,
+                    spec.incline_pct,
+                    if s.meets_walking_criteria() {
+                        "pass"
+                    } else {
+                        "FAIL"
                     }
-                }
-            });
-        }
-    });
-    if let Some(e) = failure.into_inner().expect("failure") {
-        return Err(e);
-    }
-    let mut results = results.into_inner().expect("results");
-    results.sort_by_key(|r| r.0);
-    let rows: Vec<GaitSummary> = results.into_iter().map(|r| r.1).collect();
+                );
+                Ok(s)
+            })
+            .collect::<Result<_>>()
+    })?;
     print!("{}", crate::table::gait_table(&rows));
     let passed = rows.iter().filter(|s| s.meets_walking_criteria()).count();
     println!(

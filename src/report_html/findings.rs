@@ -388,29 +388,14 @@ fn caveat(trials: &[TrialData]) -> String {
 mod tests {
     use super::super::data::Work;
     use super::*;
-    use std::collections::BTreeMap;
 
+    /// The report's sample trial without muscle work or activation curves, which each test
+    /// adds as it needs.
     fn trial(d: Direction, speed: f64, status: TrialStatus) -> TrialData {
-        TrialData {
-            name: format!("{}_{speed}", d.as_str()),
-            direction: d,
-            speed_mps: speed,
-            incline_pct: 0.0,
-            subject: "adult".into(),
-            seed: 1,
-            status,
-            error: None,
-            fall_time_s: None,
-            strides: Some(10.0),
-            cadence_steps_per_min: Some(120.0),
-            stride_length_m: Some(1.0),
-            peak_knee_tf_force_bw: Some(7.0),
-            peak_knee_pf_force_bw: Some(4.0),
-            metabolic_power_w_per_kg: Some(10.0),
-            cost_of_transport: Some(10.0),
-            work: BTreeMap::new(),
-            activation: BTreeMap::new(),
-        }
+        let mut t = crate::report_html::tests::trial(d, speed, status);
+        t.work.clear();
+        t.activation.clear();
+        t
     }
 
     fn with_quads(mut t: TrialData, c: f64, e: f64) -> TrialData {
