@@ -28,14 +28,14 @@ const FIELDS: &[(&str, f64, f64)] = &[
     ("position_gain_per_s", 0.1, 0.8),
     ("forward.trunk_lean_rad", -0.05, 0.2),
     ("forward.landing_foot_pitch_rad", -0.1, 0.3),
-    ("forward.stance_knee_flexion_rad", 0.0, 0.35),
+    ("forward.stance_knee_flexion_rad", 0.05, 0.26),
     ("forward.swing_knee_flexion_rad", 0.6, 1.3),
     ("forward.push_off_rad", 0.0, 0.5),
     ("forward.pre_swing_knee_flexion_rad", 0.1, 0.8),
     ("forward.stance_ankle_rad", -0.1, 0.25),
     ("backward.trunk_lean_rad", -0.05, 0.25),
     ("backward.landing_foot_pitch_rad", -0.3, 0.1),
-    ("backward.stance_knee_flexion_rad", 0.0, 0.35),
+    ("backward.stance_knee_flexion_rad", 0.05, 0.26),
     ("backward.swing_knee_flexion_rad", 0.6, 1.3),
     ("backward.push_off_rad", -0.2, 0.3),
     ("backward.pre_swing_knee_flexion_rad", 0.1, 0.8),
@@ -53,19 +53,50 @@ const FIELDS: &[(&str, f64, f64)] = &[
     ("gains.heading.kd", 0.2, 3.0),
     ("gains.hip_adduction.kp", 6.0, 25.0),
     ("gains.hip_rotation.kp", 1.0, 8.0),
+    // The stance-knee law and the timed push-off (crates/gait/src/controller/walking.rs).
+    ("gains.stance_knee.kp", 4.0, 30.0),
+    ("stance_knee_gravity_compensation", 0.0, 1.2),
+    ("stance_knee_loading_s", 0.0, 0.25),
+    ("forward.push_off_torque_per_kg", 0.0, 2.0),
+    ("forward.push_off_start_fraction", 0.2, 0.95),
+    ("backward.push_off_torque_per_kg", 0.0, 2.0),
+    ("backward.push_off_start_fraction", 0.2, 0.95),
 ];
+
+/// The value at `part` of a RON map, looking through `Some(…)`.
+fn field<'a>(cur: &'a ron::Value, name: &str, part: &str) -> &'a ron::Value {
+    let ron::Value::Map(m) = cur else {
+        panic!("{name}")
+    };
+    let v = m
+        .get(&ron::Value::String(part.to_owned()))
+        .unwrap_or_else(|| panic!("{name}"));
+    match v {
+        ron::Value::Option(Some(inner)) => inner,
+        v => v,
+    }
+}
+
+/// Mutable [`field`].
+fn field_mut<'a>(cur: &'a mut ron::Value, name: &str, part: &str) -> &'a mut ron::Value {
+    let ron::Value::Map(m) = cur else {
+        panic!("{name}")
+    };
+    let v = m
+        .get_mut(&ron::Value::String(part.to_owned()))
+        .unwrap_or_else(|| panic!("{name}"));
+    match v {
+        ron::Value::Option(Some(inner)) => inner,
+        v => v,
+    }
+}
 
 fn get(p: &WalkingParams, name: &str) -> f64 {
     let v = ron::to_string(p).unwrap();
     let value: ron::Value = ron::from_str(&v).unwrap();
     let mut cur = &value;
     for part in name.split('.') {
-        let ron::Value::Map(m) = cur else {
-            panic!("{name}")
-        };
-        cur = m
-            .get(&ron::Value::String(part.to_owned()))
-            .unwrap_or_else(|| panic!("{name}"));
+        cur = field(cur, name, part);
     }
     match cur {
         ron::Value::Number(n) => n.into_f64(),
@@ -78,10 +109,7 @@ fn set(p: &WalkingParams, name: &str, x: f64) -> WalkingParams {
     let mut value: ron::Value = ron::from_str(&text).unwrap();
     let mut cur = &mut value;
     for part in name.split('.') {
-        let ron::Value::Map(m) = cur else {
-            panic!("{name}")
-        };
-        cur = m.get_mut(&ron::Value::String(part.to_owned())).unwrap();
+        cur = field_mut(cur, name, part);
     }
     *cur = ron::Value::Number(ron::value::Number::F64(x.into()));
     let mut out: WalkingParams = value.into_rust().unwrap();
@@ -97,6 +125,9 @@ fn set(p: &WalkingParams, name: &str, x: f64) -> WalkingParams {
         &mut out.gains.trunk,
         &mut out.gains.pelvis,
     ] {
+        g.kd = 0.1 * g.kp;
+    }
+    if let Some(g) = &mut out.gains.stance_knee {
         g.kd = 0.1 * g.kp;
     }
     out

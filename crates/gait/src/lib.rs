@@ -18,4 +18,4 @@ pub mod walker;
 pub use record::{EventKind, Fall, Frame, GaitEvent};
 pub use spec::{Direction, PushSpec, SpecError, TrialSpec};
 pub use summary::{GaitSummary, summarise};
-pub use trial::{SimError, Trial, TrialResult};
+pub use trial::{Advance, SimError, Trial, TrialResult};

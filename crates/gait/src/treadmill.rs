@@ -73,13 +73,8 @@ impl Treadmill {
         speed_mps: f64,
         incline_pct: f64,
     ) -> Self {
-        let sign = direction.sign();
-        let incline_rad = (incline_pct / 100.0).atan();
-        // Uphill towards the direction of travel: the +x end rises when travelling to +x.
-        let tilt = sign * incline_rad;
-        let travel_axis = DVec3::new(tilt.cos(), tilt.sin(), 0.0) * sign;
-        let normal = DVec3::new(-tilt.sin(), tilt.cos(), 0.0);
-        let belt_velocity = -travel_axis * speed_mps;
+        let g = Geometry::new(direction, speed_mps, incline_pct);
+        let tilt = g.tilt_rad;
         let body =
             bodies.insert(RigidBodyBuilder::fixed().rotation(Vec3::new(0.0, 0.0, tilt as f32)));
         let thickness = 0.05;
@@ -104,11 +99,28 @@ impl Treadmill {
         Self {
             body,
             collider,
-            travel_axis,
-            normal,
-            belt_velocity,
-            incline_rad,
+            travel_axis: g.travel_axis,
+            normal: g.normal,
+            belt_velocity: g.belt_velocity,
+            incline_rad: g.incline_rad,
         }
+    }
+
+    /// Changes speed and incline in place (live controls): the belt body is turned to the new
+    /// tilt about the same axis through the world origin, as [`Treadmill::build`] placed it.
+    pub fn set(
+        &mut self,
+        bodies: &mut RigidBodySet,
+        direction: Direction,
+        speed_mps: f64,
+        incline_pct: f64,
+    ) {
+        let g = Geometry::new(direction, speed_mps, incline_pct);
+        bodies[self.body].set_rotation(Rotation::from_rotation_z(g.tilt_rad as f32), true);
+        self.travel_axis = g.travel_axis;
+        self.normal = g.normal;
+        self.belt_velocity = g.belt_velocity;
+        self.incline_rad = g.incline_rad;
     }
 
     /// The hook to pass to `PhysicsPipeline::step`, for the belt moving at `fraction` of its
@@ -128,6 +140,32 @@ impl Treadmill {
     /// Position of a world point along the belt, in the direction of travel, from its centre [m].
     pub fn along(&self, p: DVec3) -> f64 {
         p.dot(self.travel_axis)
+    }
+}
+
+/// Orientation and velocity of a belt.
+struct Geometry {
+    tilt_rad: f64,
+    travel_axis: DVec3,
+    normal: DVec3,
+    belt_velocity: DVec3,
+    incline_rad: f64,
+}
+
+impl Geometry {
+    fn new(direction: Direction, speed_mps: f64, incline_pct: f64) -> Self {
+        let sign = direction.sign();
+        let incline_rad = (incline_pct / 100.0).atan();
+        // Uphill towards the direction of travel: the +x end rises when travelling to +x.
+        let tilt_rad = sign * incline_rad;
+        let travel_axis = DVec3::new(tilt_rad.cos(), tilt_rad.sin(), 0.0) * sign;
+        Self {
+            tilt_rad,
+            travel_axis,
+            normal: DVec3::new(-tilt_rad.sin(), tilt_rad.cos(), 0.0),
+            belt_velocity: -travel_axis * speed_mps,
+            incline_rad,
+        }
     }
 }
 

@@ -183,6 +183,11 @@ pub struct Trial {
     events: EventDetector,
     standing_pelvis_height_m: f64,
     analyzer: Option<Analyzer>,
+    /// Physics steps per recorded frame.
+    steps_per_frame: u64,
+    /// Kinetics summed over the steps since the last frame, and how many steps that is.
+    pending_kinetics: Option<StepKinetics>,
+    pending_steps: u32,
     // Constants of the model, looked up once.
     /// Whole-body mass [kg].
     total_mass_kg: f64,
@@ -190,6 +195,17 @@ pub struct Trial {
     knees: [Option<(usize, usize)>; 2],
     /// Whether each contact sphere of each foot is a heel sphere (else a toe sphere).
     heel_spheres: [Vec<bool>; 2],
+}
+
+/// What one step of [`Trial::advance`] produced.
+#[derive(Debug, Clone)]
+pub struct Advance {
+    /// The frame recorded at this step, if a sample was due.
+    pub frame: Option<Frame>,
+    /// Gait events confirmed at this step.
+    pub events: Vec<GaitEvent>,
+    /// The fall, if the walker has fallen.
+    pub fall: Option<Fall>,
 }
 
 /// Everything a finished trial produced.
@@ -342,6 +358,11 @@ impl Trial {
             events: EventDetector::default(),
             standing_pelvis_height_m: standing_height,
             analyzer: None,
+            steps_per_frame: ((1.0 / spec.sample_rate_hz) / physics.dt_s)
+                .round()
+                .max(1.0) as u64,
+            pending_kinetics: None,
+            pending_steps: 0,
             total_mass_kg,
             knees,
             heel_spheres,
@@ -801,51 +822,66 @@ impl Trial {
         None
     }
 
+    /// Advances one physics step and records as [`Trial::run`] does: gait events, and a frame
+    /// (with the muscle analysis, if on) whenever a sample is due. For callers that interleave
+    /// stepping with other work, such as the visualizer; [`Trial::run`] is a loop over it.
+    pub fn advance(&mut self) -> Result<Advance, SimError> {
+        self.step()?;
+        let touching = [self.contacts[0].touching, self.contacts[1].touching];
+        let heel = [self.contacts[0].heel, self.contacts[1].heel];
+        let events = self.events.update(self.time_s, touching, heel);
+        let k = self.step_kinetics();
+        match &mut self.pending_kinetics {
+            Some(acc) => acc.add(&k),
+            None => self.pending_kinetics = Some(k),
+        }
+        self.pending_steps += 1;
+        let mut frame = None;
+        if self.step.is_multiple_of(self.steps_per_frame) {
+            let mut mean = self
+                .pending_kinetics
+                .take()
+                .expect("at least one step since the last frame");
+            mean.scale(1.0 / f64::from(self.pending_steps));
+            self.pending_steps = 0;
+            let mut f = self.frame(&mean);
+            if let Some(a) = &mut self.analyzer {
+                f.muscles =
+                    Some(
+                        a.analyse(&self.model, &f)
+                            .map_err(|source| SimError::Analysis {
+                                time_s: self.time_s,
+                                source,
+                            })?,
+                    );
+            }
+            frame = Some(f);
+        }
+        Ok(Advance {
+            frame,
+            events,
+            fall: self.fall(),
+        })
+    }
+
     /// Runs the trial to its duration or to a fall, recording frames at the spec's rate.
     /// `progress` is called about every simulated second with the simulated time.
     pub fn run(&mut self, mut progress: impl FnMut(f64)) -> Result<TrialResult, SimError> {
         let start = std::time::Instant::now();
-        let every = ((1.0 / self.spec.sample_rate_hz) / self.physics.dt_s)
-            .round()
-            .max(1.0) as u64;
         let total_steps = (self.spec.duration_s / self.physics.dt_s).round() as u64;
         let report_every = (1.0 / self.physics.dt_s).round() as u64;
-        let mut frames = Vec::with_capacity((total_steps / every + 1) as usize);
+        let mut frames = Vec::with_capacity((total_steps / self.steps_per_frame + 1) as usize);
         let mut events = Vec::new();
         let mut fall = None;
-        let mut sum: Option<StepKinetics> = None;
-        let mut count = 0u32;
         while self.step < total_steps {
-            self.step()?;
-            let touching = [self.contacts[0].touching, self.contacts[1].touching];
-            let heel = [self.contacts[0].heel, self.contacts[1].heel];
-            events.extend(self.events.update(self.time_s, touching, heel));
-            let k = self.step_kinetics();
-            match &mut sum {
-                Some(acc) => acc.add(&k),
-                None => sum = Some(k),
-            }
-            count += 1;
-            if self.step.is_multiple_of(every) {
-                let mut mean = sum.take().expect("at least one step since the last frame");
-                mean.scale(1.0 / f64::from(count));
-                count = 0;
-                let mut frame = self.frame(&mean);
-                if let Some(a) = &mut self.analyzer {
-                    frame.muscles = Some(a.analyse(&self.model, &frame).map_err(|source| {
-                        SimError::Analysis {
-                            time_s: self.time_s,
-                            source,
-                        }
-                    })?);
-                }
-                frames.push(frame);
-            }
+            let a = self.advance()?;
+            events.extend(a.events);
+            frames.extend(a.frame);
             if self.step.is_multiple_of(report_every) {
                 progress(self.time_s);
             }
-            if let Some(f) = self.fall() {
-                fall = Some(f);
+            if a.fall.is_some() {
+                fall = a.fall;
                 break;
             }
         }
@@ -859,6 +895,32 @@ impl Trial {
             dt_s: self.physics.dt_s,
             start_ramp_s: self.treadmill_params.start_ramp_s,
         })
+    }
+
+    /// Changes belt speed and incline while the trial runs (the visualizer's live controls),
+    /// validated as a [`TrialSpec`] is. The controller sees the new belt at the next step; the
+    /// caller should change them gradually, as a treadmill's motor and lift do.
+    pub fn set_belt(&mut self, speed_mps: f64, incline_pct: f64) -> Result<(), SpecError> {
+        let spec = TrialSpec {
+            speed_mps,
+            incline_pct,
+            ..self.spec
+        };
+        spec.validate()?;
+        self.spec = spec;
+        self.treadmill.set(
+            &mut self.world.bodies,
+            spec.direction,
+            speed_mps,
+            incline_pct,
+        );
+        Ok(())
+    }
+
+    /// Pushes the pelvis with `force` [N] for `duration_s` from now (the visualizer's push
+    /// button), in addition to the spec's seeded pushes.
+    pub fn push_now(&mut self, force: DVec3, duration_s: f64) {
+        self.push = Some((self.time_s + duration_s, force));
     }
 
     fn update_push(&mut self) {

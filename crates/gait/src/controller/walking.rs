@@ -53,8 +53,15 @@ pub struct Gains {
     pub hip_adduction: Gain,
     /// Hip rotation.
     pub hip_rotation: Gain,
-    /// Knee.
+    /// Swing knee (and the stance knee when `stance_knee` is absent).
     pub knee: Gain,
+    /// Stance knee, its own law: a servo towards a near-extended knee (SIMBICON's stance knee,
+    /// Yin, Loken & van de Panne 2007, Table 1: target 0.05-0.1 rad of flexion, a separate
+    /// state target from the swing knee's) plus the weight feed-forward of
+    /// [`WalkingParams::stance_knee_gravity_compensation`]. `None` (files written before this
+    /// law existed): the swing knee's gain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance_knee: Option<Gain>,
     /// Swing ankle and push-off.
     pub ankle: Gain,
     /// Stance ankle (holding the foot flat).
@@ -92,6 +99,31 @@ pub struct Posture {
     pub pre_swing_knee_flexion_rad: f64,
     /// Ankle dorsiflexion the stance ankle's posture term holds [rad].
     pub stance_ankle_rad: f64,
+    /// Peak plantarflexor torque of the timed push-off of the stance ankle late in stance
+    /// [N·m/kg] (0: no push-off). Human plantarflexor moments peak at 1.3-1.7 N·m/kg at about
+    /// 45-50 % of the gait cycle (Winter 2009, Biomechanics and Motor Control of Human
+    /// Movement, 4th ed.), the ankle's burst of positive work (A2) that is about 42 % of the
+    /// leg's positive work (Montgomery & Grabowski 2018, R Soc Open Sci, PMC6124028). The
+    /// torque is a feed-forward ramp in late stance, the state-timed stance-ankle action of
+    /// SIMBICON-style controllers (Yin et al. 2007; Coros, Beaudoin & van de Panne 2010) rather
+    /// than a reflex (cf. the load-driven soleus of Geyer & Herr 2010, IEEE TNSRE 18:263).
+    /// Walking backwards, the leg that pushes last has its foot ahead of the body (in the
+    /// walker's own frame), and a plantarflexor moment moves the centre of pressure further
+    /// ahead of the centre of mass, which also propels the body in the direction of travel;
+    /// the backward value is left to the tuner (in people walking backwards the late-stance
+    /// positive work is mainly the knee's: Winter, Pluck & Yang 1989, J Motor Behav
+    /// 21:291-305, time reversal of forward walking).
+    #[serde(default)]
+    pub push_off_torque_per_kg: f64,
+    /// Fraction of the other leg's swing after which the push-off torque ramps in (it reaches
+    /// its peak at the planned end of the swing and stays on through double support).
+    #[serde(default = "never")]
+    pub push_off_start_fraction: f64,
+}
+
+/// Default push-off start of files written before the push-off existed: never.
+fn never() -> f64 {
+    1.0
 }
 
 /// Parameters of the walking controller (the RON file `assets/controllers/walking.ron`).
@@ -135,6 +167,22 @@ pub struct WalkingParams {
     pub forward: Posture,
     /// Postures when walking backwards.
     pub backward: Posture,
+    /// Fraction of the weight moment about the stance knee supplied as a feed-forward torque:
+    /// the knee torque that statically holds everything above the knee, `τ = a·((c − k) × M g)`
+    /// with `M`, `c` the mass and centre of mass of the body minus the stance shank and foot,
+    /// `k` the knee centre and `a` its axis. This is the Jacobian-transpose mapping of a virtual
+    /// force equal to that weight (Coros, Beaudoin & van de Panne 2010, §5, gravity
+    /// compensation and virtual forces with the stance foot as base), so the PD servo only
+    /// corrects errors instead of sagging by `τ/k_p` under load. 0 in files written before.
+    #[serde(default)]
+    pub stance_knee_gravity_compensation: f64,
+    /// Weight acceptance [s]: after touchdown the stance knee's target moves from the knee angle
+    /// at touchdown to the posture's stance-knee flexion along a smoothstep over this time, so
+    /// the knee straightens over the loading response instead of in one impulse (the loading
+    /// response lasts the first 10-12 % of the gait cycle, about 0.1-0.15 s at 1 m/s: Perry
+    /// 1992, Gait Analysis). 0 (files written before): the target applies at once.
+    #[serde(default)]
+    pub stance_knee_loading_s: f64,
     /// PD gains.
     pub gains: Gains,
     /// Torque limits of the coordinates without muscles.
@@ -207,6 +255,10 @@ pub struct WalkingController {
     position_integral: [f64; 2],
     /// Low-pass filtered target rates [rad/s].
     target_rates: [f64; 5],
+    /// Time of the last touchdown [s].
+    touchdown_s: f64,
+    /// Stance-knee flexion at the last touchdown [rad].
+    touchdown_knee_rad: f64,
 }
 
 fn coord(model: &Model, base: &str, side: Option<Side>) -> CoordinateId {
@@ -260,6 +312,7 @@ impl WalkingController {
     /// Builds the controller for `model` (checked with [`Self::check_model`]).
     pub fn new(model: &Model, params: WalkingParams) -> Self {
         let params_strength = params.strength;
+        let initial_knee_rad = params.forward.stance_knee_flexion_rad;
         let leg = |side: Side| {
             let s = Some(side);
             let thigh = model
@@ -322,6 +375,8 @@ impl WalkingController {
             steps: 0,
             previous_targets: None,
             target_rates: [0.0; 5],
+            touchdown_s: 0.0,
+            touchdown_knee_rad: initial_knee_rad,
             position_integral: [0.0; 2],
             strength: Strength::new(model, &params_strength),
         }
@@ -403,6 +458,55 @@ impl WalkingController {
         )
     }
 
+    /// Stance-knee torque: PD towards the posture's stance-knee flexion (reached over the
+    /// weight-acceptance time after touchdown) with the stance-knee gain, plus `load_share` of
+    /// the weight feed-forward ([`WalkingParams::stance_knee_gravity_compensation`]).
+    fn stance_knee_torque(
+        &self,
+        obs: &Observation,
+        leg: &Leg,
+        posture: &Posture,
+        load_share: f64,
+    ) -> f64 {
+        let gains = &self.params.gains;
+        let gain = gains.stance_knee.unwrap_or(gains.knee);
+        let loading = self.params.stance_knee_loading_s;
+        let target = if loading > 0.0 {
+            let s = smoothstep((obs.time_s - self.touchdown_s) / loading);
+            self.touchdown_knee_rad
+                + s * (posture.stance_knee_flexion_rad - self.touchdown_knee_rad)
+        } else {
+            posture.stance_knee_flexion_rad
+        };
+        let servo = self.pd(obs, leg.knee, gain, target);
+        let fraction = self.params.stance_knee_gravity_compensation * load_share;
+        if fraction == 0.0 {
+            return servo;
+        }
+        servo + fraction * self.weight_above_knee_torque(obs, leg)
+    }
+
+    /// Knee torque that statically holds the body above the stance knee (everything but the
+    /// stance shank and foot) with the foot as base: `τ = a·((c − k) × M g)`, the
+    /// Jacobian-transpose mapping of a virtual force equal to that weight (Coros et al. 2010).
+    fn weight_above_knee_torque(&self, obs: &Observation, leg: &Leg) -> f64 {
+        let lower = [leg.shank, leg.foot];
+        let lower_mass: f64 = lower
+            .iter()
+            .map(|s| obs.model.segments[s.index()].mass_kg)
+            .sum();
+        let lower_moment: DVec3 = lower
+            .iter()
+            .map(|s| obs.segment(*s).com * obs.model.segments[s.index()].mass_kg)
+            .sum();
+        let total: f64 = obs.model.segments.iter().map(|s| s.mass_kg).sum();
+        let mass_above = total - lower_mass;
+        let com_above = (obs.com * total - lower_moment) / mass_above;
+        let knee = obs.segment(leg.shank).origin;
+        let axis = obs.axes[leg.knee.index()];
+        axis.cross(com_above - knee).dot(obs.gravity * mass_above)
+    }
+
     /// Torque on coordinate `c` that cancels gravity on the segments distal to it.
     fn gravity_compensation(
         &self,
@@ -422,6 +526,15 @@ impl WalkingController {
             })
             .sum::<f64>()
     }
+}
+
+/// Activation 0…1 of the stance ankle's push-off at `swing_phase` of the other leg's swing:
+/// a smooth ramp from `start` to the planned end of the swing (0 if `start ≥ 1`).
+fn push_off_activation(swing_phase: f64, start: f64) -> f64 {
+    if start >= 1.0 {
+        return 0.0;
+    }
+    smoothstep((swing_phase - start) / (1.0 - start))
 }
 
 /// Smooth 0→1 ramp (cubic smoothstep) of `x` clamped to [0, 1].
@@ -463,6 +576,8 @@ impl Controller for WalkingController {
                     self.stance = leading;
                     self.phase = Phase::DoubleSupport;
                     self.phase_start_s = obs.time_s;
+                    self.touchdown_s = obs.time_s;
+                    self.touchdown_knee_rad = obs.q[self.legs[leading].knee.index()];
                     self.steps += 1;
                 }
             }
@@ -648,22 +763,36 @@ impl Controller for WalkingController {
                     p.gains.knee,
                     posture.pre_swing_knee_flexion_rad,
                 );
+                // The timed push-off of late stance continues until the foot leaves the belt.
+                let push_off = if posture.push_off_start_fraction < 1.0 {
+                    posture.push_off_torque_per_kg * self.mass_kg
+                } else {
+                    0.0
+                };
                 torques[other_leg.ankle.index()] =
-                    self.pd(obs, other_leg.ankle, p.gains.ankle, -posture.push_off_rad);
+                    self.pd(obs, other_leg.ankle, p.gains.ankle, -posture.push_off_rad) - push_off;
             }
         }
         torques[other_leg.inversion.index()] =
             self.pd(obs, other_leg.inversion, p.gains.ankle_inversion, 0.0);
 
-        // --- Stance knee and ankle. The ankle keeps the foot flat on the belt (a compliant
-        // rocker) and adds a sagittal torque proportional to the velocity error (a virtual force
-        // on the centre of mass through the ankle, Coros et al. 2010 §5).
-        torques[stance_leg.knee.index()] = self.pd(
-            obs,
-            stance_leg.knee,
-            p.gains.knee,
-            posture.stance_knee_flexion_rad,
-        );
+        // --- Stance knee and ankle. The knee has its own servo plus the weight feed-forward,
+        // which the leading leg takes over during double support (weight acceptance). The ankle
+        // keeps the foot flat on the belt (a compliant rocker) and adds a sagittal torque
+        // proportional to the velocity error (a virtual force on the centre of mass through the
+        // ankle, Coros et al. 2010 §5); late in stance it pushes off instead.
+        let load_share = match self.phase {
+            Phase::Swing => 1.0,
+            Phase::DoubleSupport => {
+                smoothstep((obs.time_s - self.phase_start_s) / double_support_time.max(1e-3))
+            }
+        };
+        torques[stance_leg.knee.index()] =
+            self.stance_knee_torque(obs, &stance_leg, &posture, load_share);
+        let push_off = match self.phase {
+            Phase::Swing => push_off_activation(swing_phase, posture.push_off_start_fraction),
+            Phase::DoubleSupport => 0.0,
+        };
         let stance_foot = obs.segment(stance_leg.foot);
         let foot_pitch = stance_foot
             .rotation
@@ -698,9 +827,11 @@ impl Controller for WalkingController {
             p.gains.ankle_posture,
             posture.stance_ankle_rad,
         );
-        torques[stance_leg.ankle.index()] =
-            flat + posture_torque + p.ankle_velocity_gain * self.mass_kg * velocity_error
-                - p.plantarflexor_stiffness * self.mass_kg * heel_off;
+        // During push-off the foot-flat and posture terms fade out so the heel can rise.
+        torques[stance_leg.ankle.index()] = (1.0 - push_off) * (flat + posture_torque)
+            + p.ankle_velocity_gain * self.mass_kg * velocity_error
+            - p.plantarflexor_stiffness * self.mass_kg * heel_off
+            - push_off * posture.push_off_torque_per_kg * self.mass_kg;
         // Likewise the foot's roll: flat on the belt, no torque while it lies flat (no lateral
         // "ankle strategy" fighting the stepping strategy).
         let foot_roll = -stance_foot
@@ -786,5 +917,53 @@ impl Controller for WalkingController {
         for (i, t) in torques.iter_mut().enumerate() {
             *t = self.limit(obs, CoordinateId(i as u32), *t);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A parameter file written before the stance-knee law and the push-off existed.
+    fn file_without_new_fields() -> String {
+        let mut p = WalkingParams::default();
+        p.gains.stance_knee = None;
+        let text = ron::ser::to_string_pretty(&p, Default::default()).unwrap();
+        text.lines()
+            .filter(|l| {
+                ![
+                    "push_off_torque_per_kg",
+                    "push_off_start_fraction",
+                    "stance_knee_gravity_compensation",
+                    "stance_knee_loading_s",
+                ]
+                .iter()
+                .any(|k| l.trim_start().starts_with(k))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn files_without_the_new_laws_load_with_them_switched_off() {
+        let p: WalkingParams = ron::from_str(&file_without_new_fields()).unwrap();
+        assert_eq!(p.gains.stance_knee, None);
+        assert_eq!(p.stance_knee_gravity_compensation, 0.0);
+        assert_eq!(p.stance_knee_loading_s, 0.0);
+        for posture in [p.forward, p.backward] {
+            assert_eq!(posture.push_off_torque_per_kg, 0.0);
+            assert_eq!(
+                push_off_activation(2.0, posture.push_off_start_fraction),
+                0.0
+            );
+        }
+    }
+
+    #[test]
+    fn push_off_ramps_from_its_start_to_the_end_of_the_swing() {
+        assert_eq!(push_off_activation(0.4, 0.5), 0.0);
+        assert!((push_off_activation(0.75, 0.5) - 0.5).abs() < 1e-12);
+        assert_eq!(push_off_activation(1.0, 0.5), 1.0);
+        assert_eq!(push_off_activation(1.3, 0.5), 1.0);
     }
 }
