@@ -386,6 +386,11 @@ impl Trial {
         self.time_s
     }
 
+    /// Physics step [s].
+    pub fn dt_s(&self) -> f64 {
+        self.physics.dt_s
+    }
+
     /// Physics steps taken.
     pub fn steps(&self) -> u64 {
         self.step

@@ -332,7 +332,7 @@ impl Lane {
 
     /// Physics step [s].
     pub fn dt_s(&self) -> f64 {
-        gait::trial::PhysicsParams::default().dt_s
+        self.trial.dt_s()
     }
 
     /// Requests a belt speed and incline; the belt follows gradually. Out-of-range values are
@@ -419,18 +419,11 @@ impl Lane {
                 let n = self.recent_work.len() as f64;
                 for (g, out) in self.view.work_per_stride.iter_mut().enumerate() {
                     // Summed over both legs, so half is one leg's share.
-                    out.concentric_j = self
-                        .recent_work
-                        .iter()
-                        .map(|w| w[g].concentric_j)
-                        .sum::<f64>()
-                        / (2.0 * n);
-                    out.eccentric_j = self
-                        .recent_work
-                        .iter()
-                        .map(|w| w[g].eccentric_j)
-                        .sum::<f64>()
-                        / (2.0 * n);
+                    *out = GroupWork::default();
+                    for w in &self.recent_work {
+                        out.concentric_j += w[g].concentric_j / (2.0 * n);
+                        out.eccentric_j += w[g].eccentric_j / (2.0 * n);
+                    }
                 }
             } else {
                 self.stride_work = vec![GroupWork::default(); SHOWN_GROUPS.len()];

@@ -384,75 +384,70 @@ fn plots(ui: &mut egui::Ui, lanes: &[LaneView]) {
     } else {
         ""
     };
-    let legend = || {
-        Legend::default()
-            .position(egui_plot::Corner::LeftTop)
-            .background_alpha(0.6)
+    // The two time plots: same size, legend, zero baseline and 4 s window.
+    let time_plot = |id: &str| {
+        Plot::new(id)
+            .width(width)
+            .height(height)
+            .legend(
+                Legend::default()
+                    .position(egui_plot::Corner::LeftTop)
+                    .background_alpha(0.6),
+            )
+            .include_y(0.0)
+            .include_x(now - crate::lane::HISTORY_S)
     };
     ui.horizontal(|ui| {
         ui.vertical(|ui| {
             ui.set_width(width);
             ui.label(format!("Right knee load [BW] vs time [s]{styles}"));
-            Plot::new("knee")
-                .width(width)
-                .height(height)
-                .legend(legend())
-                .include_y(0.0)
-                .include_x(now - crate::lane::HISTORY_S)
-                .show(ui, |pu| {
-                    for l in lanes {
-                        for (k, name) in ["tibiofemoral", "patellofemoral"].iter().enumerate() {
-                            let pts: PlotPoints = l
-                                .history
-                                .iter()
-                                .map(|s| {
-                                    [
-                                        s.time_s,
-                                        if k == 0 {
-                                            s.tibiofemoral_bw
-                                        } else {
-                                            s.patellofemoral_bw
-                                        },
-                                    ]
-                                })
-                                .collect();
-                            pu.line(
-                                Line::new(*name, pts)
-                                    .color(CHANNEL_COLOURS[k])
-                                    .style(line_style(l, n))
-                                    .width(2.0),
-                            );
-                        }
+            time_plot("knee").show(ui, |pu| {
+                for l in lanes {
+                    for (k, name) in ["tibiofemoral", "patellofemoral"].iter().enumerate() {
+                        let pts: PlotPoints = l
+                            .history
+                            .iter()
+                            .map(|s| {
+                                [
+                                    s.time_s,
+                                    if k == 0 {
+                                        s.tibiofemoral_bw
+                                    } else {
+                                        s.patellofemoral_bw
+                                    },
+                                ]
+                            })
+                            .collect();
+                        pu.line(
+                            Line::new(*name, pts)
+                                .color(CHANNEL_COLOURS[k])
+                                .style(line_style(l, n))
+                                .width(2.0),
+                        );
                     }
-                });
+                }
+            });
         });
         ui.vertical(|ui| {
             ui.set_width(width);
             ui.label(format!("Right-leg activation vs time [s]{styles}"));
-            Plot::new("activation")
-                .width(width)
-                .height(height)
-                .legend(legend())
-                .include_y(0.0)
-                .include_y(1.0)
-                .include_x(now - crate::lane::HISTORY_S)
-                .show(ui, |pu| {
-                    for l in lanes {
-                        for (k, name) in PLOTTED_ACTIVATIONS.iter().enumerate() {
-                            let pts: PlotPoints = l
-                                .history
-                                .iter()
-                                .map(|s| [s.time_s, s.activations[k]])
-                                .collect();
-                            pu.line(
-                                Line::new(*name, pts)
-                                    .color(CHANNEL_COLOURS[2 + k])
-                                    .style(line_style(l, n))
-                                    .width(2.0),
-                            );
-                        }
+            time_plot("activation").include_y(1.0).show(ui, |pu| {
+                for l in lanes {
+                    for (k, name) in PLOTTED_ACTIVATIONS.iter().enumerate() {
+                        let pts: PlotPoints = l
+                            .history
+                            .iter()
+                            .map(|s| [s.time_s, s.activations[k]])
+                            .collect();
+                        pu.line(
+                            Line::new(*name, pts)
+                                .color(CHANNEL_COLOURS[2 + k])
+                                .style(line_style(l, n))
+                                .width(2.0),
+                        );
                     }
-                });
+                }
+            });
         });
         ui.vertical(|ui| {
             ui.set_width(width);
