@@ -114,11 +114,12 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         format!(", shard {shard} of them: {}", mine.len())
     };
     eprintln!(
-        "sweep {}: {} trials{shard_note}; {finished} already finished, {} to run on {jobs} jobs, \
+        "sweep {}: {} trials{shard_note}; {finished} already finished, {} to run on {jobs} job{}, \
          into {}",
         file.display(),
         trials.len(),
         todo.len(),
+        if jobs == 1 { "" } else { "s" },
         dir.root().display()
     );
     let start = Instant::now();

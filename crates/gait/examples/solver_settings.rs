@@ -1,0 +1,103 @@
+//! Does a cheaper physics setting change the walking? Runs the same trials with the default
+//! physics (1 ms steps, 2 rapier substeps) and with cheaper or dearer settings, and prints the
+//! gait summaries side by side with the real-time factor of each (physics and controller, no
+//! muscle analysis), so a speed-up is only taken where the summaries show the accuracy does not
+//! suffer (issue 7).
+//!
+//! `cargo run --release -p retrogait-gait --example solver_settings -- [DURATION_S]`
+//!
+//! Trials: forward and backward at 0.6, 1.0 and 1.4 m/s on the level, seed 1.
+
+use std::time::Instant;
+
+use gait::controller::walking::WalkingParams;
+use gait::treadmill::TreadmillParams;
+use gait::trial::PhysicsParams;
+use gait::{Direction, Trial, TrialSpec, summarise};
+use musculo::{ADULT_MODEL_RON, Model};
+
+/// A physics setting to compare: label and parameters.
+fn settings() -> Vec<(&'static str, PhysicsParams)> {
+    let default = PhysicsParams::default();
+    vec![
+        ("default (1 ms, 2 substeps)", default),
+        (
+            "1 substep",
+            PhysicsParams {
+                solver_iterations: 1,
+                ..default
+            },
+        ),
+        (
+            "2 ms steps",
+            PhysicsParams {
+                dt_s: 2e-3,
+                // The same refresh interval in time (10 ms).
+                inertia_refresh_steps: 5,
+                ..default
+            },
+        ),
+        (
+            "4 substeps",
+            PhysicsParams {
+                solver_iterations: 4,
+                ..default
+            },
+        ),
+    ]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let duration_s: f64 = match std::env::args().nth(1) {
+        Some(s) => s
+            .parse()
+            .map_err(|e| format!("DURATION_S `{s}` is not a number: {e}"))?,
+        None => 60.0,
+    };
+    let model = Model::from_ron_str(ADULT_MODEL_RON, "adult.ron", None)?;
+    let conditions: Vec<(Direction, f64)> = [Direction::Forward, Direction::Backward]
+        .into_iter()
+        .flat_map(|d| [0.6, 1.0, 1.4].map(|s| (d, s)))
+        .collect();
+    println!(
+        "| setting | trial | fell at [s] | cadence [steps/min] | stride [m] | speed rel. belt [m/s] | max off centre [m] | peak knee ext. moment [N·m/kg] | peak vGRF [BW] | real-time factor |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (label, physics) in settings() {
+        for &(direction, speed_mps) in &conditions {
+            let spec = TrialSpec {
+                direction,
+                speed_mps,
+                duration_s,
+                ..Default::default()
+            };
+            let mut trial = Trial::with_settings(
+                model.clone(),
+                spec,
+                WalkingParams::default(),
+                TreadmillParams::default(),
+                physics,
+            )?;
+            let start = Instant::now();
+            let result = trial.run(|_| {})?;
+            let wall_s = start.elapsed().as_secs_f64();
+            let s = summarise(&model, &result);
+            let opt = |v: Option<f64>, digits: usize| {
+                v.map_or("–".to_owned(), |v| format!("{v:.digits$}"))
+            };
+            println!(
+                "| {label} | {} {speed_mps:.1} m/s | {} | {} | {} | {} | {} | {} | {} | {:.1} |",
+                direction.as_str(),
+                opt(s.fall_time_s, 1),
+                opt(s.cadence_steps_per_min, 1),
+                opt(s.stride_length_m, 3),
+                opt(s.mean_speed_rel_belt_mps, 3),
+                opt(s.max_distance_from_centre_m, 2),
+                opt(s.peak_knee_ext_moment_nm_per_kg, 2),
+                opt(s.peak_vertical_grf_bw, 2),
+                result.steps as f64 * result.dt_s / wall_s,
+            );
+        }
+    }
+    Ok(())
+}
