@@ -157,18 +157,7 @@ fn standing_world(model: &Model) -> (PhysicsWorld, Treadmill, [usize; 3]) {
     let walker = Walker::build(&mut world, model, start, params.friction);
     let q = vec![0.0; model.coordinates.len()];
     walker.set_initial_state(&mut world, &q, start, DVec3::ZERO);
-    let lowest = walker
-        .feet
-        .iter()
-        .flat_map(|&foot| {
-            let body = &world.bodies[walker.segment_bodies[foot.index()]];
-            let (rot, origin) = (body.rotation().as_dquat(), body.translation().as_dvec3());
-            model.segments[foot.index()]
-                .contacts
-                .iter()
-                .map(move |c| treadmill.height_above(origin + rot * c.centre) - c.radius)
-        })
-        .fold(f64::INFINITY, f64::min);
+    let lowest = walker.sole_clearance(&world.bodies, model, &treadmill);
     let root = start - DVec3::Y * (lowest - 0.001);
     walker.set_initial_state(&mut world, &q, root, DVec3::ZERO);
     let hooks = treadmill.hooks(1.0);
@@ -185,14 +174,18 @@ fn standing_world(model: &Model) -> (PhysicsWorld, Treadmill, [usize; 3]) {
     (world, treadmill, [links, links - 1 + 6, contacts])
 }
 
-/// Times one rapier step of the settled world of `spec`'s model, labelled `label` in `group`.
+/// The model of a variant's description.
+fn compile(spec: ModelSpec) -> Model {
+    Model::compile(spec, Path::new("adult.ron (variant)"), None).expect("variant")
+}
+
+/// Times one rapier step of the settled world of `model`, labelled `label` in `group`.
 fn bench_variant(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     label: &str,
-    spec: ModelSpec,
+    model: &Model,
 ) {
-    let model = Model::compile(spec, Path::new("adult.ron (variant)"), None).expect("variant");
-    let (world, treadmill, [links, dofs, contacts]) = standing_world(&model);
+    let (world, treadmill, [links, dofs, contacts]) = standing_world(model);
     assert_eq!(
         dofs,
         6 + model.coordinates.len(),
@@ -219,26 +212,15 @@ fn bench_variant(
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("multibody_dofs");
     for spec in dof_variants() {
-        let dofs = 6
-            + spec
-                .axial
-                .joints
-                .iter()
-                .map(|j| j.coordinates.len())
-                .sum::<usize>()
-            + 2 * spec
-                .leg
-                .joints
-                .iter()
-                .map(|j| j.coordinates.len())
-                .sum::<usize>();
-        bench_variant(&mut group, &dofs.to_string(), spec);
+        let model = compile(spec);
+        let dofs = 6 + model.coordinates.len();
+        bench_variant(&mut group, &dofs.to_string(), &model);
     }
     group.finish();
 
     let mut group = c.benchmark_group("contact_spheres");
     for n in [1, 2, 4, 6, 12] {
-        bench_variant(&mut group, &n.to_string(), contact_variant(n));
+        bench_variant(&mut group, &n.to_string(), &compile(contact_variant(n)));
     }
     group.finish();
 }

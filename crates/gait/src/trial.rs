@@ -283,19 +283,7 @@ impl Trial {
             }
         }
         walker.set_initial_state(&mut world, &q0, root, sway);
-        let clearance = walker
-            .feet
-            .iter()
-            .flat_map(|&foot| {
-                let body = &world.bodies[walker.segment_bodies[foot.index()]];
-                let (rot, origin) = (body.rotation().as_dquat(), body.translation().as_dvec3());
-                model.segments[foot.index()]
-                    .contacts
-                    .iter()
-                    .map(move |c| (origin + rot * c.centre, c.radius))
-            })
-            .map(|(p, r)| treadmill_built.height_above(p) - r)
-            .fold(f64::INFINITY, f64::min);
+        let clearance = walker.sole_clearance(&world.bodies, &model, &treadmill_built);
         let root = root + DVec3::Y * (0.001 - clearance) / treadmill_built.normal.y;
         walker.set_initial_state(&mut world, &vec![0.0; q0.len()], root, sway);
         let n = model.coordinates.len();

@@ -14,7 +14,7 @@ use glam::{DMat3, DQuat, DVec3, Mat3, Vec3};
 use musculo::{CoordinateId, Model, SegmentId, Side};
 use rapier3d::prelude::*;
 
-use crate::treadmill::{BELT_GROUP, WALKER_GROUP};
+use crate::treadmill::{BELT_GROUP, Treadmill, WALKER_GROUP};
 
 /// The multibody link that realises one model coordinate.
 #[derive(Debug, Clone, Copy)]
@@ -312,6 +312,26 @@ impl Walker {
         }
         mb.forward_kinematics(&world.bodies, true);
         mb.update_rigid_bodies(&mut world.bodies, true);
+    }
+
+    /// Height of the lowest foot contact sphere's surface above the belt [m] (negative when a
+    /// sphere sinks into it): how far the walker must be lowered to stand on the belt.
+    pub fn sole_clearance(
+        &self,
+        bodies: &RigidBodySet,
+        model: &Model,
+        treadmill: &Treadmill,
+    ) -> f64 {
+        self.feet
+            .iter()
+            .flat_map(|&foot| {
+                let (rot, origin) = self.segment_pose(bodies, foot);
+                model.segments[foot.index()]
+                    .contacts
+                    .iter()
+                    .map(move |c| treadmill.height_above(origin + rot * c.centre) - c.radius)
+            })
+            .fold(f64::INFINITY, f64::min)
     }
 
     /// Segment world pose (rotation, origin) [m].
