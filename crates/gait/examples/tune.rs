@@ -5,6 +5,12 @@
 //! cadence): only "stays up, keeps pace, stays centred".
 //!
 //! `cargo run --release -p retrogait-gait --example tune -- OUT.ron [evaluations] [trial_s]`
+//!
+//! Environment: `START` (parameter file to start from; the built-in parameters otherwise),
+//! `SEED` (of the search), `TUNE` (comma-separated prefixes of the fields to search, e.g.
+//! `forward.`; all fields otherwise — the others keep their start values), `DIRECTIONS`
+//! (`forward`, `backward` or both), `SPEEDS` and `INCLINES` (comma-separated grid; 0.6,1.0,1.4
+//! and −10,0,10 otherwise).
 
 use std::sync::Mutex;
 
@@ -26,6 +32,8 @@ const FIELDS: &[(&str, f64, f64)] = &[
     ("lateral_placement_scale", 0.6, 1.5),
     ("ankle_velocity_gain", 0.0, 1.0),
     ("position_gain_per_s", 0.1, 0.8),
+    // Searched only when the start file sets them (optional per-direction step times).
+    ("forward.step_time_at_1mps_s", 0.40, 0.70),
     ("forward.trunk_lean_rad", -0.05, 0.2),
     ("forward.landing_foot_pitch_rad", -0.1, 0.3),
     ("forward.stance_knee_flexion_rad", 0.05, 0.26),
@@ -33,6 +41,7 @@ const FIELDS: &[(&str, f64, f64)] = &[
     ("forward.push_off_rad", 0.0, 0.5),
     ("forward.pre_swing_knee_flexion_rad", 0.1, 0.8),
     ("forward.stance_ankle_rad", -0.1, 0.25),
+    ("backward.step_time_at_1mps_s", 0.40, 0.70),
     ("backward.trunk_lean_rad", -0.05, 0.25),
     ("backward.landing_foot_pitch_rad", -0.3, 0.1),
     ("backward.stance_knee_flexion_rad", 0.05, 0.26),
@@ -63,17 +72,14 @@ const FIELDS: &[(&str, f64, f64)] = &[
     ("backward.push_off_start_fraction", 0.2, 0.95),
 ];
 
-/// The value at `part` of a RON map, looking through `Some(…)`.
-fn field<'a>(cur: &'a ron::Value, name: &str, part: &str) -> &'a ron::Value {
+/// The value at `part` of a RON map, looking through `Some(…)`; `None` if absent.
+fn field<'a>(cur: &'a ron::Value, part: &str) -> Option<&'a ron::Value> {
     let ron::Value::Map(m) = cur else {
-        panic!("{name}")
+        return None;
     };
-    let v = m
-        .get(&ron::Value::String(part.to_owned()))
-        .unwrap_or_else(|| panic!("{name}"));
-    match v {
-        ron::Value::Option(Some(inner)) => inner,
-        v => v,
+    match m.get(&ron::Value::String(part.to_owned()))? {
+        ron::Value::Option(Some(inner)) => Some(inner),
+        v => Some(v),
     }
 }
 
@@ -91,16 +97,17 @@ fn field_mut<'a>(cur: &'a mut ron::Value, name: &str, part: &str) -> &'a mut ron
     }
 }
 
-fn get(p: &WalkingParams, name: &str) -> f64 {
+/// The number at the dotted path `name` of the parameters, if they have one there.
+fn get(p: &WalkingParams, name: &str) -> Option<f64> {
     let v = ron::to_string(p).unwrap();
     let value: ron::Value = ron::from_str(&v).unwrap();
     let mut cur = &value;
     for part in name.split('.') {
-        cur = field(cur, name, part);
+        cur = field(cur, part)?;
     }
     match cur {
-        ron::Value::Number(n) => n.into_f64(),
-        other => panic!("{name}: {other:?}"),
+        ron::Value::Number(n) => Some(n.into_f64()),
+        _ => None,
     }
 }
 
@@ -133,19 +140,44 @@ fn set(p: &WalkingParams, name: &str, x: f64) -> WalkingParams {
     out
 }
 
-fn decode(base: &WalkingParams, x: &[f64]) -> WalkingParams {
+/// The searched fields: those named by the prefixes in `TUNE`, or all.
+fn tuned_fields() -> Vec<(&'static str, f64, f64)> {
+    let prefixes: Vec<String> = std::env::var("TUNE")
+        .map(|t| t.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
+    FIELDS
+        .iter()
+        .filter(|(name, ..)| prefixes.is_empty() || prefixes.iter().any(|p| name.starts_with(p)))
+        .copied()
+        .collect()
+}
+
+/// A comma-separated list of numbers from the environment, or `default`.
+fn env_list(name: &str, default: &[f64]) -> Vec<f64> {
+    std::env::var(name).map_or_else(
+        |_| default.to_vec(),
+        |v| v.split(',').map(|s| s.trim().parse().unwrap()).collect(),
+    )
+}
+
+fn decode(base: &WalkingParams, fields: &[(&str, f64, f64)], x: &[f64]) -> WalkingParams {
     let mut p = base.clone();
-    for (k, &(name, lo, hi)) in FIELDS.iter().enumerate() {
+    for (k, &(name, lo, hi)) in fields.iter().enumerate() {
         p = set(&p, name, lo + (hi - lo) * x[k].clamp(0.0, 1.0));
     }
     p
 }
 
 fn cost(params: &WalkingParams, trial_s: f64) -> f64 {
+    let directions = match std::env::var("DIRECTIONS").as_deref() {
+        Ok("forward") => vec![Direction::Forward],
+        Ok("backward") => vec![Direction::Backward],
+        _ => vec![Direction::Forward, Direction::Backward],
+    };
     let mut jobs = vec![];
-    for d in [Direction::Forward, Direction::Backward] {
-        for s in [0.6, 1.0, 1.4] {
-            for i in [-10.0, 0.0, 10.0] {
+    for &d in &directions {
+        for s in env_list("SPEEDS", &[0.6, 1.0, 1.4]) {
+            for i in env_list("INCLINES", &[-10.0, 0.0, 10.0]) {
                 jobs.push((d, s, i));
             }
         }
@@ -204,16 +236,18 @@ fn main() {
         Ok(p) => ron::from_str(&std::fs::read_to_string(p).unwrap()).unwrap(),
         Err(_) => WalkingParams::default(),
     };
-    let n = FIELDS.len();
+    let mut fields = tuned_fields();
+    fields.retain(|(name, ..)| get(&base, name).is_some());
+    println!("searching {} fields", fields.len());
     // (1+1)-ES with the one-fifth success rule (Rechenberg 1973) in the unit box.
-    let mut x: Vec<f64> = FIELDS
+    let mut x: Vec<f64> = fields
         .iter()
-        .map(|&(name, lo, hi)| ((get(&base, name) - lo) / (hi - lo)).clamp(0.0, 1.0))
+        .map(|&(name, lo, hi)| ((get(&base, name).unwrap() - lo) / (hi - lo)).clamp(0.0, 1.0))
         .collect();
     let mut sigma = 0.06;
     let mut rng =
         ChaCha8Rng::seed_from_u64(std::env::var("SEED").map_or(7, |s| s.parse().unwrap()));
-    let mut best = cost(&decode(&base, &x), trial_s);
+    let mut best = cost(&decode(&base, &fields, &x), trial_s);
     println!("start cost {best:.2}");
     for e in 0..evaluations {
         // Perturb a random subset of about a third of the coordinates.
@@ -230,14 +264,15 @@ fn main() {
                 }
             })
             .collect();
-        let c = cost(&decode(&base, &y), trial_s);
+        let c = cost(&decode(&base, &fields, &y), trial_s);
         if c < best {
             best = c;
             x = y;
             sigma = (sigma * 1.3).min(0.25);
             std::fs::write(
                 &out,
-                ron::ser::to_string_pretty(&decode(&base, &x), Default::default()).unwrap(),
+                ron::ser::to_string_pretty(&decode(&base, &fields, &x), Default::default())
+                    .unwrap(),
             )
             .unwrap();
         } else {
@@ -245,6 +280,5 @@ fn main() {
         }
         println!("eval {e}: cost {c:.2} best {best:.2} sigma {sigma:.3}");
     }
-    let _ = n;
     println!("best cost {best:.2} written to {out}");
 }

@@ -8,7 +8,7 @@ use gait::controller::walking::WalkingParams;
 use gait::{Direction, Trial, TrialSpec};
 use musculo::Model;
 
-fn check(direction: Direction, speed_mps: f64, incline_pct: f64) {
+fn check(direction: Direction, speed_mps: f64, incline_pct: f64) -> gait::GaitSummary {
     let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
     let spec = TrialSpec {
         direction,
@@ -34,11 +34,18 @@ fn check(direction: Direction, speed_mps: f64, incline_pct: f64) {
     );
     // A walker that meets the criteria also takes steps with both feet.
     assert!(s.strides >= 10, "{} strides", s.strides);
+    s
 }
 
+/// Forward cadence in the range people use at about 1 m/s: 100-120 steps/min (Winter 2009,
+/// Biomechanics and Motor Control of Human Movement, 4th ed.). The controller's step time is
+/// a parameter chosen by a search that knows nothing of cadence, and the swing ends at foot
+/// contact, so the cadence is the walker's, not a number written into the test.
 #[test]
 fn forward_level_at_preferred_speed() {
-    check(Direction::Forward, 1.0, 0.0);
+    let s = check(Direction::Forward, 1.0, 0.0);
+    let cadence = s.cadence_steps_per_min.unwrap();
+    assert!((100.0..=120.0).contains(&cadence), "{cadence} steps/min");
 }
 
 #[test]

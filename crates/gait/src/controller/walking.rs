@@ -119,6 +119,15 @@ pub struct Posture {
     /// its peak at the planned end of the swing and stays on through double support).
     #[serde(default = "never")]
     pub push_off_start_fraction: f64,
+    /// Nominal step time at 1 m/s in this direction [s], overriding the shared
+    /// [`WalkingParams::step_time_at_1mps_s`] (absent in files written before). Step timing is
+    /// an input of SIMBICON-style controllers (the state duration δt: Yin, Loken & van de
+    /// Panne 2007, Table 1), so the cadence it sets is the controller's choice, not a
+    /// prediction of the simulation; the two directions need not share it, since people
+    /// walking backwards take shorter strides than forwards (Laufer 2005, J Gerontol A
+    /// 60:627-632).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_time_at_1mps_s: Option<f64>,
 }
 
 /// Default push-off start of files written before the push-off existed: never.
@@ -426,8 +435,11 @@ impl WalkingController {
         }
     }
 
-    fn step_time(&self, speed: f64) -> f64 {
-        self.params.step_time_at_1mps_s * speed.max(0.6).powf(-self.params.step_time_speed_exponent)
+    fn step_time(&self, posture: &Posture, speed: f64) -> f64 {
+        posture
+            .step_time_at_1mps_s
+            .unwrap_or(self.params.step_time_at_1mps_s)
+            * speed.max(0.6).powf(-self.params.step_time_speed_exponent)
     }
 
     fn limit(&self, _obs: &Observation, c: CoordinateId, tau: f64) -> f64 {
@@ -559,7 +571,7 @@ impl Controller for WalkingController {
         let p = self.params.clone();
         let posture = *self.posture(obs.direction);
         let g = obs.gravity.length();
-        let step_time = self.step_time(obs.belt_speed_mps);
+        let step_time = self.step_time(&posture, obs.belt_speed_mps);
         let swing_time = step_time * (1.0 - p.double_support_fraction);
         let double_support_time = step_time * p.double_support_fraction;
 
@@ -924,7 +936,8 @@ impl Controller for WalkingController {
 mod tests {
     use super::*;
 
-    /// A parameter file written before the stance-knee law and the push-off existed.
+    /// A parameter file written before the stance-knee law, the push-off and the per-direction
+    /// step times existed.
     fn file_without_new_fields() -> String {
         let mut p = WalkingParams::default();
         p.gains.stance_knee = None;
@@ -936,6 +949,7 @@ mod tests {
                     "push_off_start_fraction",
                     "stance_knee_gravity_compensation",
                     "stance_knee_loading_s",
+                    "step_time_at_1mps_s: Some",
                 ]
                 .iter()
                 .any(|k| l.trim_start().starts_with(k))
@@ -951,12 +965,26 @@ mod tests {
         assert_eq!(p.stance_knee_gravity_compensation, 0.0);
         assert_eq!(p.stance_knee_loading_s, 0.0);
         for posture in [p.forward, p.backward] {
+            assert_eq!(posture.step_time_at_1mps_s, None);
             assert_eq!(posture.push_off_torque_per_kg, 0.0);
             assert_eq!(
                 push_off_activation(2.0, posture.push_off_start_fraction),
                 0.0
             );
         }
+    }
+
+    #[test]
+    fn a_direction_may_set_its_own_step_time() {
+        let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
+        let mut p = WalkingParams::default();
+        p.forward.step_time_at_1mps_s = Some(0.6);
+        p.backward.step_time_at_1mps_s = None;
+        let c = WalkingController::new(&model, p.clone());
+        assert_eq!(c.step_time(&p.forward, 1.0), 0.6);
+        assert_eq!(c.step_time(&p.backward, 1.0), p.step_time_at_1mps_s);
+        // Faster belts, quicker steps, by the shared exponent.
+        assert!(c.step_time(&p.forward, 1.2) < 0.6);
     }
 
     #[test]
