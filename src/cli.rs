@@ -210,6 +210,9 @@ pub fn load_controller(opts: &ModelOptions) -> Result<(WalkingParams, String)> {
             e.code
         )
     })?;
+    params
+        .validate()
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     Ok((params, text))
 }
 

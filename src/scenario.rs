@@ -342,6 +342,11 @@ impl Scenario {
                     e.span.start.line, e.span.start.col, e.code
                 ),
             })?;
+        controller.validate().map_err(|e| ScenarioError::Invalid {
+            file: file.to_owned(),
+            field: "controller".into(),
+            reason: format!("{name}: {e}"),
+        })?;
         Ok(ScenarioInputs {
             models,
             controller,

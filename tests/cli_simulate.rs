@@ -110,6 +110,30 @@ fn invalid_trial_specs_are_clear_errors_and_write_nothing() {
 }
 
 #[test]
+fn a_controller_file_out_of_range_names_file_and_field_and_writes_nothing() {
+    let dir = temp_dir("bad-controller");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("controller.ron");
+    let text = gait::controller::walking::DEFAULT_WALKING_RON.replacen(
+        "step_time_at_1mps_s: 0.465",
+        "step_time_at_1mps_s: -0.465",
+        1,
+    );
+    assert_ne!(text, gait::controller::walking::DEFAULT_WALKING_RON);
+    std::fs::write(&file, text).unwrap();
+    let out = dir.join("out");
+    let o = simulate(&out, &["--controller", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("controller.ron"), "{err}");
+    assert!(
+        err.contains("step_time_at_1mps_s: -0.465 is not a positive number"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
 fn same_spec_and_seed_give_bit_identical_frames() {
     let (a, b) = (temp_dir("det-a"), temp_dir("det-b"));
     assert!(

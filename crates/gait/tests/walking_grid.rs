@@ -39,8 +39,9 @@ fn check(direction: Direction, speed_mps: f64, incline_pct: f64) -> gait::GaitSu
 
 /// Forward cadence in the range people use at about 1 m/s: 100-120 steps/min (Winter 2009,
 /// Biomechanics and Motor Control of Human Movement, 4th ed.). The controller's step time is
-/// a parameter chosen by a search that knows nothing of cadence, and the swing ends at foot
-/// contact, so the cadence is the walker's, not a number written into the test.
+/// a parameter chosen by a search that knows nothing of cadence and a swing ends at foot
+/// contact, so this checks the timing the walker holds: feet that land early or late, or a
+/// parameter file with other timing, fail it.
 #[test]
 fn forward_level_at_preferred_speed() {
     let s = check(Direction::Forward, 1.0, 0.0);
