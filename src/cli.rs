@@ -202,17 +202,7 @@ pub fn load_controller(opts: &ModelOptions) -> Result<(WalkingParams, String)> {
             "<built-in walking controller>".to_owned(),
         ),
     };
-    let params: WalkingParams = ron::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "{name}:{}:{}: {}",
-            e.span.start.line,
-            e.span.start.col,
-            e.code
-        )
-    })?;
-    params
-        .validate()
-        .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let params = WalkingParams::from_ron_str(&text, &name).map_err(anyhow::Error::msg)?;
     Ok((params, text))
 }
 

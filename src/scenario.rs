@@ -333,19 +333,12 @@ impl Scenario {
                 "<built-in walking controller>".into(),
             ),
         };
-        let controller: WalkingParams =
-            ron::from_str(&controller_ron).map_err(|e| ScenarioError::Invalid {
+        let controller = WalkingParams::from_ron_str(&controller_ron, &name).map_err(|reason| {
+            ScenarioError::Invalid {
                 file: file.to_owned(),
                 field: "controller".into(),
-                reason: format!(
-                    "{name}:{}:{}: {}",
-                    e.span.start.line, e.span.start.col, e.code
-                ),
-            })?;
-        controller.validate().map_err(|e| ScenarioError::Invalid {
-            file: file.to_owned(),
-            field: "controller".into(),
-            reason: format!("{name}: {e}"),
+                reason,
+            }
         })?;
         Ok(ScenarioInputs {
             models,

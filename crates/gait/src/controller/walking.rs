@@ -199,6 +199,17 @@ pub struct WalkingParams {
 }
 
 impl WalkingParams {
+    /// Parses and validates a parameter file; the error starts with `name` (the file) and
+    /// gives the line and column of a syntax error or the field of a bad value.
+    pub fn from_ron_str(text: &str, name: &str) -> Result<Self, String> {
+        let params: Self = ron::from_str(text).map_err(|e| {
+            let at = e.span.start;
+            format!("{name}:{}:{}: {}", at.line, at.col, e.code)
+        })?;
+        params.validate().map_err(|e| format!("{name}: {e}"))?;
+        Ok(params)
+    }
+
     /// Checks what the types cannot: every number finite, times, lengths, gains and strengths
     /// not negative (step times positive), fractions in range. The error is `field: reason`
     /// for the first problem found, so a caller can prefix the file's name.
