@@ -1,8 +1,9 @@
-//! A representative subset of the walking grid (both directions, slow to fast, downhill to
-//! uphill) meets the walking criteria: no fall, mean belt-relative speed within ±5 % of the belt
-//! speed, within 0.5 m of the belt's centre. The full 50-condition grid at 60 s is
-//! `cargo run --release -- gait-grid`; this test keeps the trials at 30 s so the debug test
-//! suite stays fast.
+//! A representative subset of the walking grid meets the walking criteria: no fall, mean
+//! belt-relative speed within ±5 % of the belt speed, within 0.5 m of the belt's centre. The
+//! subset is both directions on the level at 1.0 m/s plus, per direction, three conditions
+//! from slow to fast and downhill to uphill that pass in the full grid. The full 50-condition
+//! grid at 60 s is `cargo run --release -- gait-grid`; these tests keep the trials at 30 s so
+//! the debug test suite stays fast.
 
 use gait::controller::walking::WalkingParams;
 use gait::{Direction, Trial, TrialSpec};
@@ -52,4 +53,21 @@ fn forward_level_at_preferred_speed() {
 #[test]
 fn backward_level_at_preferred_speed() {
     check(Direction::Backward, 1.0, 0.0);
+}
+
+/// Forward: brisk uphill, fast downhill (where the walker used to settle 0.6 m off centre while
+/// its outer loop was saturated) and the fastest speed downhill.
+#[test]
+fn forward_across_the_grid() {
+    for (speed_mps, incline_pct) in [(0.8, 10.0), (1.2, -10.0), (1.4, -10.0)] {
+        check(Direction::Forward, speed_mps, incline_pct);
+    }
+}
+
+/// Backward: slow uphill, fast downhill and the fastest speed uphill.
+#[test]
+fn backward_across_the_grid() {
+    for (speed_mps, incline_pct) in [(0.6, 10.0), (1.2, -10.0), (1.4, 10.0)] {
+        check(Direction::Backward, speed_mps, incline_pct);
+    }
 }
