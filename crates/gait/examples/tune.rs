@@ -233,7 +233,13 @@ fn main() {
     let evaluations: usize = args.get(1).map_or(200, |s| s.parse().unwrap());
     let trial_s: f64 = args.get(2).map_or(15.0, |s| s.parse().unwrap());
     let base: WalkingParams = match std::env::var("START") {
-        Ok(p) => ron::from_str(&std::fs::read_to_string(p).unwrap()).unwrap(),
+        Ok(p) => std::fs::read_to_string(&p)
+            .map_err(|e| format!("{p}: {e}"))
+            .and_then(|text| WalkingParams::from_ron_str(&text, &p))
+            .unwrap_or_else(|e| {
+                eprintln!("START: {e}");
+                std::process::exit(2)
+            }),
         Err(_) => WalkingParams::default(),
     };
     let mut fields = tuned_fields();
