@@ -68,8 +68,10 @@ const FIELDS: &[(&str, f64, f64)] = &[
     ("stance_knee_loading_s", 0.0, 0.25),
     ("forward.push_off_torque_per_kg", 0.0, 2.0),
     ("forward.push_off_start_fraction", 0.2, 0.95),
+    ("forward.push_off_speed_exponent", 0.0, 6.0),
     ("backward.push_off_torque_per_kg", 0.0, 2.0),
     ("backward.push_off_start_fraction", 0.2, 0.95),
+    ("backward.push_off_speed_exponent", 0.0, 6.0),
 ];
 
 /// The value at `part` of a RON map, looking through `Some(…)`; `None` if absent.

@@ -119,6 +119,11 @@ pub struct Posture {
     /// its peak at the planned end of the swing and stays on through double support).
     #[serde(default = "never")]
     pub push_off_start_fraction: f64,
+    /// The push-off torque scales as (belt speed / 1 m/s)^exponent (0, files written before:
+    /// the same at every speed). People raise their ankle push-off work steeply with walking
+    /// speed (Farris & Sawicki 2012, J R Soc Interface 9:110-118).
+    #[serde(default)]
+    pub push_off_speed_exponent: f64,
     /// Nominal step time at 1 m/s in this direction [s], overriding the shared
     /// [`WalkingParams::step_time_at_1mps_s`] (absent in files written before). Step timing is
     /// an input of SIMBICON-style controllers (the state duration δt: Yin, Loken & van de
@@ -128,6 +133,14 @@ pub struct Posture {
     /// forwards (Laufer 2005, J Gerontol A 60:627-632).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_time_at_1mps_s: Option<f64>,
+}
+
+impl Posture {
+    /// Peak push-off torque at a belt speed [N·m/kg]: `push_off_torque_per_kg` at 1 m/s,
+    /// scaled as speed^`push_off_speed_exponent`.
+    pub fn push_off_torque_at(&self, speed_mps: f64) -> f64 {
+        self.push_off_torque_per_kg * speed_mps.powf(self.push_off_speed_exponent)
+    }
 }
 
 /// Default push-off start of files written before the push-off existed: never.
@@ -283,6 +296,7 @@ impl WalkingParams {
             }
             non_negative(&f("push_off_torque_per_kg"), p.push_off_torque_per_kg)?;
             non_negative(&f("push_off_start_fraction"), p.push_off_start_fraction)?;
+            non_negative(&f("push_off_speed_exponent"), p.push_off_speed_exponent)?;
             if let Some(t) = p.step_time_at_1mps_s {
                 positive(&f("step_time_at_1mps_s"), t)?;
             }
@@ -769,6 +783,8 @@ impl Controller for WalkingController {
         // belt it then moves at the belt speed.
         let v_des = travel * correction + lateral * lateral_correction - belt_h;
         let forward_axis = DVec3::X;
+        // Push-off torque, scaled with the belt speed.
+        let push_off_per_kg = posture.push_off_torque_at(obs.belt_speed_mps);
         let belt_pitch = -obs.belt.normal.x.atan2(obs.belt.normal.y);
         let pelvis = obs.segment(self.pelvis);
         let mut q_other_hip = [0.0; 3];
@@ -900,7 +916,7 @@ impl Controller for WalkingController {
                 );
                 // The timed push-off of late stance continues until the foot leaves the belt.
                 let push_off = if posture.push_off_start_fraction < 1.0 {
-                    posture.push_off_torque_per_kg * self.mass_kg
+                    push_off_per_kg * self.mass_kg
                 } else {
                     0.0
                 };
@@ -966,7 +982,7 @@ impl Controller for WalkingController {
         torques[stance_leg.ankle.index()] = (1.0 - push_off) * (flat + posture_torque)
             + p.ankle_velocity_gain * self.mass_kg * velocity_error
             - p.plantarflexor_stiffness * self.mass_kg * heel_off
-            - push_off * posture.push_off_torque_per_kg * self.mass_kg;
+            - push_off * push_off_per_kg * self.mass_kg;
         // Likewise the foot's roll: flat on the belt, no torque while it lies flat (no lateral
         // "ankle strategy" fighting the stepping strategy).
         let foot_roll = -stance_foot
@@ -1070,6 +1086,7 @@ mod tests {
                 ![
                     "push_off_torque_per_kg",
                     "push_off_start_fraction",
+                    "push_off_speed_exponent",
                     "stance_knee_gravity_compensation",
                     "stance_knee_loading_s",
                     "step_time_at_1mps_s: Some",
@@ -1090,6 +1107,7 @@ mod tests {
         for posture in [p.forward, p.backward] {
             assert_eq!(posture.step_time_at_1mps_s, None);
             assert_eq!(posture.push_off_torque_per_kg, 0.0);
+            assert_eq!(posture.push_off_speed_exponent, 0.0);
             assert_eq!(
                 push_off_activation(2.0, posture.push_off_start_fraction),
                 0.0
@@ -1123,6 +1141,25 @@ mod tests {
         assert_eq!(c.step_time(&p.backward, 1.0), p.step_time_at_1mps_s);
         // Faster belts, quicker steps, by the shared exponent.
         assert!(c.step_time(&p.forward, 1.2) < 0.6);
+    }
+
+    #[test]
+    fn push_off_grows_with_belt_speed_by_its_exponent() {
+        let mut p = WalkingParams::default().forward;
+        p.push_off_torque_per_kg = 0.5;
+        p.push_off_speed_exponent = 0.0;
+        assert_eq!(p.push_off_torque_at(0.6), p.push_off_torque_at(1.4));
+        p.push_off_speed_exponent = 2.0;
+        assert_eq!(p.push_off_torque_at(1.0), 0.5);
+        assert!((p.push_off_torque_at(1.4) - 0.5 * 1.96).abs() < 1e-12);
+        assert!((p.push_off_torque_at(0.6) - 0.5 * 0.36).abs() < 1e-12);
+        p.push_off_speed_exponent = -1.0;
+        let params = WalkingParams {
+            forward: p,
+            ..Default::default()
+        };
+        let err = params.validate().unwrap_err();
+        assert!(err.starts_with("forward.push_off_speed_exponent"), "{err}");
     }
 
     #[test]
