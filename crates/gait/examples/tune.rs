@@ -72,6 +72,8 @@ const FIELDS: &[(&str, f64, f64)] = &[
     ("backward.push_off_torque_per_kg", 0.0, 2.0),
     ("backward.push_off_start_fraction", 0.2, 0.95),
     ("backward.push_off_speed_exponent", 0.0, 6.0),
+    ("forward.stance_vertical_damping_per_s", 0.0, 40.0),
+    ("backward.stance_vertical_damping_per_s", 0.0, 40.0),
 ];
 
 /// The value at `part` of a RON map, looking through `Some(…)`; `None` if absent.

@@ -124,6 +124,13 @@ pub struct Posture {
     /// speed (Farris & Sawicki 2012, J R Soc Interface 9:110-118).
     #[serde(default)]
     pub push_off_speed_exponent: f64,
+    /// Vertical damping of the centre of mass through the stance knee [1/s] (0, files
+    /// written before: none): a virtual vertical force `−c M v_y` on the body above the knee,
+    /// mapped to the knee like the weight feed-forward. Virtual model control of body height
+    /// with a virtual damper on the stance leg (Pratt, Chew, Torres, Dilworth & Pratt 2001,
+    /// Int J Robot Res 20:129-143); it keeps a hard landing from rebounding into a hop.
+    #[serde(default)]
+    pub stance_vertical_damping_per_s: f64,
     /// Nominal step time at 1 m/s in this direction [s], overriding the shared
     /// [`WalkingParams::step_time_at_1mps_s`] (absent in files written before). Step timing is
     /// an input of SIMBICON-style controllers (the state duration δt: Yin, Loken & van de
@@ -297,6 +304,10 @@ impl WalkingParams {
             non_negative(&f("push_off_torque_per_kg"), p.push_off_torque_per_kg)?;
             non_negative(&f("push_off_start_fraction"), p.push_off_start_fraction)?;
             non_negative(&f("push_off_speed_exponent"), p.push_off_speed_exponent)?;
+            non_negative(
+                &f("stance_vertical_damping_per_s"),
+                p.stance_vertical_damping_per_s,
+            )?;
             if let Some(t) = p.step_time_at_1mps_s {
                 positive(&f("step_time_at_1mps_s"), t)?;
             }
@@ -628,7 +639,12 @@ impl WalkingController {
             posture.stance_knee_flexion_rad
         };
         let servo = self.pd(obs, leg.knee, gain, target);
-        let fraction = self.params.stance_knee_gravity_compensation * load_share;
+        // Weight feed-forward plus a vertical damper on the centre of mass, both as virtual
+        // vertical forces through the stance knee (the weight torque scales linearly with the
+        // force).
+        let damping =
+            -posture.stance_vertical_damping_per_s * obs.com_velocity.y / obs.gravity.length();
+        let fraction = (self.params.stance_knee_gravity_compensation + damping) * load_share;
         if fraction == 0.0 {
             return servo;
         }
@@ -1087,6 +1103,7 @@ mod tests {
                     "push_off_torque_per_kg",
                     "push_off_start_fraction",
                     "push_off_speed_exponent",
+                    "stance_vertical_damping_per_s",
                     "stance_knee_gravity_compensation",
                     "stance_knee_loading_s",
                     "step_time_at_1mps_s: Some",
@@ -1108,6 +1125,7 @@ mod tests {
             assert_eq!(posture.step_time_at_1mps_s, None);
             assert_eq!(posture.push_off_torque_per_kg, 0.0);
             assert_eq!(posture.push_off_speed_exponent, 0.0);
+            assert_eq!(posture.stance_vertical_damping_per_s, 0.0);
             assert_eq!(
                 push_off_activation(2.0, posture.push_off_start_fraction),
                 0.0
@@ -1128,6 +1146,13 @@ mod tests {
         let mut p = WalkingParams::default();
         p.max_swing_fraction = 0.5 * p.min_swing_fraction;
         assert!(p.validate().unwrap_err().starts_with("max_swing_fraction"));
+        let mut p = WalkingParams::default();
+        p.backward.stance_vertical_damping_per_s = -1.0;
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("backward.stance_vertical_damping_per_s"),
+            "{err}"
+        );
     }
 
     #[test]
