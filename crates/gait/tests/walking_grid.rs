@@ -56,18 +56,20 @@ fn backward_level_at_preferred_speed() {
 }
 
 /// Forward: brisk uphill, fast downhill (where the walker used to settle 0.6 m off centre while
-/// its outer loop was saturated) and the fastest speed downhill.
+/// its outer loop was saturated) and the fastest speed on the level (where, without the
+/// speed-scaled push-off, the walker fell behind the belt).
 #[test]
 fn forward_across_the_grid() {
-    for (speed_mps, incline_pct) in [(0.8, 10.0), (1.2, -10.0), (1.4, -10.0)] {
+    for (speed_mps, incline_pct) in [(0.8, 10.0), (1.2, -10.0), (1.4, 0.0)] {
         check(Direction::Forward, speed_mps, incline_pct);
     }
 }
 
-/// Backward: slow uphill, fast downhill and the fastest speed uphill.
+/// Backward: slow uphill, fast downhill and the fastest speed on the level (where, without the
+/// stance knee's vertical damper, the walker hopped and fell).
 #[test]
 fn backward_across_the_grid() {
-    for (speed_mps, incline_pct) in [(0.6, 10.0), (1.2, -10.0), (1.4, 10.0)] {
+    for (speed_mps, incline_pct) in [(0.6, 10.0), (1.2, -10.0), (1.4, 0.0)] {
         check(Direction::Backward, speed_mps, incline_pct);
     }
 }
