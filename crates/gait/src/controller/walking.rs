@@ -664,7 +664,7 @@ impl WalkingController {
             .iter()
             .map(|s| obs.segment(*s).com * obs.model.segments[s.index()].mass_kg)
             .sum();
-        let total: f64 = obs.model.segments.iter().map(|s| s.mass_kg).sum();
+        let total = obs.model.total_mass_kg();
         let mass_above = total - lower_mass;
         let com_above = (obs.com * total - lower_moment) / mass_above;
         let knee = obs.segment(leg.shank).origin;
