@@ -29,6 +29,7 @@ const FIELDS: &[(&str, f64, f64)] = &[
     ("swing_clearance", 0.015, 0.06),
     ("step_width", 0.0, 0.08),
     ("velocity_offset_s", 0.05, 0.35),
+    ("velocity_offset_speed_exponent", 0.0, 1.0),
     ("lateral_placement_scale", 0.6, 1.5),
     ("ankle_velocity_gain", 0.0, 1.0),
     ("position_gain_per_s", 0.1, 0.8),

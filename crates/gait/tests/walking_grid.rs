@@ -55,12 +55,13 @@ fn backward_level_at_preferred_speed() {
     check(Direction::Backward, 1.0, 0.0);
 }
 
-/// Forward: brisk uphill, fast downhill (where the walker used to settle 0.6 m off centre while
-/// its outer loop was saturated) and the fastest speed on the level (where, without the
+/// Forward: slow downhill (where, with the same foot-placement offset at every speed, the
+/// walker tripped), fast downhill (where the walker used to settle 0.6 m off centre while its
+/// outer loop was saturated) and the fastest speed on the level (where, without the
 /// speed-scaled push-off, the walker fell behind the belt).
 #[test]
 fn forward_across_the_grid() {
-    for (speed_mps, incline_pct) in [(0.8, 10.0), (1.2, -10.0), (1.4, 0.0)] {
+    for (speed_mps, incline_pct) in [(0.6, -10.0), (1.2, -10.0), (1.4, 0.0)] {
         check(Direction::Forward, speed_mps, incline_pct);
     }
 }

@@ -177,6 +177,14 @@ pub struct WalkingParams {
     pub step_width: f64,
     /// α of the foot-placement law [s].
     pub velocity_offset_s: f64,
+    /// Below 1 m/s, α scales as (belt speed / 1 m/s)^exponent; at and above 1 m/s it is
+    /// `velocity_offset_s` (0, files written before: the same α at every speed). A smaller α
+    /// places the foot further ahead of the centre of mass, i.e. longer, more braking steps
+    /// relative to the speed: a gain of the foot-placement law scheduled on the commanded
+    /// belt speed (the controller's operating point), a controller setting rather than a
+    /// human measurement.
+    #[serde(default)]
+    pub velocity_offset_speed_exponent: f64,
     /// Gain on the lateral inverted-pendulum term.
     pub lateral_placement_scale: f64,
     /// Stance-ankle torque per unit sagittal velocity error [N·m/(m/s)/kg].
@@ -287,6 +295,10 @@ impl WalkingParams {
             non_negative(f, v)?;
         }
         finite("velocity_offset_s", self.velocity_offset_s)?;
+        non_negative(
+            "velocity_offset_speed_exponent",
+            self.velocity_offset_speed_exponent,
+        )?;
         finite("heel_off_dorsiflexion_rad", self.heel_off_dorsiflexion_rad)?;
         for (direction, p) in [("forward", &self.forward), ("backward", &self.backward)] {
             let f = |name: &str| format!("{direction}.{name}");
@@ -343,6 +355,14 @@ impl WalkingParams {
             non_negative(&format!("strength.{name}.1"), b)?;
         }
         Ok(())
+    }
+}
+
+impl WalkingParams {
+    /// α of the foot-placement law at a belt speed [s]: `velocity_offset_s` at and above
+    /// 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below.
+    pub fn velocity_offset_at(&self, speed_mps: f64) -> f64 {
+        self.velocity_offset_s * speed_mps.min(1.0).powf(self.velocity_offset_speed_exponent)
     }
 }
 
@@ -813,10 +833,10 @@ impl Controller for WalkingController {
                 let stance_ankle = obs.segment(stance_leg.foot).origin;
                 let h = (obs.com - stance_ankle).dot(DVec3::Y).max(0.3);
                 let ipm = |v: f64| v * (h / g + v * v / (4.0 * g * g)).sqrt();
-                let d_sag = ipm(v_rel.x) - p.velocity_offset_s * v_des.x;
+                let alpha = p.velocity_offset_at(obs.belt_speed_mps);
+                let d_sag = ipm(v_rel.x) - alpha * v_des.x;
                 let half_width = 0.5 * p.step_width * self.height_m;
-                let d_cor = (p.lateral_placement_scale * ipm(v_rel.z)
-                    - p.velocity_offset_s * v_des.z
+                let d_cor = (p.lateral_placement_scale * ipm(v_rel.z) - alpha * v_des.z
                     + other_leg.mirror * half_width)
                     .clamp(-0.15 * self.height_m, 0.15 * self.height_m);
                 let target_offset = DVec3::new(d_sag, 0.0, d_cor);
@@ -1104,6 +1124,7 @@ mod tests {
                     "push_off_start_fraction",
                     "push_off_speed_exponent",
                     "stance_vertical_damping_per_s",
+                    "velocity_offset_speed_exponent",
                     "stance_knee_gravity_compensation",
                     "stance_knee_loading_s",
                     "step_time_at_1mps_s: Some",
@@ -1121,6 +1142,7 @@ mod tests {
         assert_eq!(p.gains.stance_knee, None);
         assert_eq!(p.stance_knee_gravity_compensation, 0.0);
         assert_eq!(p.stance_knee_loading_s, 0.0);
+        assert_eq!(p.velocity_offset_speed_exponent, 0.0);
         for posture in [p.forward, p.backward] {
             assert_eq!(posture.step_time_at_1mps_s, None);
             assert_eq!(posture.push_off_torque_per_kg, 0.0);
@@ -1131,6 +1153,23 @@ mod tests {
                 0.0
             );
         }
+    }
+
+    #[test]
+    fn foot_placement_offset_shrinks_below_1mps_by_its_exponent() {
+        let mut p = WalkingParams {
+            velocity_offset_s: 0.2,
+            velocity_offset_speed_exponent: 0.0,
+            ..Default::default()
+        };
+        assert_eq!(p.velocity_offset_at(0.6), 0.2);
+        p.velocity_offset_speed_exponent = 0.5;
+        assert!((p.velocity_offset_at(0.64) - 0.2 * 0.8).abs() < 1e-12);
+        assert_eq!(p.velocity_offset_at(1.0), 0.2);
+        assert_eq!(p.velocity_offset_at(1.4), 0.2);
+        p.velocity_offset_speed_exponent = -0.5;
+        let err = p.validate().unwrap_err();
+        assert!(err.starts_with("velocity_offset_speed_exponent"), "{err}");
     }
 
     #[test]
