@@ -180,9 +180,9 @@ pub struct WalkingParams {
     /// Below 1 m/s, α scales as (belt speed / 1 m/s)^exponent; at and above 1 m/s it is
     /// `velocity_offset_s` (0, files written before: the same α at every speed). A smaller α
     /// places the foot further ahead of the centre of mass, i.e. longer, more braking steps
-    /// relative to the speed: a gain of the foot-placement law scheduled on the commanded
-    /// belt speed (the controller's operating point), a controller setting rather than a
-    /// human measurement.
+    /// relative to the speed: a gain of the foot-placement law scheduled on the belt speed
+    /// (the controller's operating point; it follows the belt's start-up ramp), a controller
+    /// setting rather than a human measurement.
     #[serde(default)]
     pub velocity_offset_speed_exponent: f64,
     /// Gain on the lateral inverted-pendulum term.
@@ -227,6 +227,12 @@ pub struct WalkingParams {
 }
 
 impl WalkingParams {
+    /// α of the foot-placement law at a belt speed [s]: `velocity_offset_s` at and above
+    /// 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below.
+    pub fn velocity_offset_at(&self, speed_mps: f64) -> f64 {
+        self.velocity_offset_s * speed_mps.min(1.0).powf(self.velocity_offset_speed_exponent)
+    }
+
     /// Parses and validates a parameter file; the error starts with `name` (the file) and
     /// gives the line and column of a syntax error or the field of a bad value.
     pub fn from_ron_str(text: &str, name: &str) -> Result<Self, String> {
@@ -355,14 +361,6 @@ impl WalkingParams {
             non_negative(&format!("strength.{name}.1"), b)?;
         }
         Ok(())
-    }
-}
-
-impl WalkingParams {
-    /// α of the foot-placement law at a belt speed [s]: `velocity_offset_s` at and above
-    /// 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below.
-    pub fn velocity_offset_at(&self, speed_mps: f64) -> f64 {
-        self.velocity_offset_s * speed_mps.min(1.0).powf(self.velocity_offset_speed_exponent)
     }
 }
 
