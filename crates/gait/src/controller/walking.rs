@@ -297,14 +297,14 @@ impl WalkingParams {
                 self.stance_knee_gravity_compensation,
             ),
             ("stance_knee_loading_s", self.stance_knee_loading_s),
+            (
+                "velocity_offset_speed_exponent",
+                self.velocity_offset_speed_exponent,
+            ),
         ] {
             non_negative(f, v)?;
         }
         finite("velocity_offset_s", self.velocity_offset_s)?;
-        non_negative(
-            "velocity_offset_speed_exponent",
-            self.velocity_offset_speed_exponent,
-        )?;
         finite("heel_off_dorsiflexion_rad", self.heel_off_dorsiflexion_rad)?;
         for (direction, p) in [("forward", &self.forward), ("backward", &self.backward)] {
             let f = |name: &str| format!("{direction}.{name}");
