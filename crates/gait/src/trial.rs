@@ -644,40 +644,15 @@ impl Trial {
             .map(|&(_, s)| s);
     }
 
-    /// Ground reaction force on every touching contact sphere, from the last step. The total is
-    /// the whole-body momentum balance's (exact: rapier's contact impulses also contain
-    /// position-stabilisation impulses that change no momentum, and it reports no per-contact
-    /// friction total). The normal part is shared among the touching spheres in proportion to
-    /// their normal impulses, the shear part in proportion to the solver's friction estimates.
-    /// Returns the forces and their sum per foot.
+    /// Ground reaction force on every touching contact sphere, from the last step, split from
+    /// the whole-body momentum balance's total by [`split_ground_reaction`]. Returns the forces
+    /// and their sum per foot.
     pub fn ground_forces(&self) -> (Vec<(usize, DVec3, DVec3)>, [DVec3; 2]) {
-        let total = self.total_ground_reaction_n();
-        let n = self.treadmill.normal;
-        let shear = total - n * total.dot(n);
-        let impulse_normal: f64 = self.sphere_contacts.iter().map(|c| c.2.dot(n)).sum();
-        let normal_scale = if impulse_normal > 1e-6 {
-            total.dot(n).max(0.0) / impulse_normal
-        } else {
-            0.0
-        };
-        let estimate: DVec3 = self.sphere_contacts.iter().map(|c| c.3).sum();
-        let normal_sum: f64 = self.sphere_contacts.iter().map(|c| c.2.length()).sum();
-        let mut forces = Vec::with_capacity(self.sphere_contacts.len());
-        let mut per_foot = [DVec3::ZERO; 2];
-        for &(side, point, normal, friction) in &self.sphere_contacts {
-            let share = if estimate.length_squared() > 1e-6 {
-                // Least-squares scale of the estimates onto the exact total shear.
-                friction * (shear.dot(estimate) / estimate.length_squared())
-            } else if normal_sum > 0.0 {
-                shear * (normal.length() / normal_sum)
-            } else {
-                DVec3::ZERO
-            };
-            let f = normal * normal_scale + share;
-            per_foot[side] += f;
-            forces.push((side, point, f));
-        }
-        (forces, per_foot)
+        split_ground_reaction(
+            self.total_ground_reaction_n(),
+            self.treadmill.normal,
+            &self.sphere_contacts,
+        )
     }
 
     /// Switches the online muscle analysis on (with these settings) or off (`None`, the
@@ -964,4 +939,90 @@ fn standing_pelvis_height(model: &Model, q: &[f64]) -> f64 {
         .map(|c| c.centre.y - c.radius)
         .fold(0.0, f64::min);
     l1 * hip.cos() + l2 * (hip - knee).cos() + ankle_height
+}
+
+/// Splits the total ground reaction force of a step among the touching contact spheres
+/// `(side, point, normal force, friction estimate)`. The total is the whole-body momentum
+/// balance's (exact: rapier's contact impulses also contain position-stabilisation impulses
+/// that change no momentum, and it reports no per-contact friction total). The normal part is
+/// shared in proportion to the spheres' normal impulses. The shear part is the solver's
+/// friction estimates plus the smallest correction, weighted by normal force, that makes them
+/// sum to the exact total shear (a weighted least-squares adjustment with one linear
+/// constraint): the correction is shared in proportion to normal force. Scaling the estimates
+/// onto the total instead is ill-conditioned when the feet push in opposite directions and
+/// their estimates nearly cancel (double support): it blew single frames up to ±10 kN per
+/// foot with a total of a few hundred newtons. Returns the forces and their sum per foot.
+pub fn split_ground_reaction(
+    total: DVec3,
+    normal: DVec3,
+    contacts: &[(usize, DVec3, DVec3, DVec3)],
+) -> (Vec<(usize, DVec3, DVec3)>, [DVec3; 2]) {
+    let shear = total - normal * total.dot(normal);
+    let impulse_normal: f64 = contacts.iter().map(|c| c.2.dot(normal)).sum();
+    let normal_scale = if impulse_normal > 1e-6 {
+        total.dot(normal).max(0.0) / impulse_normal
+    } else {
+        0.0
+    };
+    let estimate: DVec3 = contacts.iter().map(|c| c.3).sum();
+    let correction = shear - estimate;
+    let normal_sum: f64 = contacts.iter().map(|c| c.2.length()).sum();
+    let mut forces = Vec::with_capacity(contacts.len());
+    let mut per_foot = [DVec3::ZERO; 2];
+    for &(side, point, normal_force, friction) in contacts {
+        let share = if normal_sum > 0.0 {
+            friction + correction * (normal_force.length() / normal_sum)
+        } else {
+            shear / contacts.len() as f64
+        };
+        let f = normal_force * normal_scale + share;
+        per_foot[side] += f;
+        forces.push((side, point, f));
+    }
+    (forces, per_foot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sphere(side: usize, normal_n: f64, friction_x: f64) -> (usize, DVec3, DVec3, DVec3) {
+        (
+            side,
+            DVec3::ZERO,
+            DVec3::Y * normal_n,
+            DVec3::X * friction_x,
+        )
+    }
+
+    #[test]
+    fn the_split_sums_to_the_exact_total() {
+        let total = DVec3::new(120.0, 700.0, -15.0);
+        let contacts = [sphere(0, 300.0, 80.0), sphere(1, 500.0, 10.0)];
+        let (forces, per_foot) = split_ground_reaction(total, DVec3::Y, &contacts);
+        let sum: DVec3 = forces.iter().map(|f| f.2).sum();
+        assert!((sum - total).length() < 1e-9, "{sum}");
+        assert!((per_foot[0] + per_foot[1] - total).length() < 1e-9);
+    }
+
+    /// Double support with the feet pushing against each other: the estimates nearly cancel
+    /// while the total shear is small. Each foot keeps about its own estimate.
+    #[test]
+    fn opposing_feet_are_not_blown_up() {
+        let total = DVec3::new(-140.0, 1400.0, 0.0);
+        let contacts = [sphere(0, 700.0, -600.0), sphere(1, 700.0, 590.0)];
+        let (_, per_foot) = split_ground_reaction(total, DVec3::Y, &contacts);
+        assert!((per_foot[0].x + 665.0).abs() < 1e-9, "{}", per_foot[0]);
+        assert!((per_foot[1].x - 525.0).abs() < 1e-9, "{}", per_foot[1]);
+        assert!((per_foot[0].y - 700.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn without_friction_estimates_the_shear_follows_the_normal_forces() {
+        let total = DVec3::new(100.0, 800.0, 0.0);
+        let contacts = [sphere(0, 200.0, 0.0), sphere(1, 600.0, 0.0)];
+        let (_, per_foot) = split_ground_reaction(total, DVec3::Y, &contacts);
+        assert!((per_foot[0].x - 25.0).abs() < 1e-9);
+        assert!((per_foot[1].x - 75.0).abs() < 1e-9);
+    }
 }
