@@ -60,6 +60,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
+# numpy 2 renamed trapz to trapezoid; Debian 12's python3-numpy is 1.24.
+trapezoid = getattr(np, "trapezoid", None) or np.trapz
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DATA = HERE / "data"
@@ -601,8 +604,8 @@ def stance_work(run: Run, var: str, stance_pct: float) -> tuple[float, float]:
     dt = run.gait["stride_s"] / 100.0
     idx = window(0, stance_pct)
     seg = p[idx]
-    pos = float(np.trapezoid(np.clip(seg, 0, None), dx=dt))
-    neg = float(np.trapezoid(np.clip(seg, None, 0), dx=dt))
+    pos = float(trapezoid(np.clip(seg, 0, None), dx=dt))
+    neg = float(trapezoid(np.clip(seg, None, 0), dx=dt))
     return pos, neg
 
 
@@ -901,8 +904,8 @@ def ref_stance_work(ref: Reference, var: str) -> tuple[float, float]:
     p = ref.mean(var)
     dt = ref.stride_s / 100.0
     seg = p[window(0, ref.stance_pct)]
-    return (float(np.trapezoid(np.clip(seg, 0, None), dx=dt)),
-            float(np.trapezoid(np.clip(seg, None, 0), dx=dt)))
+    return (float(trapezoid(np.clip(seg, 0, None), dx=dt)),
+            float(trapezoid(np.clip(seg, None, 0), dx=dt)))
 
 
 def table_work(fw: Run, bw: Run, ref: Reference) -> str:
