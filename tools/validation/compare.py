@@ -63,6 +63,12 @@ import yaml  # noqa: E402
 # numpy 2 renamed trapz to trapezoid; Debian 12's python3-numpy is 1.24.
 trapezoid = getattr(np, "trapezoid", None) or np.trapz
 
+
+def positive_negative_work(power, dt: float) -> tuple[float, float]:
+    """Integrals of the positive and of the negative part of a power curve sampled every dt."""
+    return (float(trapezoid(np.clip(power, 0, None), dx=dt)),
+            float(trapezoid(np.clip(power, None, 0), dx=dt)))
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DATA = HERE / "data"
@@ -603,10 +609,7 @@ def stance_work(run: Run, var: str, stance_pct: float) -> tuple[float, float]:
     p = run.mean(var)
     dt = run.gait["stride_s"] / 100.0
     idx = window(0, stance_pct)
-    seg = p[idx]
-    pos = float(trapezoid(np.clip(seg, 0, None), dx=dt))
-    neg = float(trapezoid(np.clip(seg, None, 0), dx=dt))
-    return pos, neg
+    return positive_negative_work(p[idx], dt)
 
 
 # --------------------------------------------------------------------------------------------
@@ -903,9 +906,7 @@ def ref_stance_work(ref: Reference, var: str) -> tuple[float, float]:
     """Stance-phase positive / negative work [J/kg] of subject01's mean power curve."""
     p = ref.mean(var)
     dt = ref.stride_s / 100.0
-    seg = p[window(0, ref.stance_pct)]
-    return (float(trapezoid(np.clip(seg, 0, None), dx=dt)),
-            float(trapezoid(np.clip(seg, None, 0), dx=dt)))
+    return positive_negative_work(p[window(0, ref.stance_pct)], dt)
 
 
 def table_work(fw: Run, bw: Run, ref: Reference) -> str:
