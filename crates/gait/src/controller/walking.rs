@@ -131,6 +131,13 @@ pub struct Posture {
     /// Int J Robot Res 20:129-143); it keeps a hard landing from rebounding into a hop.
     #[serde(default)]
     pub stance_vertical_damping_per_s: f64,
+    /// Extra forward lean of the head-arms-trunk per radian of uphill slope in the direction
+    /// of travel [rad/rad] (0, files written before: none; downhill: none). People walking
+    /// uphill on a treadmill lean the trunk forward, more the steeper the slope (Leroux, Fung
+    /// & Barbeau 2002, Gait Posture 15:64-74); 1 keeps the trunk at its level-walking angle to
+    /// the belt.
+    #[serde(default)]
+    pub uphill_trunk_lean_per_rad: f64,
     /// Nominal step time at 1 m/s in this direction [s], overriding the shared
     /// [`WalkingParams::step_time_at_1mps_s`] (absent in files written before). Step timing is
     /// an input of SIMBICON-style controllers (the state duration δt: Yin, Loken & van de
@@ -348,6 +355,7 @@ impl WalkingParams {
                 ("push_off_rad", p.push_off_rad),
                 ("pre_swing_knee_flexion_rad", p.pre_swing_knee_flexion_rad),
                 ("stance_ankle_rad", p.stance_ankle_rad),
+                ("uphill_trunk_lean_per_rad", p.uphill_trunk_lean_per_rad),
             ] {
                 finite(&f(name), v)?;
             }
@@ -772,6 +780,21 @@ fn horizontal(v: DVec3) -> DVec3 {
     DVec3::new(v.x, 0.0, v.z)
 }
 
+/// Height of the belt (a plane through the origin with normal `normal`) under the swing foot's
+/// target, or under the foot itself where the foot has run ahead of its target in the
+/// direction of `travel` and the belt there is higher. On an uphill belt a foot that
+/// overshoots its target would otherwise meet the rising belt early and cut the step short;
+/// on a level or downhill belt the belt is never higher ahead, so nothing changes.
+fn swing_ground_height(normal: DVec3, target: DVec3, foot: DVec3, travel: DVec3) -> f64 {
+    let height = |p: DVec3| -(normal.x * p.x + normal.z * p.z) / normal.y;
+    let under_target = height(target);
+    if (foot - target).dot(travel) > 0.0 {
+        under_target.max(height(foot))
+    } else {
+        under_target
+    }
+}
+
 impl Controller for WalkingController {
     fn stance_side(&self) -> Option<usize> {
         Some(self.stance)
@@ -887,8 +910,12 @@ impl Controller for WalkingController {
                 let start_offset = self.swing_start_offset + horizontal(stance_ankle - obs.com);
                 let offset = start_offset.lerp(target_offset, smoothstep(swing_phase / 0.8));
                 let mut target = obs.com + offset;
-                let n = obs.belt.normal;
-                let ground_y = -(n.x * target.x + n.z * target.z) / n.y;
+                let ground_y = swing_ground_height(
+                    obs.belt.normal,
+                    target,
+                    obs.segment(other_leg.foot).origin,
+                    travel,
+                );
                 let bump = (std::f64::consts::PI * swing_phase.min(1.0)).sin().powi(2);
                 // From 85 % of the swing the target also sinks below the belt at the touchdown
                 // speed, so the foot lands on time even with some tracking lag.
@@ -1083,7 +1110,8 @@ impl Controller for WalkingController {
 
         // --- Upper body: trunk through the lumbar joint, pelvis through the stance hip.
         let hat = obs.segment(self.hat);
-        let trunk_target = DMat3::from_rotation_z(-posture.trunk_lean_rad);
+        let uphill_lean = posture.uphill_trunk_lean_per_rad * (-downhill).max(0.0).atan();
+        let trunk_target = DMat3::from_rotation_z(-(posture.trunk_lean_rad + uphill_lean));
         let split = |v: DVec3, tilt: Gain, yaw: Gain| {
             let vertical = DVec3::Y * v.y;
             (
@@ -1165,6 +1193,7 @@ mod tests {
                     "push_off_start_fraction",
                     "push_off_speed_exponent",
                     "stance_vertical_damping_per_s",
+                    "uphill_trunk_lean_per_rad",
                     "velocity_offset_speed_exponent",
                     "downhill_cadence_gain",
                     "downhill_cadence_speed_exponent",
@@ -1192,6 +1221,7 @@ mod tests {
             assert_eq!(posture.push_off_torque_per_kg, 0.0);
             assert_eq!(posture.push_off_speed_exponent, 0.0);
             assert_eq!(posture.stance_vertical_damping_per_s, 0.0);
+            assert_eq!(posture.uphill_trunk_lean_per_rad, 0.0);
             assert_eq!(
                 push_off_activation(2.0, posture.push_off_start_fraction),
                 0.0
@@ -1236,6 +1266,37 @@ mod tests {
             err.starts_with("backward.stance_vertical_damping_per_s"),
             "{err}"
         );
+        let mut p = WalkingParams::default();
+        p.forward.uphill_trunk_lean_per_rad = f64::INFINITY;
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("forward.uphill_trunk_lean_per_rad"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn swing_foot_clears_the_belt_under_itself_only_where_it_has_run_ahead_uphill() {
+        let travel = DVec3::X;
+        // 10 % uphill in the direction of travel: the belt rises 0.1 m per metre along x.
+        let up = DVec3::new(-0.1, 1.0, 0.0).normalize();
+        let target = DVec3::new(0.2, 0.1, 0.0);
+        let ahead = DVec3::new(0.3, 0.1, 0.0);
+        let behind = DVec3::new(0.1, 0.1, 0.0);
+        assert!((swing_ground_height(up, target, behind, travel) - 0.02).abs() < 1e-12);
+        assert!((swing_ground_height(up, target, ahead, travel) - 0.03).abs() < 1e-12);
+        // Downhill the belt ahead is lower: the target's belt height stands.
+        let down = DVec3::new(0.1, 1.0, 0.0).normalize();
+        assert!((swing_ground_height(down, target, ahead, travel) + 0.02).abs() < 1e-12);
+        // Walking backwards (travel along -x) up the same belt tilted the other way.
+        let up_backward = DVec3::new(0.1, 1.0, 0.0).normalize();
+        let target_b = DVec3::new(-0.2, 0.1, 0.0);
+        let ahead_b = DVec3::new(-0.3, 0.1, 0.0);
+        assert!(
+            (swing_ground_height(up_backward, target_b, ahead_b, -travel) - 0.03).abs() < 1e-12
+        );
+        // Level: the belt height is the same everywhere.
+        assert_eq!(swing_ground_height(DVec3::Y, target, ahead, travel), 0.0);
     }
 
     #[test]
