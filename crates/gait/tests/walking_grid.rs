@@ -58,12 +58,19 @@ fn backward_level_at_preferred_speed() {
 /// Forward: slow downhill (where, with the same foot-placement offset at every speed, the
 /// walker tripped), fast downhill (where the walker used to settle 0.6 m off centre while its
 /// outer loop was saturated), the fastest speed on the level (where, without the
-/// speed-scaled push-off, the walker fell behind the belt) and the fastest speed steeply
-/// uphill (where, before the swing foot cleared the belt under itself and the trunk leaned
-/// into the slope, the walker landed early, fell behind the belt and collapsed).
+/// speed-scaled push-off, the walker fell behind the belt), and the slowest and fastest
+/// speeds steeply uphill (at 1.4 m/s, before the swing foot cleared the belt under itself and
+/// the trunk leaned into the slope, the walker landed early, fell behind the belt and
+/// collapsed; at 0.6 m/s, with a smaller uphill lean, it tipped back onto its trailing foot).
 #[test]
 fn forward_across_the_grid() {
-    for (speed_mps, incline_pct) in [(0.6, -10.0), (1.2, -10.0), (1.4, 0.0), (1.4, 10.0)] {
+    for (speed_mps, incline_pct) in [
+        (0.6, -10.0),
+        (0.6, 10.0),
+        (1.2, -10.0),
+        (1.4, 0.0),
+        (1.4, 10.0),
+    ] {
         check(Direction::Forward, speed_mps, incline_pct);
     }
 }
