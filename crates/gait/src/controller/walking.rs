@@ -10,14 +10,15 @@
 //!   `v` the centre-of-mass velocity relative to the belt and `v_d` the desired one. Walking
 //!   backwards is the same law with a negative desired velocity.
 //! - **Swing leg** tracks the foot trajectory through analytic leg IK ([`super::leg_ik`]) and
-//!   PD control with gravity compensation (Jᵀ of the swing segments' weights).
-//! - **Upper body**: the lumbar joint holds the head-arms-trunk at a world-frame lean; the
-//!   stance hip supplies the torque that holds the pelvis upright and heading straight,
+//!   PD control with gravity compensation (Jᵀ of the swing segments' weights); its clearance is
+//!   measured from the belt under the target, or under the foot where it has run ahead uphill.
+//! - **Upper body**: the lumbar joint holds the head-arms-trunk at a world-frame lean (further
+//!   forward uphill, [`Posture::uphill_trunk_lean_per_rad`]); the stance hip supplies the torque that holds the pelvis upright and heading straight,
 //!   `τ_stance = −τ_pelvis − τ_swing − τ_lumbar` (SIMBICON's virtual torso control).
 //! - **Speed and position**: the desired velocity relative to the belt is the belt speed in the
 //!   direction of travel plus a slow proportional correction towards the belt's centre — the
 //!   outer loop of a person on a treadmill.
-//! - **Strength**: each torque is clamped to the joint's strength ([`StrengthLimits`]).
+//! - **Strength**: each torque is clamped to the joint's strength ([`Strength`]).
 //!
 //! All gains are per kilogram of body mass so the same file serves any subject.
 
