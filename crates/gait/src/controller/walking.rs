@@ -13,7 +13,8 @@
 //!   PD control with gravity compensation (Jᵀ of the swing segments' weights); its clearance is
 //!   measured from the belt under the target, or under the foot where it has run ahead uphill.
 //! - **Upper body**: the lumbar joint holds the head-arms-trunk at a world-frame lean (further
-//!   forward uphill, [`Posture::uphill_trunk_lean_per_rad`]); the stance hip supplies the torque that holds the pelvis upright and heading straight,
+//!   forward uphill, [`Posture::uphill_trunk_lean_per_rad`]); the stance hip supplies the
+//!   torque that holds the pelvis upright and heading straight,
 //!   `τ_stance = −τ_pelvis − τ_swing − τ_lumbar` (SIMBICON's virtual torso control).
 //! - **Speed and position**: the desired velocity relative to the belt is the belt speed in the
 //!   direction of travel plus a slow proportional correction towards the belt's centre — the
