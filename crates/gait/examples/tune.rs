@@ -75,6 +75,9 @@ const FIELDS: &[(&str, f64, f64)] = &[
     ("backward.push_off_speed_exponent", 0.0, 6.0),
     ("forward.stance_vertical_damping_per_s", 0.0, 40.0),
     ("backward.stance_vertical_damping_per_s", 0.0, 40.0),
+    // Searched only when the start file sets them (per-direction weight feed-forward).
+    ("forward.stance_knee_gravity_compensation", 0.0, 1.2),
+    ("backward.stance_knee_gravity_compensation", 0.0, 1.2),
 ];
 
 /// The value at `part` of a RON map, looking through `Some(…)`; `None` if absent.

@@ -149,6 +149,13 @@ pub struct Posture {
     /// forwards (Laufer 2005, J Gerontol A 60:627-632).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_time_at_1mps_s: Option<f64>,
+    /// Fraction of the stance knee's weight feed-forward in this direction, overriding the
+    /// shared [`WalkingParams::stance_knee_gravity_compensation`] (absent in files written
+    /// before). The backward stance sags into a crouch under the PD alone (ARCHITECTURE.md,
+    /// "Walking: where it stands"), while the forward gait was found without the feed-forward
+    /// and loses uphill trials with it, so the two directions need not share it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance_knee_gravity_compensation: Option<f64>,
 }
 
 impl Posture {
@@ -263,6 +270,14 @@ impl WalkingParams {
         1.0 / (1.0 + rise)
     }
 
+    /// Fraction of the weight feed-forward through the stance knee walking in `posture`'s
+    /// direction: the posture's own value if it sets one, the shared one otherwise.
+    pub fn stance_knee_feed_forward(&self, posture: &Posture) -> f64 {
+        posture
+            .stance_knee_gravity_compensation
+            .unwrap_or(self.stance_knee_gravity_compensation)
+    }
+
     /// α of the foot-placement law at a belt speed [s]: `velocity_offset_s` at and above
     /// 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below.
     pub fn velocity_offset_at(&self, speed_mps: f64) -> f64 {
@@ -370,6 +385,9 @@ impl WalkingParams {
             )?;
             if let Some(t) = p.step_time_at_1mps_s {
                 positive(&f("step_time_at_1mps_s"), t)?;
+            }
+            if let Some(a) = p.stance_knee_gravity_compensation {
+                non_negative(&f("stance_knee_gravity_compensation"), a)?;
             }
         }
         let g = &self.gains;
@@ -689,7 +707,7 @@ impl WalkingController {
 
     /// Stance-knee torque: PD towards the posture's stance-knee flexion (reached over the
     /// weight-acceptance time after touchdown) with the stance-knee gain, plus `load_share` of
-    /// the weight feed-forward ([`WalkingParams::stance_knee_gravity_compensation`]).
+    /// the weight feed-forward ([`WalkingParams::stance_knee_feed_forward`]).
     fn stance_knee_torque(
         &self,
         obs: &Observation,
@@ -713,7 +731,7 @@ impl WalkingController {
         // force).
         let damping =
             -posture.stance_vertical_damping_per_s * obs.com_velocity.y / obs.gravity.length();
-        let fraction = (self.params.stance_knee_gravity_compensation + damping) * load_share;
+        let fraction = (self.params.stance_knee_feed_forward(posture) + damping) * load_share;
         if fraction == 0.0 {
             return servo;
         }
@@ -1220,6 +1238,8 @@ mod tests {
         assert_eq!(p.downhill_step_time_factor(0.6, 0.1), 1.0);
         for posture in [p.forward, p.backward] {
             assert_eq!(posture.step_time_at_1mps_s, None);
+            assert_eq!(posture.stance_knee_gravity_compensation, None);
+            assert_eq!(p.stance_knee_feed_forward(&posture), 0.0);
             assert_eq!(posture.push_off_torque_per_kg, 0.0);
             assert_eq!(posture.push_off_speed_exponent, 0.0);
             assert_eq!(posture.stance_vertical_damping_per_s, 0.0);
@@ -1255,6 +1275,13 @@ mod tests {
         p.backward.step_time_at_1mps_s = Some(-0.5);
         let err = p.validate().unwrap_err();
         assert!(err.starts_with("backward.step_time_at_1mps_s"), "{err}");
+        let mut p = WalkingParams::default();
+        p.forward.stance_knee_gravity_compensation = Some(-0.1);
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("forward.stance_knee_gravity_compensation"),
+            "{err}"
+        );
         let mut p = WalkingParams::default();
         p.gains.knee.kd = f64::NAN;
         assert!(p.validate().unwrap_err().starts_with("gains.knee.kd"));
@@ -1299,6 +1326,22 @@ mod tests {
         );
         // Level: the belt height is the same everywhere.
         assert_eq!(swing_ground_height(DVec3::Y, target, ahead, travel), 0.0);
+    }
+
+    #[test]
+    fn a_direction_may_set_its_own_stance_knee_feed_forward() {
+        let mut p = WalkingParams {
+            stance_knee_gravity_compensation: 0.2,
+            ..Default::default()
+        };
+        p.forward.stance_knee_gravity_compensation = None;
+        p.backward.stance_knee_gravity_compensation = Some(0.7);
+        assert_eq!(p.stance_knee_feed_forward(&p.forward), 0.2);
+        assert_eq!(p.stance_knee_feed_forward(&p.backward), 0.7);
+        // The built-in parameters: none forward, their own walking backwards.
+        let d = WalkingParams::default();
+        assert_eq!(d.stance_knee_feed_forward(&d.forward), 0.0);
+        assert!(d.stance_knee_feed_forward(&d.backward) > 0.0);
     }
 
     #[test]
