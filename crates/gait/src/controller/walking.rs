@@ -242,6 +242,8 @@ pub struct WalkingParams {
     /// force equal to that weight (Coros, Beaudoin & van de Panne 2010, §5, gravity
     /// compensation and virtual forces with the stance foot as base), so the PD servo only
     /// corrects errors instead of sagging by `τ/k_p` under load. 0 in files written before.
+    /// A direction's posture may override it ([`Posture::stance_knee_gravity_compensation`];
+    /// the value used is [`Self::stance_knee_feed_forward`]).
     #[serde(default)]
     pub stance_knee_gravity_compensation: f64,
     /// Weight acceptance [s]: after touchdown the stance knee's target moves from the knee angle
