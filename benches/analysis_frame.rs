@@ -13,14 +13,14 @@ mod common;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use gait::analysis::{AnalysisSettings, Analyzer};
 use gait::controller::walking::WalkingParams;
-use gait::{Direction, Frame, Trial};
-use musculo::Model;
+use gait::{Direction, Frame, Skeleton, Trial};
+use musculo::{Model, Side};
 use std::hint::black_box;
 
 /// The recorded frames of a trial and the index of the first right mid-stance after the warm
 /// up: right foot alone on the belt, heel and toe down, the centre of mass just passing over
 /// the right foot's centre of pressure along the direction of travel.
-fn mid_stance_frame(model: &Model, direction: Direction) -> (Vec<Frame>, usize) {
+fn mid_stance_frame(model: &Model, direction: Direction) -> (Vec<Frame>, Skeleton, usize) {
     let mut trial = Trial::new(
         model.clone(),
         common::spec(direction, common::WARM_UP_S + 3.0),
@@ -31,11 +31,12 @@ fn mid_stance_frame(model: &Model, direction: Direction) -> (Vec<Frame>, usize) 
     let result = trial.run(|_| {}).expect("trial runs");
     let mut was_behind = false;
     for (i, f) in result.frames.iter().enumerate() {
+        let (r, l) = (Side::Right, Side::Left);
         let single_right =
-            f.heel_contact[0] && f.toe_contact[0] && !f.heel_contact[1] && !f.toe_contact[1];
-        let ahead = (f.com_m - f.cop_m[0]).dot(travel) >= 0.0;
+            f.heel_contact[r] && f.toe_contact[r] && !f.heel_contact[l] && !f.toe_contact[l];
+        let ahead = (f.com_m - f.cop_m[r]).dot(travel) >= 0.0;
         if f.time_s > common::WARM_UP_S && single_right && ahead && was_behind {
-            return (result.frames, i);
+            return (result.frames, result.skeleton, i);
         }
         was_behind = single_right && !ahead;
     }
@@ -45,8 +46,8 @@ fn mid_stance_frame(model: &Model, direction: Direction) -> (Vec<Frame>, usize) 
 fn bench(c: &mut Criterion) {
     let model = common::model();
     for direction in [Direction::Forward, Direction::Backward] {
-        let (frames, at) = mid_stance_frame(&model, direction);
-        let mut analyzer = Analyzer::new(&model, AnalysisSettings::default(), 200.0)
+        let (frames, skeleton, at) = mid_stance_frame(&model, direction);
+        let mut analyzer = Analyzer::new(&model, &skeleton, AnalysisSettings::default(), 200.0)
             .expect("default analysis settings");
         for f in &frames[..at] {
             analyzer.analyse(&model, f).expect("frame solves");

@@ -164,7 +164,7 @@ fn standing_world(model: &Model) -> (PhysicsWorld, Treadmill, [usize; 3]) {
     for _ in 0..(SETTLE_S / physics.dt_s).round() as usize {
         world.step_with_events(&hooks, &());
     }
-    let links = walker.segment_bodies.len() + walker.frame_bodies.len();
+    let links = walker.link_count();
     let contacts = world
         .narrow_phase
         .contact_pairs()

@@ -24,28 +24,14 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gait::record::EventDetector;
 use gait::{Direction, Trial};
 use musculo::Model;
 
-/// One step of the trial as `Trial::run` takes it without the analysis: the step, gait events,
-/// the step's kinetics (ground reaction, inverse dynamics) and, every 5th step (200 Hz), a
-/// frame (`run` builds it from the mean of the steps' kinetics; the sum is a few additions).
-/// Returns whether the walker is still up.
-fn full_step(trial: &mut Trial, events: &mut EventDetector) -> bool {
-    if trial.step().is_err() {
-        return false;
-    }
-    let contacts = trial.foot_contacts();
-    let touching = [contacts[0].touching, contacts[1].touching];
-    let heel = [contacts[0].heel, contacts[1].heel];
-    black_box(events.update(trial.time_s(), touching, heel));
-    let kinetics = trial.step_kinetics();
-    if trial.steps().is_multiple_of(5) {
-        black_box(trial.frame(&kinetics));
-    }
-    black_box(kinetics);
-    trial.fall().is_none()
+/// One step of the trial as `Trial::run` takes it without the analysis (`Trial::advance`:
+/// the step, gait events, the step's kinetics with inverse dynamics and, every 5th step (200
+/// Hz), a frame from the mean kinetics). Returns whether the walker is still up.
+fn full_step(trial: &mut Trial) -> bool {
+    trial.advance().is_ok_and(|a| black_box(a).fall.is_none())
 }
 
 fn bench(c: &mut Criterion) {
@@ -71,7 +57,6 @@ fn bench(c: &mut Criterion) {
 
         c.bench_function(&format!("bare_rapier_step_{name}"), |b| {
             let mut trial = common::warmed_trial(&model, direction);
-            let mut events = EventDetector::default();
             let mut world = common::stepped_copy(
                 trial.world(),
                 &trial.treadmill().hooks(trial.belt_fraction()),
@@ -85,7 +70,7 @@ fn bench(c: &mut Criterion) {
                     world.step_with_events(&hooks, &());
                     elapsed += start.elapsed();
                     black_box(&world);
-                    if !full_step(&mut trial, &mut events) || trial.time_s() > 3000.0 {
+                    if !full_step(&mut trial) || trial.time_s() > 3000.0 {
                         trial = common::warmed_trial(&model, direction);
                     }
                 }
@@ -95,12 +80,11 @@ fn bench(c: &mut Criterion) {
 
         c.bench_function(&format!("full_step_{name}"), |b| {
             let mut trial = common::warmed_trial(&model, direction);
-            let mut events = EventDetector::default();
             b.iter_custom(|iters| {
                 let mut elapsed = Duration::ZERO;
                 for _ in 0..iters {
                     let start = Instant::now();
-                    let ok = full_step(&mut trial, &mut events);
+                    let ok = full_step(&mut trial);
                     elapsed += start.elapsed();
                     if !ok || trial.time_s() > 3000.0 {
                         trial = common::warmed_trial(&model, direction);

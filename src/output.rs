@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use anyhow::{Context, Result};
 use gait::measures::{CycleCurve, MuscleSummary};
 use gait::{GaitSummary, TrialResult};
-use musculo::Model;
+use musculo::{Model, Side};
 use serde::Serialize;
 
 /// Program name and version recorded in every output folder.
@@ -148,7 +148,7 @@ fn frames_csv(model: &Model, result: &TrialResult) -> Result<Vec<u8>> {
         ] {
             row.extend(v.iter().map(f64::to_string));
         }
-        for side in 0..2 {
+        for side in Side::BOTH {
             for v in [f.grf_n[side], f.cop_m[side]] {
                 row.extend(v.to_array().iter().map(f64::to_string));
             }
@@ -173,10 +173,7 @@ fn frames_csv(model: &Model, result: &TrialResult) -> Result<Vec<u8>> {
         ] {
             row.extend(v.to_array().iter().map(f64::to_string));
         }
-        row.push(f.stance_side.map_or(
-            String::new(),
-            |s| if s == 0 { "r".into() } else { "l".into() },
-        ));
+        row.push(f.stance_side.map_or(String::new(), |s| s.tag().to_owned()));
         if with_muscles {
             match &f.muscles {
                 Some(m) => {

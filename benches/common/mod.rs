@@ -5,7 +5,7 @@
 
 use gait::controller::walking::WalkingParams;
 use gait::{Direction, Trial, TrialSpec};
-use musculo::{ADULT_MODEL_RON, Model};
+use musculo::{ADULT_MODEL_RON, Model, Side};
 use rapier3d::prelude::{PhysicsHooks, PhysicsWorld};
 
 /// Simulated time walked before anything is measured [s]: past the 3 s belt start-up, in
@@ -48,14 +48,15 @@ pub fn warmed_trial(model: &Model, direction: Direction) -> Trial {
 /// of travel.
 pub fn mid_stance_trial(model: &Model, direction: Direction) -> Trial {
     let mut t = warmed_trial(model, direction);
-    let foot = model.segment_id("foot_r").expect("right foot").index();
+    let foot = t.skeleton().legs[Side::Right].foot.index();
     let travel = t.treadmill().travel_axis;
     let limit_s = t.time_s() + 10.0;
     let mut was_behind = false;
     while t.time_s() < limit_s {
         t.step().expect("finite state");
-        let c = t.foot_contacts();
-        let single_right = c[0].heel && c[0].toe && !c[1].touching;
+        let c = &t.contacts().feet;
+        let (right, left) = (c[Side::Right], c[Side::Left]);
+        let single_right = right.heel && right.toe && !left.touching;
         let ahead = (t.centre_of_mass().0 - t.segments()[foot].origin).dot(travel) >= 0.0;
         if single_right && ahead && was_behind {
             return t;

@@ -10,10 +10,9 @@
 
 use std::time::Instant;
 
-use gait::controller::walking::WalkingParams;
-use gait::treadmill::TreadmillParams;
+use gait::controller::walking::{WalkingController, WalkingParams};
 use gait::trial::PhysicsParams;
-use gait::{Direction, Trial, TrialSpec, summarise};
+use gait::{Direction, Trial, TrialSettings, TrialSpec, summarise};
 use musculo::{ADULT_MODEL_RON, Model};
 
 /// A physics setting to compare: label and parameters.
@@ -71,13 +70,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 duration_s,
                 ..Default::default()
             };
-            let mut trial = Trial::with_settings(
-                model.clone(),
-                spec,
-                WalkingParams::default(),
-                TreadmillParams::default(),
+            let settings = TrialSettings {
                 physics,
-            )?;
+                ..TrialSettings::default()
+            };
+            let mut trial = Trial::with_controller(model.clone(), spec, settings, |m, s| {
+                Box::new(WalkingController::new(m, s, WalkingParams::default()))
+            })?;
             let start = Instant::now();
             let result = trial.run(|_| {})?;
             let wall_s = start.elapsed().as_secs_f64();

@@ -214,7 +214,7 @@ fn cost(params: &WalkingParams, trial_s: f64) -> f64 {
                     while t.time_s() < trial_s {
                         let failed = t.step().is_err();
                         let (com, v) = t.centre_of_mass();
-                        if failed || com.y < 0.6 || t.body_contact().is_some() {
+                        if failed || com.y < 0.6 || t.contacts().body.is_some() {
                             c = 100.0 * (1.0 - t.time_s() / trial_s);
                             break;
                         }

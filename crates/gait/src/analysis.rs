@@ -6,12 +6,13 @@
 //! live; it reads only the frame, never the physics.
 
 use musculo::{
-    KneeLoads, MetabolicsSettings, Model, MuscleSolution, Side, SolveError,
+    CoordinateId, JointId, KneeLoads, MetabolicsSettings, Model, MuscleSolution, Sides, SolveError,
     StaticOptimizationSettings, StaticOptimizer, UmbergerMetabolics,
 };
 use serde::Serialize;
 
 use crate::record::Frame;
+use crate::skeleton::Skeleton;
 
 /// Options of the muscle analysis, with documented defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
@@ -55,8 +56,8 @@ pub struct MuscleFrame {
     /// Moment the muscles did not produce, per coordinate [N·m] (reserve actuator torque for
     /// muscle-actuated coordinates, the whole moment for the others).
     pub residual_moments_nm: Vec<f64>,
-    /// Knee loads, right and left.
-    pub knee: [KneeLoads; 2],
+    /// Knee loads.
+    pub knee: Sides<KneeLoads>,
     /// Metabolic power of each muscle [W] (Umberger 2010 energetics, `musculo::metabolics`).
     pub metabolic_power_w: Vec<f64>,
     /// Whole-body metabolic power: muscles plus basal rate [W].
@@ -118,21 +119,19 @@ pub struct Analyzer {
     filters: Vec<LowPass>,
     optimizer: StaticOptimizer,
     energetics: UmbergerMetabolics,
-    knee_flexion: [Option<usize>; 2],
+    /// Each knee's flexion coordinate and joint.
+    knees: Sides<(CoordinateId, JointId)>,
 }
 
 impl Analyzer {
-    /// Prepares the analysis of `model`'s frames recorded at `sample_hz`.
+    /// Prepares the analysis of the frames of `model` (body layout `skeleton`) recorded at
+    /// `sample_hz`.
     pub fn new(
         model: &Model,
+        skeleton: &Skeleton,
         settings: AnalysisSettings,
         sample_hz: f64,
     ) -> Result<Self, SolveError> {
-        let knee = |s| {
-            model
-                .side_coordinate(musculo::knee::KNEE_FLEXION, Some(s))
-                .map(|c| c.index())
-        };
         let cutoff = settings.kinetics_cutoff_hz.min(0.45 * sample_hz);
         let channels = model.coordinates.len() + 6;
         let settings = settings.static_optimization;
@@ -141,7 +140,7 @@ impl Analyzer {
             optimizer: StaticOptimizer::new(model, settings)?,
             energetics: UmbergerMetabolics::new(MetabolicsSettings::default())
                 .expect("default metabolics settings are valid"),
-            knee_flexion: [knee(Side::Right), knee(Side::Left)],
+            knees: skeleton.legs.map(|leg| (leg.knee, leg.knee_joint)),
         })
     }
 
@@ -168,11 +167,11 @@ impl Analyzer {
         let sol: MuscleSolution =
             self.optimizer
                 .solve(model, &frame.q_rad, &frame.qdot_rad_s, &moments)?;
-        let knee = |k: usize, side: Side| {
-            let flexion = self.knee_flexion[k].map_or(0.0, |i| frame.q_rad[i]);
-            musculo::knee_loads(model, side, &sol.forces_n, flexion, knee_force[k])
-        };
-        let knee = [knee(0, Side::Right), knee(1, Side::Left)];
+        let knee = Sides::from_fn(|side| {
+            let (flexion, joint) = self.knees[side];
+            let flexion = frame.q_rad[flexion.index()];
+            musculo::knee_loads(model, joint, &sol.forces_n, flexion, knee_force[side])
+        });
         // Inputs are finite and bounded (the solver checked them), so the energetics cannot fail
         // on them; a failure would be a bug worth reporting as a solve error.
         let energy =

@@ -14,11 +14,12 @@
 use std::collections::BTreeMap;
 
 use glam::DVec3;
-use musculo::{Model, MuscleGroup, STANDARD_GRAVITY_MPS2, Side};
+use musculo::{CoordinateId, Model, MuscleGroup, STANDARD_GRAVITY_MPS2, Side};
 use serde::Serialize;
 
 use crate::cycles::{integrate_split, mean_sd, normalise, strides};
 use crate::record::EventKind;
+use crate::skeleton::Leg;
 use crate::trial::TrialResult;
 
 /// Samples per gait-cycle curve (0, 1, ..., 100 % of the cycle).
@@ -92,10 +93,14 @@ pub struct CycleCurve {
     pub sd: Vec<f64>,
 }
 
-const JOINTS: [(&str, &str); 3] = [
-    ("hip", "hip_flexion"),
-    ("knee", "knee_flexion"),
-    ("ankle", "ankle_dorsiflexion"),
+/// The sagittal coordinate of a joint in a leg.
+type SagittalCoordinate = fn(&Leg) -> CoordinateId;
+
+/// The joints the summary reports, each with its sagittal coordinate in a leg.
+const JOINTS: [(&str, SagittalCoordinate); 3] = [
+    ("hip", |leg| leg.hip[0]),
+    ("knee", |leg| leg.knee),
+    ("ankle", |leg| leg.ankle),
 ];
 
 fn rms(v: &[f64]) -> Option<f64> {
@@ -149,11 +154,16 @@ pub fn muscle_measures(
             .map(f)
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))))
     };
-    let peak_tf = peak(&|i| m(i).knee[0].tibiofemoral_n.max(m(i).knee[1].tibiofemoral_n) / weight);
+    let peak_tf = peak(&|i| {
+        m(i).knee[Side::Right]
+            .tibiofemoral_n
+            .max(m(i).knee[Side::Left].tibiofemoral_n)
+            / weight
+    });
     let peak_pf = peak(&|i| {
-        m(i).knee[0]
+        m(i).knee[Side::Right]
             .patellofemoral_n
-            .max(m(i).knee[1].patellofemoral_n)
+            .max(m(i).knee[Side::Left].patellofemoral_n)
             / weight
     });
     let actuated: Vec<usize> = (0..model.coordinates.len())
@@ -244,16 +254,14 @@ pub fn muscle_measures(
     // Joints and gait-cycle curves.
     let mut joints = BTreeMap::new();
     let mut curves = Vec::new();
-    for (joint, base) in JOINTS {
+    for (joint, coordinate) in JOINTS {
         let mut flex = f64::NEG_INFINITY;
         let mut ext = f64::INFINITY;
         let mut peak_m: f64 = 0.0;
         let (mut pos, mut neg) = (Vec::new(), Vec::new());
         for (s, side) in sides.iter().enumerate() {
-            let Some(c) = model.side_coordinate(base, Some(*side)) else {
-                continue;
-            };
-            let c = c.index();
+            let c = coordinate(&result.skeleton.legs[*side]).index();
+            let base = &model.coordinates[c].base_name;
             let angle: Vec<f64> = frames.iter().map(|f| f.q_rad[c].to_degrees()).collect();
             let moment: Vec<f64> = (0..frames.len())
                 .map(|i| m(i).filtered_moments_nm[c] / mass)
@@ -324,19 +332,19 @@ pub fn muscle_measures(
             }
         }
         let tf: Vec<f64> = (0..frames.len())
-            .map(|i| m(i).knee[s].tibiofemoral_n / weight)
+            .map(|i| m(i).knee[*side].tibiofemoral_n / weight)
             .collect();
         let pf: Vec<f64> = (0..frames.len())
-            .map(|i| m(i).knee[s].patellofemoral_n / weight)
+            .map(|i| m(i).knee[*side].patellofemoral_n / weight)
             .collect();
         // Ground reaction force on this foot: vertical, and along the direction of travel
         // (opposite to the belt's motion), so positive is propulsive in either walking direction.
-        let grf_v: Vec<f64> = frames.iter().map(|f| f.grf_n[s].y / weight).collect();
+        let grf_v: Vec<f64> = frames.iter().map(|f| f.grf_n[*side].y / weight).collect();
         let grf_ap: Vec<f64> = frames
             .iter()
             .map(|f| {
                 let travel = -DVec3::new(f.belt_velocity_mps.x, 0.0, f.belt_velocity_mps.z);
-                f.grf_n[s].dot(travel.normalize_or_zero()) / weight
+                f.grf_n[*side].dot(travel.normalize_or_zero()) / weight
             })
             .collect();
         for (name, series) in [

@@ -1,7 +1,7 @@
 //! What a trial records: frames at a fixed rate, gait events and the fall.
 
 use glam::DVec3;
-use musculo::Side;
+use musculo::{Side, Sides};
 use serde::Serialize;
 
 /// One recorded sample of a trial.
@@ -17,14 +17,14 @@ pub struct Frame {
     pub applied_torques_nm: Vec<f64>,
     /// Net joint moments from inverse dynamics of the recorded step [N·m].
     pub net_moments_nm: Vec<f64>,
-    /// Ground reaction force on each foot (right, left) [N], world frame.
-    pub grf_n: [DVec3; 2],
+    /// Ground reaction force on each foot [N], world frame.
+    pub grf_n: Sides<DVec3>,
     /// Centre of pressure of each foot [m], world frame (zero when not in contact).
-    pub cop_m: [DVec3; 2],
-    /// Heel touching the belt (right, left).
-    pub heel_contact: [bool; 2],
-    /// Toe touching the belt (right, left).
-    pub toe_contact: [bool; 2],
+    pub cop_m: Sides<DVec3>,
+    /// Heel touching the belt.
+    pub heel_contact: Sides<bool>,
+    /// Toe touching the belt.
+    pub toe_contact: Sides<bool>,
     /// Pelvis frame origin [m].
     pub pelvis_position_m: DVec3,
     /// Pelvis centre-of-mass velocity [m/s].
@@ -37,14 +37,14 @@ pub struct Frame {
     pub belt_velocity_mps: DVec3,
     /// Push force on the pelvis [N].
     pub push_force_n: DVec3,
-    /// Force of each thigh on its shank at the knee [N], in the shank's frame (right, left).
-    pub knee_force_on_shank_n: [DVec3; 2],
+    /// Force of each thigh on its shank at the knee [N], in the shank's frame.
+    pub knee_force_on_shank_n: Sides<DVec3>,
     /// Inverse-dynamics residual force at the pelvis [N] (consistency check).
     pub residual_force_n: DVec3,
     /// Inverse-dynamics residual moment at the pelvis [N·m].
     pub residual_moment_nm: DVec3,
-    /// Stance leg of the controller (0 right, 1 left), if it has one.
-    pub stance_side: Option<usize>,
+    /// Stance leg of the controller, if it has one.
+    pub stance_side: Option<Side>,
     /// Muscle states and knee loads, when the trial runs the muscle analysis.
     pub muscles: Option<crate::analysis::MuscleFrame>,
 }
@@ -85,18 +85,24 @@ pub struct Fall {
 /// it has lasted [`EventDetector::DEBOUNCE_S`], and the event is dated at its first sample.
 #[derive(Debug, Clone, Default)]
 pub struct EventDetector {
-    state: [bool; 2],
-    pending_since: [Option<(f64, bool)>; 2],
+    state: Sides<bool>,
+    pending_since: Sides<Option<(f64, bool)>>,
 }
 
 impl EventDetector {
     /// A contact change must persist this long to count [s] (rejects single-step bounces).
     pub const DEBOUNCE_S: f64 = 0.01;
 
-    /// Feeds the raw contact of both feet at `time_s`; returns the events it confirms.
-    pub fn update(&mut self, time_s: f64, touching: [bool; 2], heel: [bool; 2]) -> Vec<GaitEvent> {
+    /// Feeds the raw contact of both feet at `time_s` (touching, and with the heel); returns
+    /// the events it confirms.
+    pub fn update(
+        &mut self,
+        time_s: f64,
+        touching: Sides<bool>,
+        heel: Sides<bool>,
+    ) -> Vec<GaitEvent> {
         let mut out = Vec::new();
-        for side in 0..2 {
+        for side in Side::BOTH {
             if touching[side] == self.state[side] {
                 self.pending_since[side] = None;
                 continue;
@@ -108,7 +114,7 @@ impl EventDetector {
                 self.pending_since[side] = None;
                 out.push(GaitEvent {
                     time_s: since,
-                    side: if side == 0 { Side::Right } else { Side::Left },
+                    side,
                     kind: if touching[side] {
                         EventKind::FootStrike
                     } else {
@@ -135,7 +141,7 @@ mod tests {
         for k in 0..400 {
             let t = k as f64 * dt;
             let right = (0.100..0.103).contains(&t) || t >= 0.200;
-            events.extend(d.update(t, [right, false], [true, false]));
+            events.extend(d.update(t, Sides::new(right, false), Sides::new(true, false)));
         }
         assert_eq!(events.len(), 1, "{events:?}");
         assert_eq!(events[0].kind, EventKind::FootStrike);

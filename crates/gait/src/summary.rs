@@ -78,7 +78,6 @@ pub fn summarise(model: &Model, result: &TrialResult) -> GaitSummary {
     let spec = &result.spec;
     let start = result.start_ramp_s + SETTLE_S;
     let frames: Vec<_> = result.frames.iter().filter(|f| f.time_s >= start).collect();
-    let end = frames.last().map_or(start, |f| f.time_s);
     let strikes = |side: Option<Side>| -> Vec<f64> {
         result
             .events
@@ -100,8 +99,7 @@ pub fn summarise(model: &Model, result: &TrialResult) -> GaitSummary {
         frames
             .iter()
             .map(|f| {
-                (f.com_velocity_mps - f.belt_velocity_mps)
-                    .dot(travel_axis(f.belt_velocity_mps, spec.speed_mps))
+                (f.com_velocity_mps - f.belt_velocity_mps).dot(travel_axis(f.belt_velocity_mps))
             })
             .sum::<f64>()
             / frames.len() as f64
@@ -114,17 +112,11 @@ pub fn summarise(model: &Model, result: &TrialResult) -> GaitSummary {
     let max_distance = frames
         .iter()
         .map(|f| {
-            let along = f
-                .com_m
-                .dot(travel_axis(f.belt_velocity_mps, spec.speed_mps));
+            let along = f.com_m.dot(travel_axis(f.belt_velocity_mps));
             along.abs().max(f.com_m.z.abs())
         })
         .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
-    let knees: Vec<usize> = [Side::Right, Side::Left]
-        .iter()
-        .filter_map(|&s| model.side_coordinate(musculo::knee::KNEE_FLEXION, Some(s)))
-        .map(|c| c.index())
-        .collect();
+    let knees = result.skeleton.legs.map(|leg| leg.knee.index());
     let mass = model.subject.mass_kg;
     let peak_knee = frames
         .iter()
@@ -136,7 +128,6 @@ pub fn summarise(model: &Model, result: &TrialResult) -> GaitSummary {
         .flat_map(|f| f.grf_n.iter().map(|g| g.y / weight))
         .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
     let simulated = result.steps as f64 * result.dt_s;
-    let _ = end;
     GaitSummary {
         direction: spec.direction.as_str().to_owned(),
         speed_mps: spec.speed_mps,
@@ -163,12 +154,11 @@ pub fn summarise(model: &Model, result: &TrialResult) -> GaitSummary {
 }
 
 /// Unit vector of the direction of travel: against the belt's motion.
-fn travel_axis(belt_velocity: glam::DVec3, speed: f64) -> glam::DVec3 {
+fn travel_axis(belt_velocity: glam::DVec3) -> glam::DVec3 {
     if belt_velocity.length() > 1e-9 {
         -belt_velocity.normalize()
     } else {
         // Before the belt moves the direction is not defined by it; speeds are ~0 anyway.
-        let _ = speed;
         glam::DVec3::ZERO
     }
 }

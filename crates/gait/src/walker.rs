@@ -11,51 +11,45 @@
 //! (rapier documentation of `MultibodyJointSet`).
 
 use glam::{DMat3, DQuat, DVec3, Mat3, Vec3};
-use musculo::{CoordinateId, Model, SegmentId, Side};
+use musculo::{CoordinateId, Model, SegmentId, Side, Sides};
 use rapier3d::prelude::*;
 
+use crate::controller::SegmentState;
 use crate::treadmill::{BELT_GROUP, Treadmill, WALKER_GROUP};
 
 /// The multibody link that realises one model coordinate.
 #[derive(Debug, Clone, Copy)]
-pub struct CoordinateLink {
+struct CoordinateLink {
     /// The revolute multibody joint.
-    pub joint: MultibodyJointHandle,
+    joint: MultibodyJointHandle,
     /// Body rotated by this coordinate (a segment or an intermediate frame).
-    pub body: RigidBodyHandle,
+    body: RigidBodyHandle,
     /// Body it rotates relative to.
-    pub parent_body: RigidBodyHandle,
+    parent_body: RigidBodyHandle,
     /// Rotation axis, fixed in the parent body's frame.
-    pub local_axis: Vec3,
+    local_axis: Vec3,
 }
 
-/// Handles of the walker inside a rapier world.
+/// The walker inside a rapier world: the handles of its bodies, joints and colliders (private
+/// to the gait crate: the rest of the workspace sees segments and coordinates, not rapier).
 #[derive(Debug, Clone)]
 pub struct Walker {
     /// Rigid body of each model segment, indexed by [`SegmentId`].
-    pub segment_bodies: Vec<RigidBodyHandle>,
+    segment_bodies: Vec<RigidBodyHandle>,
     /// Link of each model coordinate, indexed by [`CoordinateId`].
-    pub coordinate_links: Vec<CoordinateLink>,
+    coordinate_links: Vec<CoordinateLink>,
     /// Intermediate frame bodies (massless) of multi-axis joints.
-    pub frame_bodies: Vec<RigidBodyHandle>,
-    /// Contact sphere colliders of each foot, right then left.
-    pub foot_colliders: [Vec<ColliderHandle>; 2],
+    frame_bodies: Vec<RigidBodyHandle>,
+    /// Contact sphere colliders of each foot, in the order of the foot segment's contacts.
+    foot_colliders: Sides<Vec<ColliderHandle>>,
     /// Every other collider with the segment it belongs to (touching the belt = fall).
-    pub body_colliders: Vec<(ColliderHandle, SegmentId)>,
-    /// The foot segment of each side, right then left.
-    pub feet: [SegmentId; 2],
+    body_colliders: Vec<(ColliderHandle, SegmentId)>,
+    /// The foot segment of each side.
+    feet: Sides<SegmentId>,
     /// Index of each coordinate's degree of freedom in the multibody's generalized
     /// coordinates, indexed by [`CoordinateId`] (fixed once the tree is built; kept so the
     /// step never looks it up again).
     assembly_ids: Vec<usize>,
-}
-
-/// Index of a side in per-side arrays (right 0, left 1).
-pub fn side_index(side: Side) -> usize {
-    match side {
-        Side::Right => 0,
-        Side::Left => 1,
-    }
 }
 
 fn v3(v: DVec3) -> Vec3 {
@@ -73,9 +67,9 @@ impl Walker {
     ) -> Self {
         let groups = InteractionGroups::new(WALKER_GROUP, BELT_GROUP, InteractionTestMode::And);
         let mut segment_bodies = Vec::with_capacity(model.segments.len());
-        let mut foot_colliders: [Vec<ColliderHandle>; 2] = Default::default();
+        let mut foot_colliders: Sides<Vec<ColliderHandle>> = Sides::default();
         let mut body_colliders = Vec::new();
-        let mut feet = [model.root; 2];
+        let mut feet = Sides::new(model.root, model.root);
         for (i, seg) in model.segments.iter().enumerate() {
             let id = SegmentId(i as u32);
             let inertia = seg.inertia_kg_m2;
@@ -93,7 +87,7 @@ impl Walker {
             let is_foot = !seg.contacts.is_empty();
             if is_foot {
                 let side = seg.side.unwrap_or(Side::Right);
-                feet[side_index(side)] = id;
+                feet[side] = id;
                 for c in &seg.contacts {
                     let h = world.colliders.insert_with_parent(
                         ColliderBuilder::ball(c.radius as f32)
@@ -105,7 +99,7 @@ impl Walker {
                         body,
                         &mut world.bodies,
                     );
-                    foot_colliders[side_index(side)].push(h);
+                    foot_colliders[side].push(h);
                 }
             } else {
                 for shape in &seg.shapes {
@@ -220,8 +214,43 @@ impl Walker {
         }
     }
 
+    /// Number of rigid bodies (segments and the massless frames of multi-axis joints).
+    pub fn link_count(&self) -> usize {
+        self.segment_bodies.len() + self.frame_bodies.len()
+    }
+
+    /// The foot segment of each side.
+    pub fn feet(&self) -> Sides<SegmentId> {
+        self.feet
+    }
+
+    /// The rigid body of a segment.
+    pub(crate) fn segment_body(&self, s: SegmentId) -> RigidBodyHandle {
+        self.segment_bodies[s.index()]
+    }
+
+    /// Contact sphere colliders of a foot, in the order of the foot segment's contacts.
+    pub(crate) fn foot_colliders(&self, side: Side) -> &[ColliderHandle] {
+        &self.foot_colliders[side]
+    }
+
+    /// The walker's other colliders with their segments.
+    pub(crate) fn body_colliders(&self) -> &[(ColliderHandle, SegmentId)] {
+        &self.body_colliders
+    }
+
+    /// Whether any contact sphere of a foot touches the belt.
+    pub fn foot_touches(&self, world: &PhysicsWorld, side: Side, treadmill: &Treadmill) -> bool {
+        self.foot_colliders[side].iter().any(|&c| {
+            world
+                .narrow_phase
+                .contact_pair(c, treadmill.collider())
+                .is_some_and(|p| p.has_any_active_contact())
+        })
+    }
+
     /// Every rigid body of the walker (segments and intermediate frames).
-    pub fn all_bodies(&self) -> impl Iterator<Item = RigidBodyHandle> + '_ {
+    pub(crate) fn all_bodies(&self) -> impl Iterator<Item = RigidBodyHandle> + '_ {
         self.segment_bodies
             .iter()
             .chain(&self.frame_bodies)
@@ -338,6 +367,18 @@ impl Walker {
     pub fn segment_pose(&self, bodies: &RigidBodySet, s: SegmentId) -> (DQuat, DVec3) {
         let b = &bodies[self.segment_bodies[s.index()]];
         (b.rotation().as_dquat(), b.translation().as_dvec3())
+    }
+
+    /// World-frame state of a segment: pose, centre of mass and velocities.
+    pub fn segment_state(&self, bodies: &RigidBodySet, s: SegmentId) -> SegmentState {
+        let b = &bodies[self.segment_bodies[s.index()]];
+        SegmentState {
+            rotation: DMat3::from_quat(b.rotation().as_dquat()),
+            origin: b.translation().as_dvec3(),
+            com: b.center_of_mass().as_dvec3(),
+            com_velocity: b.linvel().as_dvec3(),
+            angular_velocity: b.angvel().as_dvec3(),
+        }
     }
 
     /// Rotation matrix of a segment in the world.

@@ -31,9 +31,7 @@ fn ankle_positions_match_leg_kinematics_on_both_sides() {
     let shank = 0.249282 * 1.75;
     for (side, mirror) in [("r", 1.0), ("l", -1.0)] {
         let foot = model.segment_id(&format!("foot_{side}")).unwrap();
-        let ankle = world.bodies[walker.segment_bodies[foot.index()]]
-            .translation()
-            .as_dvec3();
+        let ankle = walker.segment_pose(&world.bodies, foot).1;
         let hip = root + DVec3::new(0.0, 0.0, mirror * 0.0464 * 1.75);
         let expected = leg_fk(0.3, 0.15, 0.5, thigh, shank);
         let expected = DVec3::new(expected.x, expected.y, expected.z * mirror);
@@ -70,17 +68,9 @@ fn both_feet_touch_the_belt_when_standing() {
     for _ in 0..20 {
         world.step_with_events(&hooks, &());
     }
-    for side in 0..2 {
-        let touching = walker.foot_colliders[side].iter().any(|&c| {
-            world
-                .narrow_phase
-                .contact_pair(c, tm.collider)
-                .is_some_and(|p| p.has_any_active_contact())
-        });
-        let foot = walker.feet[side];
-        let y = world.bodies[walker.segment_bodies[foot.index()]]
-            .translation()
-            .y;
-        assert!(touching, "foot {side} not touching; ankle height {y}");
+    for side in musculo::Side::BOTH {
+        let touching = walker.foot_touches(&world, side, &tm);
+        let y = walker.segment_pose(&world.bodies, walker.feet()[side]).1.y;
+        assert!(touching, "foot {side:?} not touching; ankle height {y}");
     }
 }

@@ -22,11 +22,8 @@
 use glam::DVec3;
 use serde::Serialize;
 
-use crate::model::{Model, Side};
+use crate::model::{JointId, Model};
 use crate::spec::MuscleGroup;
-
-/// Base name of the knee's flexion coordinate.
-pub const KNEE_FLEXION: &str = "knee_flexion";
 
 /// Knee contact loads of one leg at one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -48,28 +45,25 @@ pub fn patellofemoral_ratio(knee_flexion_rad: f64) -> f64 {
         / (1.0 - 0.0162 * t + 1.55e-4 * t * t - 6.98e-7 * t * t * t)
 }
 
-/// Knee loads of `side` from the muscle tendon forces (indexed by muscle id), the knee flexion
-/// angle and the intersegmental force that the thigh exerts on the shank, expressed in the
-/// shank frame [N].
+/// Knee loads at the knee joint `knee` from the muscle tendon forces (indexed by muscle id),
+/// the knee flexion angle and the intersegmental force that the thigh exerts on the shank,
+/// expressed in the shank frame [N]. The muscles of the joint's side that cross any of its
+/// coordinates count as crossing the knee.
 pub fn knee_loads(
     model: &Model,
-    side: Side,
+    knee: JointId,
     muscle_forces_n: &[f64],
     knee_flexion_rad: f64,
     intersegmental_force_on_shank_n: DVec3,
 ) -> KneeLoads {
-    // The knee is the joint of the side's `knee_flexion` coordinate (a name the model must use).
-    let knee = model
-        .side_coordinate(KNEE_FLEXION, Some(side))
-        .map(|c| &model.joints[model.coordinates[c.index()].joint.index()]);
+    let joint = &model.joints[knee.index()];
     let mut crossing = 0.0;
     let mut quadriceps = 0.0;
     for (m, muscle) in model.muscles.iter().enumerate() {
-        if muscle.side != side {
+        if joint.side != Some(muscle.side) {
             continue;
         }
-        let crosses = knee.is_some_and(|j| j.coordinates.iter().any(|&c| muscle.path.crosses(c)));
-        if crosses {
+        if joint.coordinates.iter().any(|&c| muscle.path.crosses(c)) {
             crossing += muscle_forces_n[m];
         }
         if muscle.group == MuscleGroup::Quadriceps {

@@ -49,7 +49,7 @@ pub use knee::{KneeLoads, knee_loads};
 pub use metabolics::{MetabolicsError, MetabolicsSettings, UmbergerMetabolics};
 pub use model::{
     Coordinate, CoordinateId, Joint, JointId, Model, MuscleId, STANDARD_GRAVITY_MPS2, Segment,
-    SegmentId, Side, Subject,
+    SegmentId, Side, Sides, Subject,
 };
 pub use muscle::{FiberState, Muscle};
 pub use spec::{ModelSpec, MuscleGroup};

@@ -45,7 +45,7 @@ id_type!(
 );
 
 /// Body side of a bilateral object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum Side {
     /// Right (+z).
     Right,
@@ -71,6 +71,81 @@ impl Side {
             Side::Right => Side::Left,
             Side::Left => Side::Right,
         }
+    }
+
+    /// Position in per-side data ([`Sides`]): right 0, left 1.
+    pub fn index(self) -> usize {
+        match self {
+            Side::Right => 0,
+            Side::Left => 1,
+        }
+    }
+
+    /// `r` or `l`, as in column names and cycle files.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Side::Right => "r",
+            Side::Left => "l",
+        }
+    }
+}
+
+/// One value per body side, indexed by [`Side`] rather than a bare 0/1, so right and left
+/// cannot be swapped by an off-by-one. Serialised as `[right, left]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Sides<T>(pub [T; 2]);
+
+impl<T> Sides<T> {
+    /// Right and left values.
+    pub const fn new(right: T, left: T) -> Self {
+        Self([right, left])
+    }
+
+    /// The values of `f(side)` for both sides.
+    pub fn from_fn(mut f: impl FnMut(Side) -> T) -> Self {
+        Self([f(Side::Right), f(Side::Left)])
+    }
+
+    /// Each value mapped by `f`.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Sides<U> {
+        Sides(self.0.map(f))
+    }
+
+    /// The values, right first.
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+
+    /// The values, right first, mutably.
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
+        self.0.iter_mut()
+    }
+
+    /// `(side, value)` pairs, right first.
+    pub fn pairs(&self) -> impl Iterator<Item = (Side, &T)> {
+        Side::BOTH.into_iter().zip(&self.0)
+    }
+}
+
+impl<T> std::ops::Index<Side> for Sides<T> {
+    type Output = T;
+    fn index(&self, side: Side) -> &T {
+        &self.0[side.index()]
+    }
+}
+
+impl<T> std::ops::IndexMut<Side> for Sides<T> {
+    fn index_mut(&mut self, side: Side) -> &mut T {
+        &mut self.0[side.index()]
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Sides<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
     }
 }
 

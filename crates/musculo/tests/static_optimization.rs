@@ -7,7 +7,7 @@ use std::path::Path;
 use glam::DVec3;
 use musculo::spec::{ModelSpec, MuscleGroup, MuscleSpec, PathSpec, TermSpec};
 use musculo::{
-    ADULT_MODEL_RON, Model, Side, SolveError, StaticOptimizationSettings, StaticOptimizer, curves,
+    ADULT_MODEL_RON, Model, SolveError, StaticOptimizationSettings, StaticOptimizer, curves,
     knee_loads,
 };
 use proptest::prelude::*;
@@ -227,7 +227,7 @@ fn knee_loads_add_muscle_forces_to_the_axial_intersegmental_force() {
     // The thigh pushes down on the shank with 700 N.
     let loads = knee_loads(
         &model,
-        Side::Right,
+        model.joint_id("knee_r").unwrap(),
         &sol.forces_n,
         q[knee],
         DVec3::new(30.0, -700.0, 0.0),
@@ -246,7 +246,8 @@ fn knee_loads_add_muscle_forces_to_the_axial_intersegmental_force() {
         (loads.patellofemoral_n - musculo::knee::patellofemoral_ratio(q[knee]) * quads).abs()
             < 1e-9
     );
-    let left = knee_loads(&model, Side::Left, &sol.forces_n, 0.0, DVec3::ZERO);
+    let knee_l = model.joint_id("knee_l").unwrap();
+    let left = knee_loads(&model, knee_l, &sol.forces_n, 0.0, DVec3::ZERO);
     assert!(left.quadriceps_force_n < 0.05 * quads);
 }
 

@@ -10,7 +10,7 @@ use gait::analysis::AnalysisSettings;
 use gait::controller::walking::WalkingParams;
 use gait::{Direction, Frame, GaitEvent, Trial, TrialSpec};
 use glam::{DQuat, DVec3};
-use musculo::{Model, MuscleGroup, Side, Subject};
+use musculo::{Model, MuscleGroup, Side, Sides, Subject};
 
 /// What a lane simulates; changing anything but speed and incline restarts it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,11 +41,6 @@ pub const SHOWN_GROUPS: [MuscleGroup; 7] = [
 /// Groups in the activation plot (the calf is gastrocnemius and soleus together).
 pub const PLOTTED_ACTIVATIONS: [&str; 4] = ["quadriceps", "hamstrings", "gluteals", "calf"];
 
-/// How fast live speed changes are followed [m/s²]: a gentle treadmill motor (the belt's
-/// start-up ramp is 0.3-0.5 m/s², `gait::treadmill::TreadmillParams`).
-const SPEED_RATE_MPS2: f64 = 0.4;
-/// How fast live incline changes are followed [%/s]: treadmill lifts take ~10-30 s for 15 %.
-const INCLINE_RATE_PCT_S: f64 = 1.0;
 /// Seconds of history kept for the live plots (about three strides at 1 m/s).
 pub const HISTORY_S: f64 = 4.0;
 /// Strides averaged in the work chart.
@@ -185,10 +180,10 @@ pub struct LaneView {
     pub segments: Vec<Pose>,
     /// Muscles, indexed like the model's muscles.
     pub muscles: Vec<MuscleView>,
-    /// Ground reaction force per foot (right, left).
-    pub grf: [ForceView; 2],
-    /// Knee loads (right, left).
-    pub knees: [KneeView; 2],
+    /// Ground reaction force per foot.
+    pub grf: Sides<ForceView>,
+    /// Knee loads.
+    pub knees: Sides<KneeView>,
     /// Groups of the right leg.
     pub groups: Vec<GroupView>,
     /// Recent samples, oldest first, covering [`HISTORY_S`].
@@ -206,16 +201,12 @@ pub struct LaneView {
 /// A walker on a treadmill, stepping.
 pub struct Lane {
     trial: Trial,
-    /// Requested speed and incline; the belt follows at the treadmill's rates.
-    target: (f64, f64),
     view: LaneView,
     /// Work of the stride under way per group, summed over both legs [J].
     stride_work: Vec<GroupWork>,
     /// Work of the last completed strides.
     recent_work: VecDeque<Vec<GroupWork>>,
     right_strikes: usize,
-    /// Knee joint and thigh segment of each leg.
-    knees: [(usize, usize); 2],
     /// Muscles of each shown group, for each side.
     group_muscles: Vec<[Vec<usize>; 2]>,
     /// Muscles whose activations the plot shows, right leg, per [`PLOTTED_ACTIVATIONS`].
@@ -238,13 +229,6 @@ impl Lane {
         let mut trial = Trial::new(model, spec, WalkingParams::default())?;
         trial.set_analysis(Some(AnalysisSettings::default()))?;
         let model = trial.model();
-        let knees = [Side::Right, Side::Left].map(|side| {
-            let c = model
-                .side_coordinate(musculo::knee::KNEE_FLEXION, Some(side))
-                .expect("the walking controller checked the model has knees");
-            let joint = model.coordinates[c.index()].joint.index();
-            (joint, model.joints[joint].parent.index())
-        });
         let group_muscles = SHOWN_GROUPS
             .iter()
             .map(|&g| {
@@ -291,8 +275,8 @@ impl Lane {
                     activation: 0.0,
                 })
                 .collect(),
-            grf: [ForceView::default(); 2],
-            knees: [KneeView::default(); 2],
+            grf: Sides::default(),
+            knees: Sides::default(),
             groups: Vec::new(),
             history: VecDeque::new(),
             work_per_stride: vec![GroupWork::default(); SHOWN_GROUPS.len()],
@@ -301,12 +285,10 @@ impl Lane {
             weight_n: model.subject.weight_n(),
         };
         let mut lane = Self {
-            target: (config.speed_mps, config.incline_pct),
             view,
             stride_work: vec![GroupWork::default(); SHOWN_GROUPS.len()],
             recent_work: VecDeque::new(),
             right_strikes: 0,
-            knees,
             group_muscles,
             plotted_muscles,
             trial,
@@ -335,16 +317,10 @@ impl Lane {
         self.trial.dt_s()
     }
 
-    /// Requests a belt speed and incline; the belt follows gradually. Out-of-range values are
-    /// rejected with the trial spec's message.
+    /// Requests a belt speed and incline; the treadmill's motor follows gradually.
+    /// Out-of-range values are rejected with the trial spec's message.
     pub fn set_belt(&mut self, speed_mps: f64, incline_pct: f64) -> anyhow::Result<()> {
-        TrialSpec {
-            speed_mps,
-            incline_pct,
-            ..*self.trial.spec()
-        }
-        .validate()?;
-        self.target = (speed_mps, incline_pct);
+        self.trial.set_belt(speed_mps, incline_pct)?;
         self.view.config.speed_mps = speed_mps;
         self.view.config.incline_pct = incline_pct;
         Ok(())
@@ -364,7 +340,6 @@ impl Lane {
             return Ok(());
         }
         loop {
-            self.follow_belt_target()?;
             let a = self.trial.advance()?;
             let v = self.trial.belt_velocity();
             let along = DVec3::new(
@@ -388,19 +363,6 @@ impl Lane {
                 return Ok(());
             }
         }
-    }
-
-    fn follow_belt_target(&mut self) -> anyhow::Result<()> {
-        let dt = self.dt_s();
-        let (speed, incline) = (self.trial.spec().speed_mps, self.trial.spec().incline_pct);
-        let step =
-            |now: f64, target: f64, rate: f64| now + (target - now).clamp(-rate * dt, rate * dt);
-        if (speed, incline) != self.target {
-            let s = step(speed, self.target.0, SPEED_RATE_MPS2);
-            let i = step(incline, self.target.1, INCLINE_RATE_PCT_S);
-            self.trial.set_belt(s, i)?;
-        }
-        Ok(())
     }
 
     fn on_event(&mut self, e: &GaitEvent) {
@@ -435,8 +397,9 @@ impl Lane {
         let t = &self.trial;
         let model = t.model();
         self.view.time_s = t.time_s();
-        self.view.speed_mps = t.spec().speed_mps;
-        self.view.incline_pct = t.spec().incline_pct;
+        let belt = t.belt();
+        self.view.speed_mps = belt.speed_mps;
+        self.view.incline_pct = belt.incline_pct;
         let tread = t.treadmill();
         self.view.belt_tilt_rad =
             tread.normal.y.atan2(tread.normal.x) - std::f64::consts::FRAC_PI_2;
@@ -455,15 +418,16 @@ impl Lane {
                 *out = world(seg.index(), p);
             }
         }
-        for (side, &(joint, thigh)) in self.knees.iter().enumerate() {
-            self.view.knees[side].centre = world(thigh, model.joints[joint].location_in_parent_m);
+        for leg in &t.skeleton().legs {
+            let knee = model.joints[leg.knee_joint.index()].location_in_parent_m;
+            self.view.knees[leg.side].centre = world(leg.thigh.index(), knee);
         }
     }
 
     fn on_frame(&mut self, frame: &Frame) {
         self.refresh_kinematics();
         let weight = self.view.weight_n;
-        for side in 0..2 {
+        for side in Side::BOTH {
             self.view.grf[side] = ForceView {
                 point: frame.cop_m[side],
                 force: frame.grf_n[side],
@@ -475,7 +439,7 @@ impl Lane {
         for (view, &a) in self.view.muscles.iter_mut().zip(&m.activations) {
             view.activation = a;
         }
-        for side in 0..2 {
+        for side in Side::BOTH {
             self.view.knees[side].tibiofemoral_bw = m.knee[side].tibiofemoral_n / weight;
             self.view.knees[side].patellofemoral_bw = m.knee[side].patellofemoral_n / weight;
         }
@@ -518,8 +482,8 @@ impl Lane {
         };
         self.view.history.push_back(Sample {
             time_s: frame.time_s,
-            tibiofemoral_bw: self.view.knees[0].tibiofemoral_bw,
-            patellofemoral_bw: self.view.knees[0].patellofemoral_bw,
+            tibiofemoral_bw: self.view.knees[Side::Right].tibiofemoral_bw,
+            patellofemoral_bw: self.view.knees[Side::Right].patellofemoral_bw,
             activations: [
                 mean(&self.plotted_muscles[0]),
                 mean(&self.plotted_muscles[1]),
@@ -583,7 +547,7 @@ mod tests {
             v.muscles.iter().any(|m| m.activation > 0.05),
             "some muscle is active"
         );
-        assert!(v.knees[0].tibiofemoral_bw > 0.0 || v.knees[1].tibiofemoral_bw > 0.0);
+        assert!(v.knees.iter().any(|k| k.tibiofemoral_bw > 0.0));
         // Muscle paths start on their segments: the first point of each muscle lies within a
         // leg's length of the pelvis.
         for m in &v.muscles {

@@ -3,6 +3,7 @@
 //! coloured by their tibiofemoral load. Everything is read from the latest published views.
 
 use bevy::prelude::*;
+use musculo::Side;
 use musculo::model::Shape;
 
 use crate::colormap::activation_colour;
@@ -71,7 +72,7 @@ struct Stripe {
 #[derive(Component)]
 struct KneeMarker {
     lane: usize,
-    side: usize,
+    side: Side,
     material: Handle<StandardMaterial>,
 }
 
@@ -291,7 +292,7 @@ fn rebuild(
                     }
                 });
         }
-        for side in 0..2 {
+        for side in Side::BOTH {
             let material = materials.add(StandardMaterial {
                 base_color: Color::WHITE,
                 unlit: true,
@@ -310,7 +311,7 @@ fn rebuild(
             ));
         }
     }
-    let knee = p.lanes[0].knees[0].centre;
+    let knee = p.lanes[0].knees[Side::Right].centre;
     *orbit = crate::camera::Orbit::preset(
         home.0,
         half_width(n, p.lanes[0].belt_size_m.0),

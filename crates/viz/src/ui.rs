@@ -7,6 +7,7 @@ use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, egui};
 use egui_plot::{Bar, BarChart, Legend, Line, LineStyle, Plot, PlotPoints};
 use gait::Direction;
+use musculo::Side;
 
 use crate::camera::{Orbit, Preset};
 use crate::colormap::activation_colour;
@@ -311,7 +312,7 @@ fn control_panel(
             .first()
             .map_or(0.0, |l| half_width(n, l.belt_size_m.0));
         let knee = p.lanes.first().map_or(Vec3::ZERO, |l| {
-            let k = l.knees[0].centre;
+            let k = l.knees[Side::Right].centre;
             lane_offset(0, n, l.belt_size_m.0) + Vec3::new(k.x as f32, k.y as f32, k.z as f32)
         });
         for (name, preset) in [

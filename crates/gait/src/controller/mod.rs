@@ -9,7 +9,7 @@ pub mod strength;
 pub mod walking;
 
 use glam::{DMat3, DVec3};
-use musculo::{Model, SegmentId};
+use musculo::{Model, SegmentId, Side, Sides};
 
 use crate::spec::Direction;
 
@@ -64,8 +64,8 @@ pub struct Observation<'a> {
     pub com: DVec3,
     /// Whole-body centre-of-mass velocity [m/s].
     pub com_velocity: DVec3,
-    /// Whether each foot (right, left) touches the belt.
-    pub foot_contact: [bool; 2],
+    /// Whether each foot touches the belt.
+    pub foot_contact: Sides<bool>,
     /// Apparent inverse inertia of each coordinate, diag(M⁻¹) [1/(kg m²)].
     pub inverse_inertia: &'a [f64],
     /// The belt.
@@ -81,15 +81,29 @@ impl Observation<'_> {
     }
 }
 
-/// Anything that turns observations into joint torques.
+/// Anything that turns observations into joint torques. A trial builds its controller once
+/// (from the model and its [`crate::skeleton::Skeleton`]) and calls [`Controller::control`] at
+/// every physics step; the controller also chooses the pose the walker starts in.
 pub trait Controller: Send {
     /// Writes the joint torques [N·m] (one per coordinate) for this step.
     fn control(&mut self, obs: &Observation, torques: &mut [f64]);
 
-    /// Which foot is the stance foot (right 0, left 1), for recording; `None` if the controller
-    /// has no such notion.
-    fn stance_side(&self) -> Option<usize> {
+    /// Which foot is the stance foot, for recording; `None` if the controller has no such
+    /// notion.
+    fn stance_side(&self) -> Option<Side> {
         None
+    }
+
+    /// Joint angles [rad] to start from, standing on the still belt (before it is tilted):
+    /// the neutral pose unless the controller needs another.
+    fn initial_pose(&self, model: &Model, _direction: Direction) -> Vec<f64> {
+        model.neutral_pose()
+    }
+
+    /// Velocity of the pelvis at the start [m/s]: at rest unless the controller starts from
+    /// a motion under way.
+    fn initial_velocity(&self) -> DVec3 {
+        DVec3::ZERO
     }
 }
 

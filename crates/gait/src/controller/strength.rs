@@ -11,6 +11,8 @@
 use musculo::{CoordinateId, Model};
 use serde::{Deserialize, Serialize};
 
+use crate::skeleton::Skeleton;
+
 /// Limits of the coordinates the model has no muscles for [N·m/kg], (positive, negative).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,8 +36,10 @@ pub struct Strength {
 }
 
 impl Strength {
-    /// Limits for `model`, the unmuscled ones fixed now from `unmuscled`.
-    pub fn new(model: &Model, unmuscled: &UnmuscledStrength) -> Self {
+    /// Limits for `model` (body layout `skeleton`), the unmuscled ones fixed now from
+    /// `unmuscled`: hip rotation and ankle inversion by their own limits, any other coordinate
+    /// without muscles (the lumbar ones) by the lumbar limits.
+    pub fn new(model: &Model, skeleton: &Skeleton, unmuscled: &UnmuscledStrength) -> Self {
         let n = model.coordinates.len();
         let muscled: Vec<bool> = (0..n)
             .map(|i| {
@@ -47,11 +51,15 @@ impl Strength {
             .collect();
         let mass = model.subject.mass_kg;
         let (mut pos, mut neg) = (vec![0.0; n], vec![0.0; n]);
-        for (i, c) in model.coordinates.iter().enumerate() {
-            let (p, q) = match c.base_name.as_str() {
-                "hip_rotation" => unmuscled.hip_rotation,
-                "ankle_inversion" => unmuscled.ankle_inversion,
-                _ => unmuscled.lumbar,
+        for i in 0..n {
+            let c = CoordinateId(i as u32);
+            let legs = &skeleton.legs;
+            let (p, q) = if legs.iter().any(|leg| leg.hip[2] == c) {
+                unmuscled.hip_rotation
+            } else if legs.iter().any(|leg| leg.inversion == c) {
+                unmuscled.ankle_inversion
+            } else {
+                unmuscled.lumbar
             };
             if !muscled[i] {
                 pos[i] = p * mass;
@@ -109,10 +117,11 @@ mod tests {
             ankle_inversion: (0.5, 0.5),
             lumbar: (3.0, 3.0),
         };
-        let mut s = Strength::new(&model, &unmuscled);
+        let skeleton = Skeleton::resolve(&model).unwrap();
+        let mut s = Strength::new(&model, &skeleton, &unmuscled);
         let mut q = model.neutral_pose();
-        let knee = model.coordinate_id("knee_flexion_r").unwrap();
-        let ankle = model.coordinate_id("ankle_dorsiflexion_r").unwrap();
+        let leg = &skeleton.legs[musculo::Side::Right];
+        let (knee, ankle) = (leg.knee, leg.ankle);
         q[knee.index()] = 60f64.to_radians();
         s.update(&model, &q);
         let mass = model.subject.mass_kg;
@@ -130,7 +139,7 @@ mod tests {
             s.max_negative_nm[knee.index()] < mid,
             "vasti are short at full extension"
         );
-        let rot = model.coordinate_id("hip_rotation_r").unwrap();
+        let rot = leg.hip[2];
         assert_eq!(s.clamp(rot, 1e6), 0.5 * mass);
         assert_eq!(s.clamp(knee, 1e6), s.max_positive_nm[knee.index()]);
     }

@@ -1,0 +1,259 @@
+//! A balance controller that walks forwards and backwards at a commanded speed.
+//!
+//! Every control step is a short pipeline of named stages ([`Setup::control`]), each in its
+//! own module, in the manner of SCONE's gait state controller (update the state, then each
+//! state's controllers) and MuJoCo's staged `mj_forward`:
+//! 1. **Step cycle** ([`cycle`]; SIMBICON, Yin, Loken & van de Panne 2007, ACM TOG 26(3):105):
+//!    one leg is in stance, the other swings; the roles swap when the swing foot touches the
+//!    belt after a minimum fraction of the nominal step time (or when the step has lasted too
+//!    long).
+//! 2. **Desired velocity** ([`outer_loop`]): relative to the belt, the belt speed in the
+//!    direction of travel plus a slow correction towards the belt's centre — the outer loop
+//!    of a person on a treadmill.
+//! 3. **Swing leg** ([`swing`]): the foot is placed by the inverted-pendulum law (Coros,
+//!    Beaudoin & van de Panne 2010, "Generalized biped walking control", ACM TOG 29(4):130,
+//!    §4), `d = v √(h/g + v²/4g²) − α v_d` from the centre of mass, sagittally and laterally,
+//!    with `v` the centre-of-mass velocity relative to the belt and `v_d` the desired one
+//!    (walking backwards is the same law with a negative desired velocity), and tracked through
+//!    analytic leg IK ([`crate::controller::leg_ik`]) and PD control with gravity compensation;
+//!    in double support the trailing leg bends its knee and pushes off instead.
+//! 4. **Stance leg** ([`stance`]): the knee's servo with a weight feed-forward, the ankle
+//!    holding the foot flat with an ankle strategy on the velocity error, and a timed push-off.
+//! 5. **Upper body** ([`upper_body`]): the lumbar joint holds the head-arms-trunk at a
+//!    world-frame lean; the stance hip supplies the torque that holds the pelvis upright and
+//!    heading straight, `τ_stance = −τ_pelvis − τ_swing − τ_lumbar` (SIMBICON's virtual torso
+//!    control).
+//! 6. **Limits**: each torque is clamped to the joint's strength ([`Strength`]).
+//!
+//! The controller is split as the model and data of MuJoCo are: a [`Setup`] that never changes
+//! during a trial (parameters, body layout, subject) and a [`State`] of what it remembers
+//! between steps. All gains are per kilogram of body mass so the same file serves any subject.
+
+mod cycle;
+mod outer_loop;
+pub mod params;
+mod servo;
+mod stance;
+mod swing;
+mod upper_body;
+
+use glam::{DMat3, DVec3};
+use musculo::{Model, Side};
+
+pub use params::{DEFAULT_WALKING_RON, Gain, Gains, Posture, WalkingParams};
+
+use self::cycle::{GaitCycle, Phase, StepTiming, Transition};
+use self::outer_loop::OuterLoop;
+use self::servo::Servo;
+use self::swing::SwingTargets;
+use super::strength::Strength;
+use super::{Controller, Observation};
+use crate::skeleton::{Leg, Skeleton};
+use crate::spec::Direction;
+
+/// What the walking controller knows that never changes during a trial.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    params: WalkingParams,
+    skeleton: Skeleton,
+    /// Contact spheres of the right foot (centre in the foot frame, radius) [m].
+    foot_contacts: Vec<(DVec3, f64)>,
+    mass_kg: f64,
+    height_m: f64,
+}
+
+/// What the walking controller remembers from one control step to the next.
+#[derive(Debug, Clone)]
+pub struct State {
+    cycle: GaitCycle,
+    outer_loop: OuterLoop,
+    swing_targets: SwingTargets,
+    /// Current torque limits.
+    strength: Strength,
+}
+
+/// The walking controller: its setup and its state.
+#[derive(Debug, Clone)]
+pub struct WalkingController {
+    setup: Setup,
+    state: State,
+}
+
+/// The inputs all stages of one control step share.
+struct Step<'a> {
+    /// Posture targets of the walking direction.
+    posture: &'a Posture,
+    /// Planned swing and double-support times at this belt speed and grade.
+    timing: StepTiming,
+    /// Grade downhill in the direction of travel (rise over run; negative uphill).
+    downhill: f64,
+    /// Unit horizontal vector in the direction of travel.
+    travel: DVec3,
+    /// Pitch of the belt about the world z axis [rad].
+    belt_pitch_rad: f64,
+    /// Peak push-off torque at this belt speed [N·m/kg].
+    push_off_per_kg: f64,
+    /// The stance leg (in double support, the leading leg).
+    stance: &'a Leg,
+    /// The swing leg (in double support, the trailing leg).
+    other: &'a Leg,
+    /// Fraction of the planned swing elapsed (0 in double support).
+    swing_phase: f64,
+    /// Swing or double support.
+    phase: Phase,
+}
+
+impl WalkingController {
+    /// Builds the controller for a model with the body layout `skeleton`.
+    pub fn new(model: &Model, skeleton: &Skeleton, params: WalkingParams) -> Self {
+        let foot = &model.segments[skeleton.legs[Side::Right].foot.index()];
+        let strength = Strength::new(model, skeleton, &params.strength);
+        let knee_rad = params.forward.stance_knee_flexion_rad;
+        Self {
+            setup: Setup {
+                params,
+                skeleton: skeleton.clone(),
+                foot_contacts: foot.contacts.iter().map(|c| (c.centre, c.radius)).collect(),
+                mass_kg: model.subject.mass_kg,
+                height_m: model.subject.height_m,
+            },
+            state: State {
+                cycle: GaitCycle::new(knee_rad),
+                outer_loop: OuterLoop::default(),
+                swing_targets: SwingTargets::default(),
+                strength,
+            },
+        }
+    }
+
+    /// Number of completed steps.
+    pub fn steps(&self) -> u64 {
+        self.state.cycle.steps
+    }
+}
+
+impl Controller for WalkingController {
+    fn control(&mut self, obs: &Observation, torques: &mut [f64]) {
+        self.setup.control(obs, &mut self.state, torques);
+    }
+
+    fn stance_side(&self) -> Option<Side> {
+        Some(self.state.cycle.stance)
+    }
+
+    /// The posture's stance knee in both legs, the hip and ankle each flexed by half of it
+    /// (right leg in stance).
+    fn initial_pose(&self, model: &Model, direction: Direction) -> Vec<f64> {
+        let posture = self.setup.params.posture(direction);
+        let mut q = model.neutral_pose();
+        for leg in &self.setup.skeleton.legs {
+            q[leg.knee.index()] = posture.stance_knee_flexion_rad;
+            q[leg.hip[0].index()] = 0.5 * posture.stance_knee_flexion_rad;
+            q[leg.ankle.index()] = 0.5 * posture.stance_knee_flexion_rad;
+        }
+        q
+    }
+
+    /// Sideways towards the first stance (right) foot at the speed at which an inverted
+    /// pendulum of the standing hip height comes to rest over that foot, `v = Δz √(g/h)`
+    /// (linear inverted pendulum, Kajita et al. 2001), times 0.7: as in the lateral sway of a
+    /// gait under way, without which the first swing would begin with the body falling away
+    /// from its only support.
+    fn initial_velocity(&self) -> DVec3 {
+        let skeleton = &self.setup.skeleton;
+        let dz = skeleton.legs[Side::Right].hip_in_pelvis.z;
+        let h = skeleton.geometry.length_m();
+        DVec3::new(
+            0.0,
+            0.0,
+            0.7 * dz * (musculo::STANDARD_GRAVITY_MPS2 / h).sqrt(),
+        )
+    }
+}
+
+impl Setup {
+    /// One control step: the stages in order.
+    fn control(&self, obs: &Observation, state: &mut State, torques: &mut [f64]) {
+        torques.fill(0.0);
+        state.strength.update(obs.model, obs.q);
+        let timing = self.step_timing(obs);
+        let legs = &self.skeleton.legs;
+        if state.cycle.update(obs, &self.params, legs, timing) == Transition::LiftOff {
+            state.swing_targets = SwingTargets::default();
+        }
+        let step = self.step(obs, &state.cycle, timing);
+        let velocities = state.outer_loop.update(obs, &self.params, step.travel);
+        let servo = Servo::new(obs, self.mass_kg);
+        let swing_hip = match step.phase {
+            Phase::Swing => {
+                let target = self.foot_target(obs, &step, &velocities, &state.cycle);
+                self.swing_leg(&servo, &step, target, &mut state.swing_targets, torques)
+            }
+            Phase::DoubleSupport => self.trailing_leg(&servo, &step, torques),
+        };
+        let inversion = step.other.inversion;
+        torques[inversion.index()] = servo.pd(inversion, self.params.gains.ankle_inversion, 0.0);
+        self.stance_leg(&servo, &step, &velocities, &state.cycle, torques);
+        self.upper_body(&servo, &step, swing_hip, &state.strength, torques);
+        for (i, t) in torques.iter_mut().enumerate() {
+            *t = state.strength.clamp(musculo::CoordinateId(i as u32), *t);
+        }
+    }
+
+    /// Planned swing and double-support times at the belt's speed and grade.
+    fn step_timing(&self, obs: &Observation) -> StepTiming {
+        let step_time = self.params.step_time_s(
+            self.params.posture(obs.direction),
+            obs.belt_speed_mps,
+            downhill(obs),
+        );
+        StepTiming {
+            swing_s: step_time * (1.0 - self.params.double_support_fraction),
+            double_support_s: step_time * self.params.double_support_fraction,
+        }
+    }
+
+    /// The inputs the stages share, once the cycle knows which leg stands.
+    fn step<'a>(&'a self, obs: &Observation, cycle: &GaitCycle, timing: StepTiming) -> Step<'a> {
+        let posture = self.params.posture(obs.direction);
+        Step {
+            posture,
+            timing,
+            downhill: downhill(obs),
+            travel: horizontal(obs.belt.travel_axis).normalize(),
+            belt_pitch_rad: -obs.belt.normal.x.atan2(obs.belt.normal.y),
+            push_off_per_kg: posture.push_off_torque_at(obs.belt_speed_mps),
+            stance: &self.skeleton.legs[cycle.stance],
+            other: &self.skeleton.legs[cycle.other()],
+            swing_phase: cycle.swing_phase(obs.time_s, timing),
+            phase: cycle.phase,
+        }
+    }
+
+    /// Height of the ankle above the belt at which the lowest point of the foot just touches
+    /// it, when the foot is pitched by `pitch_rad` relative to the belt (toes up positive).
+    fn ankle_height_at_pitch(&self, pitch_rad: f64) -> f64 {
+        let r = DMat3::from_rotation_z(pitch_rad);
+        self.foot_contacts
+            .iter()
+            .map(|&(c, radius)| -(r * c).y + radius)
+            .fold(0.0, f64::max)
+    }
+}
+
+/// Grade of the belt downhill in the direction of travel (rise over run; negative uphill).
+fn downhill(obs: &Observation) -> f64 {
+    let travel_axis = obs.belt.travel_axis;
+    -travel_axis.y / horizontal(travel_axis).length()
+}
+
+/// Smooth 0→1 ramp (cubic smoothstep) of `x` clamped to [0, 1].
+fn smoothstep(x: f64) -> f64 {
+    let x = x.clamp(0.0, 1.0);
+    x * x * (3.0 - 2.0 * x)
+}
+
+/// Horizontal part of a vector (remove the world-vertical component).
+fn horizontal(v: DVec3) -> DVec3 {
+    DVec3::new(v.x, 0.0, v.z)
+}

@@ -1,0 +1,455 @@
+//! Parameters of the walking controller: the RON file `assets/controllers/walking.ron`, its
+//! defaults (the built-in file) and its validation.
+//!
+//! Every gain is per kilogram of body mass so that one file serves any subject. Fields added
+//! after the first files were written carry `#[serde(default)]` with the value that switches
+//! their law off, so older files load and behave as they did.
+
+use serde::{Deserialize, Serialize};
+
+use crate::controller::strength::UnmuscledStrength;
+use crate::spec::Direction;
+
+mod validate;
+
+/// Proportional and derivative gain per kilogram of body mass [N·m/rad/kg, N·m·s/rad/kg].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gain {
+    /// Stiffness.
+    pub kp: f64,
+    /// Damping.
+    pub kd: f64,
+}
+
+/// Joint gains.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gains {
+    /// Swing hip flexion.
+    pub hip: Gain,
+    /// Swing hip adduction.
+    pub hip_adduction: Gain,
+    /// Hip rotation.
+    pub hip_rotation: Gain,
+    /// Swing knee (and the stance knee when `stance_knee` is absent).
+    pub knee: Gain,
+    /// Stance knee, its own law: a servo towards a near-extended knee (SIMBICON's stance knee,
+    /// Yin, Loken & van de Panne 2007, Table 1: target 0.05-0.1 rad of flexion, a separate
+    /// state target from the swing knee's) plus the weight feed-forward of
+    /// [`WalkingParams::stance_knee_gravity_compensation`]. `None` (files written before this
+    /// law existed): the swing knee's gain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance_knee: Option<Gain>,
+    /// Swing ankle and push-off.
+    pub ankle: Gain,
+    /// Stance ankle (holding the foot flat).
+    pub stance_ankle: Gain,
+    /// Stance ankle posture (ankle strategy: the ankle angle towards `stance_ankle_rad`).
+    pub ankle_posture: Gain,
+    /// Ankle inversion.
+    pub ankle_inversion: Gain,
+    /// Head-arms-trunk orientation (world) through the lumbar joint.
+    pub trunk: Gain,
+    /// Pelvis pitch (world) through the stance hip.
+    pub pelvis: Gain,
+    /// Pelvis roll (world) through the stance hip.
+    pub pelvis_roll: Gain,
+    /// Pelvis and trunk heading (yaw about the vertical), kept small because the stance foot
+    /// can only resist small twisting moments by friction.
+    pub heading: Gain,
+}
+
+/// Direction-specific posture targets.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Posture {
+    /// Forward lean of the head-arms-trunk from vertical [rad].
+    pub trunk_lean_rad: f64,
+    /// Pitch of the swing foot at landing relative to the belt [rad] (toes up positive).
+    pub landing_foot_pitch_rad: f64,
+    /// Stance knee flexion [rad].
+    pub stance_knee_flexion_rad: f64,
+    /// Peak swing knee flexion target early in swing [rad] (foot clearance).
+    pub swing_knee_flexion_rad: f64,
+    /// Plantarflexion target of the trailing ankle in double support (push-off) [rad].
+    pub push_off_rad: f64,
+    /// Knee flexion target of the trailing leg in double support [rad].
+    pub pre_swing_knee_flexion_rad: f64,
+    /// Ankle dorsiflexion the stance ankle's posture term holds [rad].
+    pub stance_ankle_rad: f64,
+    /// Peak plantarflexor torque of the timed push-off of the stance ankle late in stance
+    /// [N·m/kg] (0: no push-off). Human plantarflexor moments peak at 1.3-1.7 N·m/kg at about
+    /// 45-50 % of the gait cycle (Winter 2009, Biomechanics and Motor Control of Human
+    /// Movement, 4th ed.), the ankle's burst of positive work (A2) that is about 42 % of the
+    /// leg's positive work (Montgomery & Grabowski 2018, R Soc Open Sci, PMC6124028). The
+    /// torque is a feed-forward ramp in late stance, the state-timed stance-ankle action of
+    /// SIMBICON-style controllers (Yin et al. 2007; Coros, Beaudoin & van de Panne 2010) rather
+    /// than a reflex (cf. the load-driven soleus of Geyer & Herr 2010, IEEE TNSRE 18:263).
+    /// Walking backwards, the leg that pushes last has its foot ahead of the body (in the
+    /// walker's own frame), and a plantarflexor moment moves the centre of pressure further
+    /// ahead of the centre of mass, which also propels the body in the direction of travel;
+    /// the backward value is left to the tuner (in people walking backwards the late-stance
+    /// positive work is mainly the knee's: Winter, Pluck & Yang 1989, J Motor Behav
+    /// 21:291-305, time reversal of forward walking).
+    #[serde(default)]
+    pub push_off_torque_per_kg: f64,
+    /// Fraction of the other leg's swing after which the push-off torque ramps in (it reaches
+    /// its peak at the planned end of the swing and stays on through double support).
+    #[serde(default = "never")]
+    pub push_off_start_fraction: f64,
+    /// The push-off torque scales as (belt speed / 1 m/s)^exponent (0, files written before:
+    /// the same at every speed). People raise their ankle push-off work steeply with walking
+    /// speed (Farris & Sawicki 2012, J R Soc Interface 9:110-118).
+    #[serde(default)]
+    pub push_off_speed_exponent: f64,
+    /// Vertical damping of the centre of mass through the stance knee [1/s] (0, files
+    /// written before: none): a virtual vertical force `−c M v_y` on the body above the knee,
+    /// mapped to the knee like the weight feed-forward. Virtual model control of body height
+    /// with a virtual damper on the stance leg (Pratt, Chew, Torres, Dilworth & Pratt 2001,
+    /// Int J Robot Res 20:129-143); it keeps a hard landing from rebounding into a hop.
+    #[serde(default)]
+    pub stance_vertical_damping_per_s: f64,
+    /// Extra forward lean of the head-arms-trunk per radian of uphill slope in the direction
+    /// of travel [rad/rad] (0, files written before: none; downhill: none). People walking
+    /// uphill on a treadmill lean the trunk forward, more the steeper the slope (Leroux, Fung
+    /// & Barbeau 2002, Gait Posture 15:64-74); 1 keeps the trunk at its level-walking angle to
+    /// the belt.
+    #[serde(default)]
+    pub uphill_trunk_lean_per_rad: f64,
+    /// Nominal step time at 1 m/s in this direction [s], overriding the shared
+    /// [`WalkingParams::step_time_at_1mps_s`] (absent in files written before). Step timing is
+    /// an input of SIMBICON-style controllers (the state duration δt: Yin, Loken & van de
+    /// Panne 2007, Table 1), so the cadence follows mostly from it (a swing ends at foot
+    /// contact, between the min and max swing fractions of its nominal time); the two
+    /// directions need not share it, since people walking backwards take shorter strides than
+    /// forwards (Laufer 2005, J Gerontol A 60:627-632).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_time_at_1mps_s: Option<f64>,
+    /// Fraction of the stance knee's weight feed-forward in this direction, overriding the
+    /// shared [`WalkingParams::stance_knee_gravity_compensation`] (absent in files written
+    /// before). Under the stance knee's PD alone the backward stance sags into a crouch, while the
+    /// forward gait was found without the feed-forward and loses uphill trials with it, so the
+    /// two directions need not share it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stance_knee_gravity_compensation: Option<f64>,
+}
+
+impl Posture {
+    /// Peak push-off torque at a belt speed [N·m/kg]: `push_off_torque_per_kg` at 1 m/s,
+    /// scaled as speed^`push_off_speed_exponent`.
+    pub fn push_off_torque_at(&self, speed_mps: f64) -> f64 {
+        self.push_off_torque_per_kg * speed_mps.powf(self.push_off_speed_exponent)
+    }
+}
+
+/// Default push-off start of files written before the push-off existed: never.
+fn never() -> f64 {
+    1.0
+}
+
+/// Parameters of the walking controller (the RON file `assets/controllers/walking.ron`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalkingParams {
+    /// Nominal step time at 1 m/s [s].
+    pub step_time_at_1mps_s: f64,
+    /// Step time scales as speed^(−exponent).
+    pub step_time_speed_exponent: f64,
+    /// Walking downhill (in the direction of travel) the step frequency rises by the fraction
+    /// `gain · s · (speed / 1 m/s)^(−exponent)`, `s` the downhill grade (rise over run); uphill
+    /// it is unchanged. People on a treadmill take faster strides at every downhill grade, more
+    /// so at slow speeds, and hardly change them uphill (Franz & Kram 2012, Gait Posture
+    /// 35:143-147, Table 1: 10 adults, 0-9° and 0.75/1.25/1.75 m/s; a least-squares fit of
+    /// that table gives gain 0.65, exponent 1.58, e.g. +11 % at 6° and 0.75 m/s against +12 %
+    /// measured). Applied to walking backwards as well, with "downhill" meaning in the
+    /// direction of travel (no backward slope data was found). 0 (files written before): no
+    /// change.
+    #[serde(default)]
+    pub downhill_cadence_gain: f64,
+    /// Speed exponent of [`Self::downhill_cadence_gain`] (the speed is clamped at 0.6 m/s
+    /// below, as in the step time).
+    #[serde(default)]
+    pub downhill_cadence_speed_exponent: f64,
+    /// Fraction of the step spent with both feet on the belt.
+    pub double_support_fraction: f64,
+    /// A swing may end at foot contact once this fraction of the swing time has passed.
+    pub min_swing_fraction: f64,
+    /// A swing ends regardless after this fraction of the swing time.
+    pub max_swing_fraction: f64,
+    /// Speed at which the swing foot keeps descending after its planned touchdown time [m/s].
+    pub touchdown_speed_mps: f64,
+    /// Peak foot lift during swing [fraction of stature].
+    pub swing_clearance: f64,
+    /// Lateral distance between the feet [fraction of stature].
+    pub step_width: f64,
+    /// α of the foot-placement law [s].
+    pub velocity_offset_s: f64,
+    /// Below 1 m/s, α scales as (belt speed / 1 m/s)^exponent; at and above 1 m/s it is
+    /// `velocity_offset_s` (0, files written before: the same α at every speed). A smaller α
+    /// places the foot further ahead of the centre of mass, i.e. longer, more braking steps
+    /// relative to the speed: a gain of the foot-placement law scheduled on the belt speed
+    /// (the controller's operating point; it follows the belt's start-up ramp), a controller
+    /// setting rather than a human measurement.
+    #[serde(default)]
+    pub velocity_offset_speed_exponent: f64,
+    /// Gain on the lateral inverted-pendulum term.
+    pub lateral_placement_scale: f64,
+    /// Stance-ankle torque per unit sagittal velocity error [N·m/(m/s)/kg].
+    pub ankle_velocity_gain: f64,
+    /// Stance-ankle dorsiflexion beyond which the plantarflexors resist [rad].
+    pub heel_off_dorsiflexion_rad: f64,
+    /// Stiffness of that resistance [N·m/rad/kg].
+    pub plantarflexor_stiffness: f64,
+    /// Outer-loop gain from distance to belt centre to desired velocity [1/s].
+    pub position_gain_per_s: f64,
+    /// Largest outer-loop velocity correction [m/s].
+    pub max_position_correction_mps: f64,
+    /// Outer-loop integral gain on distance to belt centre [1/s²] (removes a steady offset,
+    /// as a person settles on a treadmill).
+    pub position_integral_gain_per_s2: f64,
+    /// Postures when walking forwards.
+    pub forward: Posture,
+    /// Postures when walking backwards.
+    pub backward: Posture,
+    /// Fraction of the weight moment about the stance knee supplied as a feed-forward torque:
+    /// the knee torque that statically holds everything above the knee, `τ = a·((c − k) × M g)`
+    /// with `M`, `c` the mass and centre of mass of the body minus the stance shank and foot,
+    /// `k` the knee centre and `a` its axis. This is the Jacobian-transpose mapping of a virtual
+    /// force equal to that weight (Coros, Beaudoin & van de Panne 2010, §5, gravity
+    /// compensation and virtual forces with the stance foot as base), so the PD servo only
+    /// corrects errors instead of sagging by `τ/k_p` under load. 0 in files written before.
+    /// A direction's posture may override it ([`Posture::stance_knee_gravity_compensation`];
+    /// the value used is [`Self::stance_knee_feed_forward`]).
+    #[serde(default)]
+    pub stance_knee_gravity_compensation: f64,
+    /// Weight acceptance [s]: after touchdown the stance knee's target moves from the knee angle
+    /// at touchdown to the posture's stance-knee flexion along a smoothstep over this time, so
+    /// the knee straightens over the loading response instead of in one impulse (the loading
+    /// response lasts the first 10-12 % of the gait cycle, about 0.1-0.15 s at 1 m/s: Perry
+    /// 1992, Gait Analysis). 0 (files written before): the target applies at once.
+    #[serde(default)]
+    pub stance_knee_loading_s: f64,
+    /// PD gains.
+    pub gains: Gains,
+    /// Torque limits of the coordinates without muscles.
+    pub strength: UnmuscledStrength,
+}
+
+impl WalkingParams {
+    /// Factor on the step time walking down a grade `downhill` (rise over run, positive
+    /// downhill in the direction of travel; uphill, ≤ 0, gives 1): `1 / (1 + gain · s ·
+    /// speed^(−exponent))` ([`Self::downhill_cadence_gain`]).
+    pub fn downhill_step_time_factor(&self, speed_mps: f64, downhill: f64) -> f64 {
+        let rise = self.downhill_cadence_gain
+            * downhill.max(0.0)
+            * speed_mps
+                .max(MIN_SCHEDULED_SPEED_MPS)
+                .powf(-self.downhill_cadence_speed_exponent);
+        1.0 / (1.0 + rise)
+    }
+
+    /// Fraction of the weight feed-forward through the stance knee walking in `posture`'s
+    /// direction: the posture's own value if it sets one, the shared one otherwise.
+    pub fn stance_knee_feed_forward(&self, posture: &Posture) -> f64 {
+        posture
+            .stance_knee_gravity_compensation
+            .unwrap_or(self.stance_knee_gravity_compensation)
+    }
+
+    /// α of the foot-placement law at a belt speed [s]: `velocity_offset_s` at and above
+    /// 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below.
+    pub fn velocity_offset_at(&self, speed_mps: f64) -> f64 {
+        self.velocity_offset_s * speed_mps.min(1.0).powf(self.velocity_offset_speed_exponent)
+    }
+
+    /// Parses and validates a parameter file; the error starts with `name` (the file) and
+    /// gives the line and column of a syntax error or the field of a bad value.
+    pub fn from_ron_str(text: &str, name: &str) -> Result<Self, String> {
+        let params: Self = ron::from_str(text).map_err(|e| {
+            let at = e.span.start;
+            format!("{name}:{}:{}: {}", at.line, at.col, e.code)
+        })?;
+        params.validate().map_err(|e| format!("{name}: {e}"))?;
+        Ok(params)
+    }
+}
+
+impl Default for WalkingParams {
+    fn default() -> Self {
+        ron::from_str(DEFAULT_WALKING_RON).expect("built-in walking controller parameters parse")
+    }
+}
+
+/// Below this belt speed the speed-scheduled step time stays at its value for this speed
+/// (the belt starts from rest) [m/s].
+pub const MIN_SCHEDULED_SPEED_MPS: f64 = 0.6;
+
+/// The built-in controller parameters.
+pub const DEFAULT_WALKING_RON: &str =
+    include_str!("../../../../../../assets/controllers/walking.ron");
+
+impl WalkingParams {
+    /// The posture targets of a walking direction.
+    pub fn posture(&self, direction: Direction) -> &Posture {
+        match direction {
+            Direction::Forward => &self.forward,
+            Direction::Backward => &self.backward,
+        }
+    }
+
+    /// Nominal step time [s] at a belt speed on a grade `downhill` (rise over run, positive
+    /// downhill in the direction of travel): the posture's own step time at 1 m/s if it sets
+    /// one (else the shared one), scaled as speed^(−[`Self::step_time_speed_exponent`]) with
+    /// the speed clamped below at [`MIN_SCHEDULED_SPEED_MPS`], and quickened downhill
+    /// ([`Self::downhill_step_time_factor`]).
+    pub fn step_time_s(&self, posture: &Posture, speed_mps: f64, downhill: f64) -> f64 {
+        posture
+            .step_time_at_1mps_s
+            .unwrap_or(self.step_time_at_1mps_s)
+            * speed_mps
+                .max(MIN_SCHEDULED_SPEED_MPS)
+                .powf(-self.step_time_speed_exponent)
+            * self.downhill_step_time_factor(speed_mps, downhill)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A parameter file written before the stance-knee law, the push-off and the per-direction
+    /// step times existed.
+    fn file_without_new_fields() -> String {
+        let mut p = WalkingParams::default();
+        p.gains.stance_knee = None;
+        let text = ron::ser::to_string_pretty(&p, Default::default()).unwrap();
+        text.lines()
+            .filter(|l| {
+                ![
+                    "push_off_torque_per_kg",
+                    "push_off_start_fraction",
+                    "push_off_speed_exponent",
+                    "stance_vertical_damping_per_s",
+                    "uphill_trunk_lean_per_rad",
+                    "velocity_offset_speed_exponent",
+                    "downhill_cadence_gain",
+                    "downhill_cadence_speed_exponent",
+                    "stance_knee_gravity_compensation",
+                    "stance_knee_loading_s",
+                    "step_time_at_1mps_s: Some",
+                ]
+                .iter()
+                .any(|k| l.trim_start().starts_with(k))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn files_without_the_new_laws_load_with_them_switched_off() {
+        let p: WalkingParams = ron::from_str(&file_without_new_fields()).unwrap();
+        assert_eq!(p.gains.stance_knee, None);
+        assert_eq!(p.stance_knee_gravity_compensation, 0.0);
+        assert_eq!(p.stance_knee_loading_s, 0.0);
+        assert_eq!(p.velocity_offset_speed_exponent, 0.0);
+        assert_eq!(p.downhill_step_time_factor(0.6, 0.1), 1.0);
+        for posture in [p.forward, p.backward] {
+            assert_eq!(posture.step_time_at_1mps_s, None);
+            assert_eq!(posture.stance_knee_gravity_compensation, None);
+            assert_eq!(p.stance_knee_feed_forward(&posture), 0.0);
+            assert_eq!(posture.push_off_torque_per_kg, 0.0);
+            assert_eq!(posture.push_off_speed_exponent, 0.0);
+            assert_eq!(posture.stance_vertical_damping_per_s, 0.0);
+            assert_eq!(posture.uphill_trunk_lean_per_rad, 0.0);
+            assert_eq!(posture.push_off_start_fraction, 1.0, "never");
+        }
+    }
+
+    #[test]
+    fn foot_placement_offset_shrinks_below_1mps_by_its_exponent() {
+        let mut p = WalkingParams {
+            velocity_offset_s: 0.2,
+            velocity_offset_speed_exponent: 0.0,
+            ..Default::default()
+        };
+        assert_eq!(p.velocity_offset_at(0.6), 0.2);
+        p.velocity_offset_speed_exponent = 0.5;
+        assert!((p.velocity_offset_at(0.64) - 0.2 * 0.8).abs() < 1e-12);
+        assert_eq!(p.velocity_offset_at(1.0), 0.2);
+        assert_eq!(p.velocity_offset_at(1.4), 0.2);
+        p.velocity_offset_speed_exponent = -0.5;
+        let err = p.validate().unwrap_err();
+        assert!(err.starts_with("velocity_offset_speed_exponent"), "{err}");
+    }
+
+    #[test]
+    fn a_direction_may_set_its_own_stance_knee_feed_forward() {
+        let mut p = WalkingParams {
+            stance_knee_gravity_compensation: 0.2,
+            ..Default::default()
+        };
+        p.forward.stance_knee_gravity_compensation = None;
+        p.backward.stance_knee_gravity_compensation = Some(0.7);
+        assert_eq!(p.stance_knee_feed_forward(&p.forward), 0.2);
+        assert_eq!(p.stance_knee_feed_forward(&p.backward), 0.7);
+        // The built-in parameters: none forward, their own walking backwards.
+        let d = WalkingParams::default();
+        assert_eq!(d.stance_knee_feed_forward(&d.forward), 0.0);
+        assert!(d.stance_knee_feed_forward(&d.backward) > 0.0);
+    }
+
+    #[test]
+    fn a_direction_may_set_its_own_step_time() {
+        let mut p = WalkingParams::default();
+        p.forward.step_time_at_1mps_s = Some(0.6);
+        p.backward.step_time_at_1mps_s = None;
+        assert_eq!(p.step_time_s(&p.forward, 1.0, 0.0), 0.6);
+        assert_eq!(p.step_time_s(&p.backward, 1.0, 0.0), p.step_time_at_1mps_s);
+        // Faster belts, quicker steps, by the shared exponent.
+        assert!(p.step_time_s(&p.forward, 1.2, 0.0) < 0.6);
+    }
+
+    #[test]
+    fn steps_quicken_downhill_only_and_more_at_slow_speeds() {
+        let mut p = WalkingParams {
+            downhill_cadence_gain: 0.65,
+            downhill_cadence_speed_exponent: 1.58,
+            ..Default::default()
+        };
+        assert_eq!(p.downhill_step_time_factor(1.0, 0.0), 1.0);
+        assert_eq!(p.downhill_step_time_factor(1.0, -0.1), 1.0);
+        // 6° downhill at 0.75 m/s: strides 11 % more frequent (Franz & Kram 2012: 12 %).
+        let six = 6f64.to_radians().tan();
+        let rise = 1.0 / p.downhill_step_time_factor(0.75, six) - 1.0;
+        assert!((rise - 0.108).abs() < 0.005, "{rise}");
+        assert!(p.downhill_step_time_factor(0.6, 0.1) < p.downhill_step_time_factor(1.4, 0.1));
+        // The belt starting from rest does not blow the factor up.
+        assert_eq!(
+            p.downhill_step_time_factor(0.0, 0.1),
+            p.downhill_step_time_factor(0.6, 0.1)
+        );
+        p.downhill_cadence_gain = -0.1;
+        let err = p.validate().unwrap_err();
+        assert!(err.starts_with("downhill_cadence_gain"), "{err}");
+    }
+
+    #[test]
+    fn push_off_grows_with_belt_speed_by_its_exponent() {
+        let mut p = WalkingParams::default().forward;
+        p.push_off_torque_per_kg = 0.5;
+        p.push_off_speed_exponent = 0.0;
+        assert_eq!(p.push_off_torque_at(0.6), p.push_off_torque_at(1.4));
+        p.push_off_speed_exponent = 2.0;
+        assert_eq!(p.push_off_torque_at(1.0), 0.5);
+        assert!((p.push_off_torque_at(1.4) - 0.5 * 1.96).abs() < 1e-12);
+        assert!((p.push_off_torque_at(0.6) - 0.5 * 0.36).abs() < 1e-12);
+        p.push_off_speed_exponent = -1.0;
+        let params = WalkingParams {
+            forward: p,
+            ..Default::default()
+        };
+        let err = params.validate().unwrap_err();
+        assert!(err.starts_with("forward.push_off_speed_exponent"), "{err}");
+    }
+}

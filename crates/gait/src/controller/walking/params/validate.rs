@@ -1,0 +1,208 @@
+//! Validation of the walking controller's parameters: every number finite, times, lengths,
+//! gains and strengths not negative (step times positive), fractions in range, with the field
+//! named in the error.
+
+use super::{Posture, WalkingParams};
+
+/// `Ok` if `v` is finite and `ok`; else `field: v is not what`.
+fn check(field: &str, v: f64, ok: bool, what: &str) -> Result<(), String> {
+    if v.is_finite() && ok {
+        Ok(())
+    } else {
+        Err(format!("{field}: {v} is not {what}"))
+    }
+}
+
+fn finite(field: &str, v: f64) -> Result<(), String> {
+    check(field, v, true, "a finite number")
+}
+
+fn positive(field: &str, v: f64) -> Result<(), String> {
+    check(field, v, v > 0.0, "a positive number")
+}
+
+fn non_negative(field: &str, v: f64) -> Result<(), String> {
+    check(field, v, v >= 0.0, "zero or positive")
+}
+
+impl WalkingParams {
+    /// Checks what the types cannot: every number finite, times, lengths, gains and strengths
+    /// not negative (step times positive), fractions in range. The error is `field: reason`
+    /// for the first problem found, so a caller can prefix the file's name.
+    pub fn validate(&self) -> Result<(), String> {
+        self.validate_timing()?;
+        self.validate_shared_laws()?;
+        validate_posture("forward", &self.forward)?;
+        validate_posture("backward", &self.backward)?;
+        self.validate_gains()?;
+        let st = &self.strength;
+        for (name, (a, b)) in [
+            ("hip_rotation", st.hip_rotation),
+            ("ankle_inversion", st.ankle_inversion),
+            ("lumbar", st.lumbar),
+        ] {
+            non_negative(&format!("strength.{name}.0"), a)?;
+            non_negative(&format!("strength.{name}.1"), b)?;
+        }
+        Ok(())
+    }
+
+    /// The step cycle's times and fractions.
+    fn validate_timing(&self) -> Result<(), String> {
+        positive("step_time_at_1mps_s", self.step_time_at_1mps_s)?;
+        non_negative("step_time_speed_exponent", self.step_time_speed_exponent)?;
+        let ds = self.double_support_fraction;
+        check(
+            "double_support_fraction",
+            ds,
+            (0.0..1.0).contains(&ds),
+            "in [0, 1)",
+        )?;
+        positive("min_swing_fraction", self.min_swing_fraction)?;
+        let max = self.max_swing_fraction;
+        let at_least_min = max >= self.min_swing_fraction;
+        check(
+            "max_swing_fraction",
+            max,
+            at_least_min,
+            "at least min_swing_fraction",
+        )
+    }
+
+    /// The laws both directions share: foot placement, outer loop, stance ankle and knee.
+    fn validate_shared_laws(&self) -> Result<(), String> {
+        for (f, v) in [
+            ("touchdown_speed_mps", self.touchdown_speed_mps),
+            ("swing_clearance", self.swing_clearance),
+            ("step_width", self.step_width),
+            ("lateral_placement_scale", self.lateral_placement_scale),
+            ("ankle_velocity_gain", self.ankle_velocity_gain),
+            ("plantarflexor_stiffness", self.plantarflexor_stiffness),
+            ("position_gain_per_s", self.position_gain_per_s),
+            (
+                "max_position_correction_mps",
+                self.max_position_correction_mps,
+            ),
+            (
+                "position_integral_gain_per_s2",
+                self.position_integral_gain_per_s2,
+            ),
+            (
+                "stance_knee_gravity_compensation",
+                self.stance_knee_gravity_compensation,
+            ),
+            ("stance_knee_loading_s", self.stance_knee_loading_s),
+            (
+                "velocity_offset_speed_exponent",
+                self.velocity_offset_speed_exponent,
+            ),
+            ("downhill_cadence_gain", self.downhill_cadence_gain),
+            (
+                "downhill_cadence_speed_exponent",
+                self.downhill_cadence_speed_exponent,
+            ),
+        ] {
+            non_negative(f, v)?;
+        }
+        finite("velocity_offset_s", self.velocity_offset_s)?;
+        finite("heel_off_dorsiflexion_rad", self.heel_off_dorsiflexion_rad)
+    }
+
+    /// Every gain's stiffness and damping.
+    fn validate_gains(&self) -> Result<(), String> {
+        let g = &self.gains;
+        for (name, gain) in [
+            ("hip", Some(g.hip)),
+            ("hip_adduction", Some(g.hip_adduction)),
+            ("hip_rotation", Some(g.hip_rotation)),
+            ("knee", Some(g.knee)),
+            ("stance_knee", g.stance_knee),
+            ("ankle", Some(g.ankle)),
+            ("stance_ankle", Some(g.stance_ankle)),
+            ("ankle_posture", Some(g.ankle_posture)),
+            ("ankle_inversion", Some(g.ankle_inversion)),
+            ("trunk", Some(g.trunk)),
+            ("pelvis", Some(g.pelvis)),
+            ("pelvis_roll", Some(g.pelvis_roll)),
+            ("heading", Some(g.heading)),
+        ] {
+            if let Some(gain) = gain {
+                non_negative(&format!("gains.{name}.kp"), gain.kp)?;
+                non_negative(&format!("gains.{name}.kd"), gain.kd)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One direction's posture, its fields named `direction.field`.
+fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
+    let f = |name: &str| format!("{direction}.{name}");
+    for (name, v) in [
+        ("trunk_lean_rad", p.trunk_lean_rad),
+        ("landing_foot_pitch_rad", p.landing_foot_pitch_rad),
+        ("stance_knee_flexion_rad", p.stance_knee_flexion_rad),
+        ("swing_knee_flexion_rad", p.swing_knee_flexion_rad),
+        ("push_off_rad", p.push_off_rad),
+        ("pre_swing_knee_flexion_rad", p.pre_swing_knee_flexion_rad),
+        ("stance_ankle_rad", p.stance_ankle_rad),
+        ("uphill_trunk_lean_per_rad", p.uphill_trunk_lean_per_rad),
+    ] {
+        finite(&f(name), v)?;
+    }
+    non_negative(&f("push_off_torque_per_kg"), p.push_off_torque_per_kg)?;
+    non_negative(&f("push_off_start_fraction"), p.push_off_start_fraction)?;
+    non_negative(&f("push_off_speed_exponent"), p.push_off_speed_exponent)?;
+    non_negative(
+        &f("stance_vertical_damping_per_s"),
+        p.stance_vertical_damping_per_s,
+    )?;
+    if let Some(t) = p.step_time_at_1mps_s {
+        positive(&f("step_time_at_1mps_s"), t)?;
+    }
+    if let Some(a) = p.stance_knee_gravity_compensation {
+        non_negative(&f("stance_knee_gravity_compensation"), a)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_out_of_range_are_named() {
+        assert_eq!(WalkingParams::default().validate(), Ok(()));
+        let mut p = WalkingParams::default();
+        p.backward.step_time_at_1mps_s = Some(-0.5);
+        let err = p.validate().unwrap_err();
+        assert!(err.starts_with("backward.step_time_at_1mps_s"), "{err}");
+        let mut p = WalkingParams::default();
+        p.forward.stance_knee_gravity_compensation = Some(-0.1);
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("forward.stance_knee_gravity_compensation"),
+            "{err}"
+        );
+        let mut p = WalkingParams::default();
+        p.gains.knee.kd = f64::NAN;
+        assert!(p.validate().unwrap_err().starts_with("gains.knee.kd"));
+        let mut p = WalkingParams::default();
+        p.max_swing_fraction = 0.5 * p.min_swing_fraction;
+        assert!(p.validate().unwrap_err().starts_with("max_swing_fraction"));
+        let mut p = WalkingParams::default();
+        p.backward.stance_vertical_damping_per_s = -1.0;
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("backward.stance_vertical_damping_per_s"),
+            "{err}"
+        );
+        let mut p = WalkingParams::default();
+        p.forward.uphill_trunk_lean_per_rad = f64::INFINITY;
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("forward.uphill_trunk_lean_per_rad"),
+            "{err}"
+        );
+    }
+}

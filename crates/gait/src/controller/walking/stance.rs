@@ -1,0 +1,159 @@
+//! The stance leg's knee and ankle. The knee has its own servo plus a weight feed-forward,
+//! which the leading leg takes over during double support (weight acceptance). The ankle keeps
+//! the foot flat on the belt (a compliant rocker) and adds a sagittal torque proportional to
+//! the velocity error (a virtual force on the centre of mass through the ankle, Coros et al.
+//! 2010 §5); late in stance it pushes off instead. (The stance hip is the upper body's stage:
+//! it holds the pelvis.)
+
+use glam::DVec3;
+
+use super::cycle::GaitCycle;
+use super::outer_loop::Velocities;
+use super::servo::Servo;
+use super::{Setup, Step, smoothstep};
+use crate::controller::{Observation, stable_pd};
+use crate::skeleton::Leg;
+
+impl Setup {
+    /// Writes the stance knee's, ankle's and ankle inversion's torques.
+    pub(super) fn stance_leg(
+        &self,
+        servo: &Servo,
+        step: &Step,
+        velocities: &Velocities,
+        cycle: &GaitCycle,
+        torques: &mut [f64],
+    ) {
+        let (obs, p, leg) = (servo.obs(), &self.params, step.stance);
+        let load_share = cycle.load_share(obs.time_s, step.timing);
+        torques[leg.knee.index()] = self.stance_knee_torque(servo, step, cycle, load_share);
+        let push_off = match step.phase {
+            super::Phase::Swing => {
+                push_off_activation(step.swing_phase, step.posture.push_off_start_fraction)
+            }
+            super::Phase::DoubleSupport => 0.0,
+        };
+        let foot = obs.segment(leg.foot);
+        let foot_pitch = foot.rotation.x_axis.y.atan2(foot.rotation.x_axis.x);
+        // PD on the foot's pitch in the world (zero torque while the foot lies flat, whatever
+        // the shank does), damping the foot's own pitch rate.
+        let foot_pitch_rate = foot.angular_velocity.z;
+        let velocity_error = (velocities.desired - velocities.relative).dot(DVec3::X);
+        // Past `heel_off_dorsiflexion_rad` the plantarflexors resist further dorsiflexion like a
+        // spring, so the heel rises late in stance instead of the ankle reaching its range of
+        // motion (human ankle quasi-stiffness in stance is of the order of 5-8 N·m/rad/kg,
+        // Shamaei, Sawicki & Dollar 2013, PLoS ONE 8:e59935).
+        let heel_off = (obs.q[leg.ankle.index()] - p.heel_off_dorsiflexion_rad).max(0.0);
+        let m = self.mass_kg;
+        let flat = stable_pd(
+            p.gains.stance_ankle.kp * m,
+            p.gains.stance_ankle.kd * m,
+            step.belt_pitch_rad - foot_pitch,
+            foot_pitch_rate,
+            obs.dt_s,
+            obs.inverse_inertia[leg.ankle.index()],
+        );
+        // Ankle strategy: the shank is held at a posture angle relative to the flat foot.
+        let posture_torque = servo.pd(
+            leg.ankle,
+            p.gains.ankle_posture,
+            step.posture.stance_ankle_rad,
+        );
+        // During push-off the foot-flat and posture terms fade out so the heel can rise.
+        torques[leg.ankle.index()] = (1.0 - push_off) * (flat + posture_torque)
+            + p.ankle_velocity_gain * m * velocity_error
+            - p.plantarflexor_stiffness * m * heel_off
+            - push_off * step.push_off_per_kg * m;
+        // Likewise the foot's roll: flat on the belt, no torque while it lies flat (no lateral
+        // "ankle strategy" fighting the stepping strategy).
+        let foot_roll = -foot.rotation.z_axis.y.atan2(foot.rotation.z_axis.z) * leg.mirror;
+        let foot_roll_rate = foot.angular_velocity.dot(foot.rotation.x_axis) * leg.mirror;
+        torques[leg.inversion.index()] = stable_pd(
+            p.gains.ankle_inversion.kp * m,
+            p.gains.ankle_inversion.kd * m,
+            -foot_roll,
+            foot_roll_rate,
+            obs.dt_s,
+            obs.inverse_inertia[leg.inversion.index()],
+        );
+    }
+
+    /// Stance-knee torque: PD towards the posture's stance-knee flexion (reached over the
+    /// weight-acceptance time after touchdown) with the stance-knee gain, plus `load_share` of
+    /// the weight feed-forward ([`super::WalkingParams::stance_knee_feed_forward`]) and of the
+    /// vertical damper ([`super::Posture::stance_vertical_damping_per_s`]).
+    fn stance_knee_torque(
+        &self,
+        servo: &Servo,
+        step: &Step,
+        cycle: &GaitCycle,
+        load_share: f64,
+    ) -> f64 {
+        let (obs, posture, leg) = (servo.obs(), step.posture, step.stance);
+        let gains = &self.params.gains;
+        let gain = gains.stance_knee.unwrap_or(gains.knee);
+        let loading = self.params.stance_knee_loading_s;
+        let target = if loading > 0.0 {
+            let s = smoothstep((obs.time_s - cycle.touchdown_s) / loading);
+            cycle.touchdown_knee_rad
+                + s * (posture.stance_knee_flexion_rad - cycle.touchdown_knee_rad)
+        } else {
+            posture.stance_knee_flexion_rad
+        };
+        let servo_torque = servo.pd(leg.knee, gain, target);
+        // Weight feed-forward plus a vertical damper on the centre of mass, both as virtual
+        // vertical forces through the stance knee (the weight torque scales linearly with the
+        // force).
+        let damping =
+            -posture.stance_vertical_damping_per_s * obs.com_velocity.y / obs.gravity.length();
+        let fraction = (self.params.stance_knee_feed_forward(posture) + damping) * load_share;
+        if fraction == 0.0 {
+            return servo_torque;
+        }
+        servo_torque + fraction * weight_above_knee_torque(obs, leg)
+    }
+}
+
+/// Knee torque that statically holds the body above the stance knee (everything but the
+/// stance shank and foot) with the foot as base: `τ = a·((c − k) × M g)`, the
+/// Jacobian-transpose mapping of a virtual force equal to that weight (Coros et al. 2010).
+fn weight_above_knee_torque(obs: &Observation, leg: &Leg) -> f64 {
+    let lower = [leg.shank, leg.foot];
+    let lower_mass: f64 = lower
+        .iter()
+        .map(|s| obs.model.segments[s.index()].mass_kg)
+        .sum();
+    let lower_moment: DVec3 = lower
+        .iter()
+        .map(|s| obs.segment(*s).com * obs.model.segments[s.index()].mass_kg)
+        .sum();
+    let total = obs.model.total_mass_kg();
+    let mass_above = total - lower_mass;
+    let com_above = (obs.com * total - lower_moment) / mass_above;
+    let knee = obs.segment(leg.shank).origin;
+    let axis = obs.axes[leg.knee.index()];
+    axis.cross(com_above - knee).dot(obs.gravity * mass_above)
+}
+
+/// Activation 0…1 of the stance ankle's push-off at `swing_phase` of the other leg's swing:
+/// a smooth ramp from `start` to the planned end of the swing (0 if `start ≥ 1`).
+pub(super) fn push_off_activation(swing_phase: f64, start: f64) -> f64 {
+    if start >= 1.0 {
+        return 0.0;
+    }
+    smoothstep((swing_phase - start) / (1.0 - start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_off_ramps_from_its_start_to_the_end_of_the_swing() {
+        assert_eq!(push_off_activation(0.4, 0.5), 0.0);
+        assert!((push_off_activation(0.75, 0.5) - 0.5).abs() < 1e-12);
+        assert_eq!(push_off_activation(1.0, 0.5), 1.0);
+        assert_eq!(push_off_activation(1.3, 0.5), 1.0);
+        assert_eq!(push_off_activation(2.0, 1.0), 0.0, "start 1: never");
+    }
+}

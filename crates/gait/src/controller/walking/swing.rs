@@ -1,0 +1,239 @@
+//! The leg that is not in stance: in swing, foot placement and tracking of the foot's path;
+//! in double support, the trailing leg's preparation for the swing (knee bend, push-off).
+
+use std::f64::consts::PI;
+
+use glam::DVec3;
+
+use super::cycle::GaitCycle;
+use super::outer_loop::Velocities;
+use super::params::Gain;
+use super::servo::Servo;
+use super::{Setup, Step, horizontal, smoothstep};
+use crate::controller::Observation;
+use crate::controller::leg_ik::leg_ik;
+
+/// Joint targets of the swing leg at the previous control step and their filtered rates, so
+/// the servos damp the tracking error rather than the swing itself. Reset at lift-off.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct SwingTargets {
+    /// Hip flexion, adduction, rotation, knee and ankle targets of the previous step [rad].
+    previous: Option<[f64; 5]>,
+    /// Low-pass filtered rates of the targets [rad/s].
+    rates: [f64; 5],
+}
+
+impl SwingTargets {
+    /// Updates the rates with this step's `targets` (filtered finite differences over 20 ms)
+    /// and returns them.
+    fn update(&mut self, targets: [f64; 5], dt_s: f64) -> [f64; 5] {
+        if let Some(prev) = self.previous {
+            let smoothing = (dt_s / 0.02).min(1.0);
+            for (rate, (t, p0)) in self.rates.iter_mut().zip(targets.iter().zip(prev)) {
+                *rate += smoothing * ((t - p0) / dt_s - *rate);
+            }
+        }
+        self.previous = Some(targets);
+        self.rates
+    }
+}
+
+impl Setup {
+    /// Where the swing ankle should be now [m, world]. Horizontally, from its lift-off
+    /// position to the landing spot of the inverted-pendulum law (Coros et al. 2010, §4: `d =
+    /// v √(h/g + v²/4g²) − α v_d` from the centre of mass, sagittally and laterally, plus half
+    /// the step width towards its own side), reached at 80 % of the swing. Vertically, a sin²
+    /// bump of the clearance height, which starts and ends with zero vertical speed (a soft
+    /// touchdown), above the belt at the landing foot pitch; from 85 % of the swing it sinks
+    /// below the belt at the touchdown speed, so the foot lands on time even with some lag.
+    pub(super) fn foot_target(
+        &self,
+        obs: &Observation,
+        step: &Step,
+        velocities: &Velocities,
+        cycle: &GaitCycle,
+    ) -> DVec3 {
+        let p = &self.params;
+        let (v_rel, v_des) = (velocities.relative, velocities.desired);
+        let g = obs.gravity.length();
+        let stance_ankle = obs.segment(step.stance.foot).origin;
+        let h = (obs.com - stance_ankle).dot(DVec3::Y).max(0.3);
+        let ipm = |v: f64| v * (h / g + v * v / (4.0 * g * g)).sqrt();
+        let alpha = p.velocity_offset_at(obs.belt_speed_mps);
+        let d_sag = ipm(v_rel.x) - alpha * v_des.x;
+        let half_width = 0.5 * p.step_width * self.height_m;
+        let d_cor = (p.lateral_placement_scale * ipm(v_rel.z) - alpha * v_des.z
+            + step.other.mirror * half_width)
+            .clamp(-0.15 * self.height_m, 0.15 * self.height_m);
+        let target_offset = DVec3::new(d_sag, 0.0, d_cor);
+        let swing_phase = step.swing_phase;
+        let start_offset = cycle.swing_start_offset + horizontal(stance_ankle - obs.com);
+        let offset = start_offset.lerp(target_offset, smoothstep(swing_phase / 0.8));
+        let mut target = obs.com + offset;
+        let ground_y = swing_ground_height(
+            obs.belt.normal,
+            target,
+            obs.segment(step.other.foot).origin,
+            step.travel,
+        );
+        let bump = (PI * swing_phase.min(1.0)).sin().powi(2);
+        let descent = (swing_phase - 0.85).max(0.0) * step.timing.swing_s * p.touchdown_speed_mps;
+        target.y = ground_y
+            + self.ankle_height_at_pitch(step.posture.landing_foot_pitch_rad)
+            + p.swing_clearance * self.height_m * bump
+            - descent;
+        target
+    }
+
+    /// Swing leg torques towards `target` (the ankle's position): IK in the pelvis frame, extra
+    /// knee flexion early in swing for clearance, the ankle at the landing pitch, PD towards
+    /// the moving targets with gravity compensation of the leg. Writes the knee and ankle
+    /// torques and returns the hip's (flexion, adduction, rotation), which the upper body
+    /// stage needs.
+    pub(super) fn swing_leg(
+        &self,
+        servo: &Servo,
+        step: &Step,
+        target: DVec3,
+        targets: &mut SwingTargets,
+        torques: &mut [f64],
+    ) -> [f64; 3] {
+        let (obs, gains, leg) = (servo.obs(), &self.params.gains, step.other);
+        let geometry = &self.skeleton.geometry;
+        let pelvis = obs.segment(self.skeleton.pelvis);
+        let hip_world = pelvis.origin + pelvis.rotation * leg.hip_in_pelvis;
+        let local = pelvis.rotation.transpose() * (target - hip_world);
+        let local = DVec3::new(local.x, local.y, local.z * leg.mirror);
+        let (hf, ha, knee_ik) = leg_ik(local, geometry.thigh_m, geometry.shank_m, 0.05);
+        let range = |c: musculo::CoordinateId| obs.model.coordinates[c.index()].range_rad;
+        let (mut hf, ha) = (
+            hf.clamp(range(leg.hip[0]).0 + 0.05, range(leg.hip[0]).1 - 0.05),
+            ha.clamp(range(leg.hip[1]).0 + 0.05, range(leg.hip[1]).1 - 0.05),
+        );
+        // Extra knee flexion early in swing for foot clearance, peaking at 30 % of it.
+        let clearance_knee = step.posture.swing_knee_flexion_rad
+            * (PI * (step.swing_phase / 0.6).min(1.0)).sin().max(0.0);
+        let knee_target = knee_ik.max(clearance_knee);
+        if knee_target > knee_ik {
+            // Keep the foot near its target when the knee bends more than IK asks: flex the hip
+            // by half the extra knee flexion.
+            hf += 0.5 * (knee_target - knee_ik);
+        }
+        let shank = obs.segment(leg.shank);
+        let shank_pitch = -shank.rotation.y_axis.x.atan2(shank.rotation.y_axis.y);
+        let ankle_range = range(leg.ankle);
+        let ankle_target = (step.belt_pitch_rad + step.posture.landing_foot_pitch_rad
+            - shank_pitch)
+            .clamp(ankle_range.0 + 0.05, ankle_range.1 - 0.05);
+        let goal = [hf, ha, 0.0, knee_target, ankle_target];
+        let rates = targets.update(goal, obs.dt_s);
+        let distal = [leg.thigh, leg.shank, leg.foot];
+        let mut hip = [0.0; 3];
+        for (k, &c) in leg.hip.iter().enumerate() {
+            hip[k] = if k == 2 {
+                servo.pd(c, gains.hip_rotation, 0.0)
+            } else {
+                let gain = if k == 0 {
+                    gains.hip
+                } else {
+                    gains.hip_adduction
+                };
+                servo.pd_moving(c, gain, goal[k], rates[k]) + servo.gravity_compensation(c, &distal)
+            };
+        }
+        torques[leg.knee.index()] = servo.pd_moving(leg.knee, gains.knee, knee_target, rates[3])
+            + servo.gravity_compensation(leg.knee, &distal[1..]);
+        torques[leg.ankle.index()] =
+            servo.pd_moving(leg.ankle, gains.ankle, ankle_target, rates[4])
+                + servo.gravity_compensation(leg.ankle, &distal[2..]);
+        hip
+    }
+
+    /// The trailing leg in double support: it still bears weight while its hip is only
+    /// damped, its knee starts to bend and its ankle pushes off (plantarflexes) for the coming
+    /// swing; the timed push-off of late stance goes on until the foot leaves the belt. Writes
+    /// the knee and ankle torques and returns the hip's.
+    pub(super) fn trailing_leg(&self, servo: &Servo, step: &Step, torques: &mut [f64]) -> [f64; 3] {
+        let (obs, gains, leg, posture) =
+            (servo.obs(), &self.params.gains, step.other, step.posture);
+        let mut hip = [0.0; 3];
+        for (k, &c) in leg.hip.iter().enumerate() {
+            hip[k] = if k == 2 {
+                servo.pd(c, gains.hip_rotation, 0.0)
+            } else {
+                let damping = Gain {
+                    kp: 0.0,
+                    kd: gains.hip.kd,
+                };
+                servo.pd_moving(c, damping, obs.q[c.index()], 0.0)
+            };
+        }
+        torques[leg.knee.index()] =
+            servo.pd(leg.knee, gains.knee, posture.pre_swing_knee_flexion_rad);
+        let push_off = if posture.push_off_start_fraction < 1.0 {
+            step.push_off_per_kg * self.mass_kg
+        } else {
+            0.0
+        };
+        torques[leg.ankle.index()] =
+            servo.pd(leg.ankle, gains.ankle, -posture.push_off_rad) - push_off;
+        hip
+    }
+}
+
+/// Height of the belt (a plane through the origin with normal `normal`) under the swing foot's
+/// target, or under the foot itself where the foot has run ahead of its target in the
+/// direction of `travel` and the belt there is higher. On an uphill belt a foot that
+/// overshoots its target would otherwise meet the rising belt early and cut the step short;
+/// on a level or downhill belt the belt is never higher ahead, so nothing changes.
+fn swing_ground_height(normal: DVec3, target: DVec3, foot: DVec3, travel: DVec3) -> f64 {
+    let height = |p: DVec3| -(normal.x * p.x + normal.z * p.z) / normal.y;
+    let under_target = height(target);
+    if (foot - target).dot(travel) > 0.0 {
+        under_target.max(height(foot))
+    } else {
+        under_target
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swing_foot_clears_the_belt_under_itself_only_where_it_has_run_ahead_uphill() {
+        let travel = DVec3::X;
+        // 10 % uphill in the direction of travel: the belt rises 0.1 m per metre along x.
+        let up = DVec3::new(-0.1, 1.0, 0.0).normalize();
+        let target = DVec3::new(0.2, 0.1, 0.0);
+        let ahead = DVec3::new(0.3, 0.1, 0.0);
+        let behind = DVec3::new(0.1, 0.1, 0.0);
+        assert!((swing_ground_height(up, target, behind, travel) - 0.02).abs() < 1e-12);
+        assert!((swing_ground_height(up, target, ahead, travel) - 0.03).abs() < 1e-12);
+        // Downhill the belt ahead is lower: the target's belt height stands.
+        let down = DVec3::new(0.1, 1.0, 0.0).normalize();
+        assert!((swing_ground_height(down, target, ahead, travel) + 0.02).abs() < 1e-12);
+        // Walking backwards (travel along -x) up the same belt tilted the other way.
+        let up_backward = DVec3::new(0.1, 1.0, 0.0).normalize();
+        let target_b = DVec3::new(-0.2, 0.1, 0.0);
+        let ahead_b = DVec3::new(-0.3, 0.1, 0.0);
+        assert!(
+            (swing_ground_height(up_backward, target_b, ahead_b, -travel) - 0.03).abs() < 1e-12
+        );
+        // Level: the belt height is the same everywhere.
+        assert_eq!(swing_ground_height(DVec3::Y, target, ahead, travel), 0.0);
+    }
+
+    #[test]
+    fn target_rates_follow_the_targets_after_the_first_step() {
+        let mut t = SwingTargets::default();
+        assert_eq!(
+            t.update([0.0; 5], 1e-3),
+            [0.0; 5],
+            "no rate from one sample"
+        );
+        let r = t.update([0.001, 0.0, 0.0, 0.0, 0.0], 1e-3);
+        // 1 rad/s filtered over 20 ms: one step moves the rate 1/20 of the way.
+        assert!((r[0] - 0.05).abs() < 1e-12, "{r:?}");
+    }
+}

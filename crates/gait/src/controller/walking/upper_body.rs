@@ -1,0 +1,90 @@
+//! The upper body: the head-arms-trunk held at a world-frame lean through the lumbar joint
+//! (further forward uphill, [`super::Posture::uphill_trunk_lean_per_rad`]), and the pelvis held
+//! upright and heading straight through the stance hip, which takes whatever torque the swing
+//! hip and the lumbar joint leave: `τ_stance = −τ_pelvis − τ_swing − τ_lumbar` (SIMBICON's
+//! virtual torso control, Yin, Loken & van de Panne 2007).
+
+use glam::{DMat3, DVec3};
+use musculo::CoordinateId;
+
+use super::params::Gain;
+use super::servo::Servo;
+use super::{Setup, Step};
+use crate::controller::strength::Strength;
+use crate::controller::{generalised_to_torque, rotation_error, torque_to_generalised};
+
+impl Setup {
+    /// Writes the lumbar torques and both hips' (the swing hip's `swing_hip`, limited, and the
+    /// stance hip's).
+    pub(super) fn upper_body(
+        &self,
+        servo: &Servo,
+        step: &Step,
+        swing_hip: [f64; 3],
+        strength: &Strength,
+        torques: &mut [f64],
+    ) {
+        let (obs, gains, posture) = (servo.obs(), &self.params.gains, step.posture);
+        let mass = servo.mass_kg();
+        let trunk = obs.segment(self.skeleton.trunk);
+        let uphill_lean = posture.uphill_trunk_lean_per_rad * (-step.downhill).max(0.0).atan();
+        let trunk_target = DMat3::from_rotation_z(-(posture.trunk_lean_rad + uphill_lean));
+        // Pitch and roll of the trunk are held in the world frame; its axial rotation relative
+        // to the pelvis is held stiffly, as the lumbar spine allows only a few degrees of axial
+        // rotation (White & Panjabi 1990, Clinical Biomechanics of the Spine, 2nd ed.: about 2°
+        // per lumbar level), which couples the pelvis's small yaw inertia to the trunk's.
+        let no_yaw = Gain { kp: 0.0, kd: 0.0 };
+        let (t_err, _) = split(
+            rotation_error(trunk_target, trunk.rotation),
+            gains.trunk,
+            no_yaw,
+        );
+        let (_, t_damp) = split(trunk.angular_velocity, gains.trunk, no_yaw);
+        let trunk_torque = (t_err - t_damp) * mass;
+        let axes3 = |c: &[CoordinateId; 3]| c.map(|c| obs.axes[c.index()]);
+        let lumbar = &self.skeleton.lumbar;
+        let lumbar_axes = axes3(lumbar);
+        let mut q_lumbar = torque_to_generalised(trunk_torque, &lumbar_axes);
+        q_lumbar[2] = servo.pd(lumbar[2], gains.trunk, 0.0);
+        for (k, &c) in lumbar.iter().enumerate() {
+            q_lumbar[k] = strength.clamp(c, q_lumbar[k]);
+            torques[c.index()] = q_lumbar[k];
+        }
+        let pelvis = obs.segment(self.skeleton.pelvis);
+        let (p_err, _) = split(
+            rotation_error(DMat3::IDENTITY, pelvis.rotation),
+            gains.pelvis,
+            gains.heading,
+        );
+        let (_, p_damp) = split(pelvis.angular_velocity, gains.pelvis, gains.heading);
+        // Roll (about the walking direction) has its own, softer gain: the stance foot can only
+        // take a small rolling moment before it tips onto its edge.
+        let mut pelvis_torque = (p_err - p_damp) * mass;
+        let roll_err = rotation_error(DMat3::IDENTITY, pelvis.rotation).x;
+        pelvis_torque.x = (gains.pelvis_roll.kp * roll_err
+            - gains.pelvis_roll.kd * pelvis.angular_velocity.x)
+            * mass;
+        let (other, stance) = (step.other, step.stance);
+        let q_other_hip: [f64; 3] =
+            std::array::from_fn(|k| strength.clamp(other.hip[k], swing_hip[k]));
+        let other_hip_torque = generalised_to_torque(q_other_hip, axes3(&other.hip));
+        let lumbar_torque = generalised_to_torque(q_lumbar, lumbar_axes);
+        let stance_hip_torque = -pelvis_torque - other_hip_torque - lumbar_torque;
+        let q_stance_hip = torque_to_generalised(stance_hip_torque, &axes3(&stance.hip));
+        for k in 0..3 {
+            torques[other.hip[k].index()] = q_other_hip[k];
+            torques[stance.hip[k].index()] = q_stance_hip[k];
+        }
+    }
+}
+
+/// A rotation vector's stiffness and damping terms, with the horizontal (tilt) part and the
+/// vertical (yaw) part under different gains: `(k_p,tilt v_h + k_p,yaw v_y, k_d,tilt v_h +
+/// k_d,yaw v_y)`.
+fn split(v: DVec3, tilt: Gain, yaw: Gain) -> (DVec3, DVec3) {
+    let vertical = DVec3::Y * v.y;
+    (
+        (v - vertical) * tilt.kp + vertical * yaw.kp,
+        (v - vertical) * tilt.kd + vertical * yaw.kd,
+    )
+}
