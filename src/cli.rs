@@ -300,16 +300,16 @@ fn simulate(args: SimulateArgs) -> Result<()> {
     results.sort_by(|a, b| a.0.cmp(&b.0));
     println!(
         "{}",
-        crate::table::gait_table(&results.iter().map(|r| r.1.clone()).collect::<Vec<_>>())
+        crate::table::gait_table(results.iter().map(|(_, s)| &s.gait))
     );
-    let analysed: Vec<(String, gait::measures::MuscleSummary)> = results
+    let analysed: Vec<_> = results
         .iter()
-        .filter_map(|r| r.2.clone().map(|m| (r.1.direction.clone(), m)))
+        .filter_map(|(_, s)| Some((s.gait.direction, s.muscle_analysis.as_ref()?)))
         .collect();
     if !analysed.is_empty() {
         println!("{}", crate::table::muscle_table(&analysed));
     }
-    for (dir, _, _) in &results {
+    for (dir, _) in &results {
         println!("wrote {}", dir.display());
     }
     Ok(())
@@ -324,11 +324,7 @@ fn run_one(
     out: &Path,
     nested: bool,
     muscles: bool,
-) -> Result<(
-    PathBuf,
-    gait::GaitSummary,
-    Option<gait::measures::MuscleSummary>,
-)> {
+) -> Result<(PathBuf, gait::TrialSummary)> {
     let dir = if nested {
         out.join(trial_dir_name(&spec))
     } else {
@@ -341,13 +337,6 @@ fn run_one(
             eprintln!("{label}: {t:.0}/{:.0} s", spec.duration_s);
         }
     })?;
-    crate::output::write_trial(
-        &dir,
-        model,
-        controller_ron,
-        &done.result,
-        &done.summary,
-        done.muscles.as_ref(),
-    )?;
-    Ok((dir, done.summary, done.muscles.map(|m| m.0)))
+    crate::output::write_trial(&dir, model, controller_ron, &done)?;
+    Ok((dir, done.summary))
 }

@@ -52,7 +52,9 @@ pub fn gait_grid(args: GridArgs) -> Result<()> {
         specs
             .par_iter()
             .map(|&spec| {
-                let s = crate::trial_run::run_trial(&model, &params, spec, false, |_| {})?.summary;
+                let s = crate::trial_run::run_trial(&model, &params, spec, false, |_| {})?
+                    .summary
+                    .gait;
                 eprintln!(
                     "[{}/{total}] {} {:.2} m/s {:+.1} %: {}",
                     done.fetch_add(1, Ordering::Relaxed) + 1,
@@ -105,7 +107,7 @@ struct CsvRow<'a> {
 impl<'a> From<&'a GaitSummary> for CsvRow<'a> {
     fn from(s: &'a GaitSummary) -> Self {
         Self {
-            direction: &s.direction,
+            direction: s.direction.as_str(),
             speed_mps: s.speed_mps,
             incline_pct: s.incline_pct,
             seed: s.seed,

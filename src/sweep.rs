@@ -222,20 +222,16 @@ fn run_and_write(
             crate::output::write_trial_results(
                 &tmp,
                 model,
-                &done.result,
-                &done.summary,
-                done.muscles.as_ref(),
+                &done,
                 TrialFiles {
                     frames: scenario.output.frames,
                 },
             )?;
-            if done.summary.fell {
+            let gait = &done.summary.gait;
+            if gait.fell {
                 Outcome {
                     status: TrialStatus::Fell,
-                    text: format!(
-                        "fell at {:.1} s",
-                        done.summary.fall_time_s.unwrap_or(f64::NAN)
-                    ),
+                    text: format!("fell at {:.1} s", gait.fall_time_s.unwrap_or(f64::NAN)),
                 }
             } else {
                 Outcome {

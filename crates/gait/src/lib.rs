@@ -8,6 +8,7 @@ pub mod controller;
 pub mod cycles;
 pub mod dynamics;
 pub mod measures;
+mod nullable_f64;
 pub mod record;
 pub mod spec;
 pub mod summary;
@@ -17,5 +18,5 @@ pub mod walker;
 
 pub use record::{EventKind, Fall, Frame, GaitEvent};
 pub use spec::{Direction, PushSpec, SpecError, TrialSpec};
-pub use summary::{GaitSummary, summarise};
+pub use summary::{GaitSummary, TrialSummary, summarise};
 pub use trial::{Advance, SimError, Trial, TrialResult};
