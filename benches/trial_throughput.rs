@@ -4,7 +4,8 @@
 //!
 //! - `trial_10s_*`: one 10 s trial at 1.0 m/s on the level, forward and backward;
 //! - `sweep_jobs/{1,2}`: a small sweep of 4 trials of 4 s (forward and backward at 0.8 and
-//!   1.2 m/s) on a rayon pool of 1 and 2 threads, as `retrogait sweep --jobs N` runs them;
+//!   1.2 m/s) on 1 and 2 threads through `retrogait::parallel::run_jobs`, as
+//!   `retrogait sweep --jobs N` runs them;
 //!   criterion reports trials per second, and the ratio of the two is the sweep's scaling.
 //!
 //! Few samples: each iteration takes seconds.
@@ -16,7 +17,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use gait::controller::walking::WalkingParams;
 use gait::{Direction, TrialSpec};
-use rayon::prelude::*;
+use retrogait::parallel::run_jobs;
 use retrogait::trial_run::run_trial;
 use std::hint::black_box;
 
@@ -55,23 +56,17 @@ fn bench(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(30))
         .throughput(Throughput::Elements(specs.len() as u64));
     for jobs in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs)
-            .build()
-            .expect("thread pool");
-        group.bench_with_input(BenchmarkId::from_parameter(jobs), &jobs, |b, _| {
+        group.bench_with_input(BenchmarkId::from_parameter(jobs), &jobs, |b, &jobs| {
             b.iter(|| {
-                pool.install(|| {
-                    specs
-                        .par_iter()
-                        .map(|&spec| {
-                            black_box(run_trial(&model, &params, spec, true, |_| {}))
-                                .expect("trial runs")
-                                .result
-                                .steps
-                        })
-                        .sum::<u64>()
+                run_jobs(jobs, &specs, |&spec| {
+                    black_box(run_trial(&model, &params, spec, true, |_| {}))
+                        .expect("trial runs")
+                        .result
+                        .steps
                 })
+                .expect("thread pool")
+                .into_iter()
+                .sum::<u64>()
             })
         });
     }

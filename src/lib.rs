@@ -8,16 +8,15 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
-pub mod grid;
 pub mod model_report;
 pub mod output;
+pub mod parallel;
 pub mod progress;
-pub mod report;
 pub mod report_html;
 pub mod results;
 pub mod scenario;
+pub mod shard;
 pub mod sto;
-pub mod sweep;
 pub mod sweep_dir;
 pub mod table;
 pub mod trial_run;

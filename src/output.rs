@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result};
-use gait::measures::{CycleCurve, MuscleSummary};
-use gait::{GaitSummary, TrialResult};
+use gait::TrialResult;
+use gait::measures::CycleCurve;
 use musculo::{Model, Side};
 use serde::Serialize;
+
+use crate::trial_run::FinishedTrial;
 
 /// Program name and version recorded in every output folder.
 pub const PROGRAM: &str = concat!("retrogait ", env!("CARGO_PKG_VERSION"));
@@ -206,21 +208,6 @@ fn frames_csv(model: &Model, result: &TrialResult) -> Result<Vec<u8>> {
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// The full `summary.json`: the gait fields and, when the muscle analysis ran, the muscle and
-/// joint fields, in one flat object.
-pub fn summary_json(
-    summary: &GaitSummary,
-    muscles: Option<&MuscleSummary>,
-) -> Result<serde_json::Value> {
-    let mut v = serde_json::to_value(summary)?;
-    if let (Some(m), Some(obj)) = (muscles, v.as_object_mut())
-        && let serde_json::Value::Object(extra) = serde_json::to_value(m)?
-    {
-        obj.extend(extra);
-    }
-    Ok(v)
-}
-
 /// `cycles.csv`: one row per variable, leg and percent of the gait cycle.
 fn cycles_csv(curves: &[CycleCurve]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -343,11 +330,10 @@ pub fn write_trial_inputs(dir: &Path, inputs: &TrialInputs<'_>) -> Result<Vec<Pa
 pub fn write_trial_results(
     dir: &Path,
     model: &Model,
-    result: &TrialResult,
-    summary: &GaitSummary,
-    muscles: Option<&(MuscleSummary, Vec<CycleCurve>)>,
+    trial: &FinishedTrial,
     files: TrialFiles,
 ) -> Result<Vec<PathBuf>> {
+    let result = &trial.result;
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
     let mut written = Vec::new();
@@ -363,15 +349,12 @@ pub fn write_trial_results(
             put(&name, text.as_bytes())?;
         }
     }
-    if let Some((_, curves)) = muscles {
+    if let Some(curves) = &trial.cycle_curves {
         put("cycles.csv", &cycles_csv(curves)?)?;
     }
     let events = serde_json::to_vec_pretty(&result.events)?;
     put("events.json", &events)?;
-    put(
-        SUMMARY_FILE,
-        &serde_json::to_vec_pretty(&summary_json(summary, muscles.map(|m| &m.0))?)?,
-    )?;
+    put(SUMMARY_FILE, &serde_json::to_vec_pretty(&trial.summary)?)?;
     Ok(written)
 }
 
@@ -380,23 +363,19 @@ pub fn write_trial(
     dir: &Path,
     model: &Model,
     controller_ron: &str,
-    result: &TrialResult,
-    summary: &GaitSummary,
-    muscles: Option<&(MuscleSummary, Vec<CycleCurve>)>,
+    trial: &FinishedTrial,
 ) -> Result<Vec<PathBuf>> {
     let inputs = TrialInputs {
         model,
         controller_ron,
-        spec: &result.spec,
+        spec: &trial.result.spec,
         subject: None,
     };
     let mut written = write_trial_inputs(dir, &inputs)?;
     written.extend(write_trial_results(
         dir,
         model,
-        result,
-        summary,
-        muscles,
+        trial,
         TrialFiles::default(),
     )?);
     Ok(written)

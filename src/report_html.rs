@@ -214,7 +214,7 @@ pub(crate) mod tests {
     pub(crate) fn trial(d: Direction, speed: f64, status: TrialStatus) -> TrialData {
         let mut work = BTreeMap::new();
         work.insert(
-            "quadriceps".to_owned(),
+            musculo::MuscleGroup::Quadriceps,
             Work {
                 concentric_j: 30.0,
                 eccentric_j: 10.0,
@@ -222,7 +222,7 @@ pub(crate) mod tests {
         );
         let mut activation = BTreeMap::new();
         activation.insert(
-            "soleus".to_owned(),
+            musculo::MuscleGroup::Soleus,
             (0..=100).map(|k| k as f64 / 200.0).collect(),
         );
         TrialData {

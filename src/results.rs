@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use gait::TrialSummary;
 use serde_json::Value;
 
 use crate::output::{ERROR_FILE, SUMMARY_FILE, TrialErrorRecord};
@@ -78,7 +79,7 @@ pub struct TrialRecord {
     /// How it ended.
     pub status: TrialStatus,
     /// `summary.json`, unless the trial failed.
-    pub summary: Option<Value>,
+    pub summary: Option<TrialSummary>,
     /// The error of a failed trial.
     pub error: Option<String>,
 }
@@ -87,13 +88,9 @@ pub struct TrialRecord {
 pub fn read_record(dir: &Path) -> Result<TrialRecord> {
     let summary_path = dir.join(SUMMARY_FILE);
     if summary_path.is_file() {
-        let summary: Value = read_json(&summary_path)?;
-        let fell = summary
-            .get("fell")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let summary: TrialSummary = read_json(&summary_path)?;
         return Ok(TrialRecord {
-            status: if fell {
+            status: if summary.gait.fell {
                 TrialStatus::Fell
             } else {
                 TrialStatus::Ok
@@ -147,14 +144,14 @@ pub fn results_csv(
         .map(|r| {
             let mut cells = BTreeMap::new();
             if let Some(s) = &r.summary {
-                flatten("", s, &mut cells);
+                flatten("", &serde_json::to_value(s)?, &mut cells);
             }
             for key in IDENTITY.iter().chain(WALL_CLOCK_FIELDS) {
                 cells.remove(*key);
             }
-            cells
+            Ok(cells)
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let fields: BTreeSet<&String> = flat.iter().flat_map(BTreeMap::keys).collect();
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(
@@ -249,5 +246,52 @@ mod tests {
         assert_eq!(out["muscles.soleus.peak_activation"], "0.5");
         assert_eq!(number(1.0), "1.0");
         assert_eq!(number(-10.0), "-10.0");
+    }
+
+    /// `summary.json` files written before the summary was one type (keys sorted, with and
+    /// without the muscle analysis).
+    const OLD_SUMMARIES: [(&str, bool); 2] = [
+        (
+            include_str!("../tests/data/summary/with_muscles.json"),
+            true,
+        ),
+        (
+            include_str!("../tests/data/summary/without_muscles.json"),
+            false,
+        ),
+    ];
+
+    #[test]
+    fn old_summaries_read_back_field_for_field() {
+        for (text, analysed) in OLD_SUMMARIES {
+            let old: Value = serde_json::from_str(text).unwrap();
+            let typed: TrialSummary = serde_json::from_str(text).unwrap();
+            assert_eq!(typed.muscle_analysis.is_some(), analysed);
+            assert_eq!(serde_json::to_value(&typed).unwrap(), old);
+            for field in WALL_CLOCK_FIELDS {
+                assert!(old.get(field).is_some(), "{field} is not a summary field");
+            }
+        }
+    }
+
+    #[test]
+    fn a_null_number_reads_back_as_a_gap() {
+        let mut old: Value = serde_json::from_str(OLD_SUMMARIES[0].0).unwrap();
+        old["realtime_factor"] = Value::Null;
+        old["muscles"]["soleus"]["eccentric_work_j_per_stride"] = Value::Null;
+        old["joints"]["knee"]["peak_moment_nm_per_kg"] = Value::Null;
+        old["reserve_rms_by_coordinate_nm"]["knee_flexion_r"] = Value::Null;
+        let typed: TrialSummary = serde_json::from_value(old.clone()).unwrap();
+        let m = typed.muscle_analysis.as_ref().unwrap();
+        assert!(typed.gait.realtime_factor.is_nan());
+        assert!(
+            m.muscles[&musculo::MuscleGroup::Soleus]
+                .eccentric_work_j_per_stride
+                .is_nan()
+        );
+        assert_eq!(serde_json::to_value(&typed).unwrap(), old);
+        let mut cells = BTreeMap::new();
+        flatten("", &serde_json::to_value(&typed).unwrap(), &mut cells);
+        assert_eq!(cells["joints.knee.peak_moment_nm_per_kg"], "");
     }
 }

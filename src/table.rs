@@ -1,13 +1,15 @@
 //! Plain-text tables for the terminal.
 
-use gait::GaitSummary;
+use gait::measures::MuscleSummary;
+use gait::{Direction, GaitSummary};
+use musculo::MuscleGroup;
 
 fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "-".to_owned(), |x| format!("{x:.digits$}"))
 }
 
 /// One line per trial: the gait measures of `summary.json`.
-pub fn gait_table(rows: &[GaitSummary]) -> String {
+pub fn gait_table<'a>(rows: impl IntoIterator<Item = &'a GaitSummary>) -> String {
     let mut s = String::from(
         "direction  speed  incline  fell      strides  cadence  stride   v_rel   max_off  knee_ext  vGRF   RTF\n\
          .          m/s    %        s                 /min     m        m/s     m        N m/kg    BW\n",
@@ -15,7 +17,7 @@ pub fn gait_table(rows: &[GaitSummary]) -> String {
     for r in rows {
         s.push_str(&format!(
             "{:<9}  {:>5.2}  {:>+7.1}  {:<8}  {:>7}  {:>7}  {:>6}  {:>6}  {:>7}  {:>8}  {:>5}  {:>4.1}\n",
-            r.direction,
+            r.direction.as_str(),
             r.speed_mps,
             r.incline_pct,
             r.fall_time_s.map_or_else(|| "no".to_owned(), |t| format!("{t:.1}")),
@@ -34,18 +36,20 @@ pub fn gait_table(rows: &[GaitSummary]) -> String {
 
 /// Muscle and knee comparison of trials (one column per trial): knee loads, concentric and
 /// eccentric work per muscle group, activations and metabolic cost.
-pub fn muscle_table(trials: &[(String, gait::measures::MuscleSummary)]) -> String {
+pub fn muscle_table(trials: &[(Direction, &MuscleSummary)]) -> String {
     let mut s = String::new();
-    let head: Vec<String> = trials.iter().map(|(d, _)| format!("{d:>20}")).collect();
+    let head: Vec<String> = trials
+        .iter()
+        .map(|(d, _)| format!("{:>20}", d.as_str()))
+        .collect();
     s.push_str(&format!("{:<34}{}\n", "", head.join("")));
-    let row =
-        |s: &mut String, label: &str, f: &dyn Fn(&gait::measures::MuscleSummary) -> String| {
-            let cells: Vec<String> = trials
-                .iter()
-                .map(|(_, m)| format!("{:>20}", f(m)))
-                .collect();
-            s.push_str(&format!("{label:<34}{}\n", cells.join("")));
-        };
+    let row = |s: &mut String, label: &str, f: &dyn Fn(&MuscleSummary) -> String| {
+        let cells: Vec<String> = trials
+            .iter()
+            .map(|(_, m)| format!("{:>20}", f(m)))
+            .collect();
+        s.push_str(&format!("{label:<34}{}\n", cells.join("")));
+    };
     row(&mut s, "peak knee tibiofemoral [BW]", &|m| {
         opt(m.peak_knee_tf_force_bw, 2)
     });
@@ -59,10 +63,12 @@ pub fn muscle_table(trials: &[(String, gait::measures::MuscleSummary)]) -> Strin
         opt(m.cost_of_transport, 2)
     });
     row(&mut s, "reserve RMS [N m]", &|m| opt(m.reserve_rms_nm, 2));
-    let groups: Vec<String> = trials
+    // By name, as this table has always listed them.
+    let mut groups: Vec<MuscleGroup> = trials
         .first()
-        .map(|(_, m)| m.muscles.keys().cloned().collect())
+        .map(|(_, m)| m.muscles.keys().copied().collect())
         .unwrap_or_default();
+    groups.sort_by_key(|g| g.as_str());
     s.push_str(&format!(
         "{:<34}{}\n",
         "per leg per stride:",
@@ -72,7 +78,7 @@ pub fn muscle_table(trials: &[(String, gait::measures::MuscleSummary)]) -> Strin
             .collect::<String>()
     ));
     for g in groups {
-        row(&mut s, &format!("  {g}"), &|m| {
+        row(&mut s, &format!("  {}", g.as_str()), &|m| {
             m.muscles.get(&g).map_or_else(
                 || "-".to_owned(),
                 |x| {

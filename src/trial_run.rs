@@ -2,8 +2,8 @@
 //! so every command computes a trial the same way.
 
 use gait::controller::walking::WalkingParams;
-use gait::measures::{CycleCurve, MuscleSummary};
-use gait::{GaitSummary, SimError, Trial, TrialResult, TrialSpec};
+use gait::measures::CycleCurve;
+use gait::{SimError, Trial, TrialResult, TrialSpec, TrialSummary};
 use musculo::Model;
 
 /// A trial that ran to its end or to a fall, with its measures.
@@ -11,11 +11,11 @@ use musculo::Model;
 pub struct FinishedTrial {
     /// Frames, events, the fall.
     pub result: TrialResult,
-    /// The gait part of `summary.json`.
-    pub summary: GaitSummary,
-    /// The muscle and joint part of `summary.json` and the gait-cycle curves, when the muscle
-    /// analysis ran and the trial lasted past the settling time.
-    pub muscles: Option<(MuscleSummary, Vec<CycleCurve>)>,
+    /// `summary.json`.
+    pub summary: TrialSummary,
+    /// The gait-cycle curves (`cycles.csv`); there exactly when the summary has its muscle
+    /// part (the muscle analysis ran and the trial lasted past the settling time).
+    pub cycle_curves: Option<Vec<CycleCurve>>,
 }
 
 /// Runs `spec` on `model` with the walking controller, with the muscle analysis when
@@ -32,11 +32,14 @@ pub fn run_trial(
         trial.set_analysis(Some(gait::analysis::AnalysisSettings::default()))?;
     }
     let result = trial.run(progress)?;
-    let summary = gait::summarise(model, &result);
-    let muscles = gait::measures::muscle_measures(model, &result);
+    let (muscle_analysis, cycle_curves) = gait::measures::muscle_measures(model, &result).unzip();
+    let summary = TrialSummary {
+        gait: gait::summarise(model, &result),
+        muscle_analysis,
+    };
     Ok(FinishedTrial {
         result,
         summary,
-        muscles,
+        cycle_curves,
     })
 }

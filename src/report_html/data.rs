@@ -10,20 +10,21 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use gait::Direction;
-use serde_json::Value;
+use musculo::MuscleGroup;
 
 use crate::results::{TrialRecord, TrialStatus};
 use crate::scenario::{PlannedTrial, Scenario};
 
-/// Muscle groups whose activation curves the report draws (the groups `cycles.csv` holds).
-pub const KEY_MUSCLES: &[&str] = &[
-    "quadriceps",
-    "hamstrings",
-    "gluteals",
-    "gastrocnemius",
-    "soleus",
-    "tibialis_anterior",
-    "hip_flexors",
+/// Muscle groups whose activation curves the report draws (the groups `cycles.csv` holds), in
+/// the report's order: thigh, then shank, then hip flexors.
+pub const KEY_MUSCLES: [MuscleGroup; 7] = [
+    MuscleGroup::Quadriceps,
+    MuscleGroup::Hamstrings,
+    MuscleGroup::Gluteals,
+    MuscleGroup::Gastrocnemius,
+    MuscleGroup::Soleus,
+    MuscleGroup::TibialisAnterior,
+    MuscleGroup::HipFlexors,
 ];
 
 /// Concentric and eccentric fibre work of one muscle group, both positive [J per stride].
@@ -71,10 +72,10 @@ pub struct TrialData {
     /// Metabolic cost of transport [J/(kg·m)].
     pub cost_of_transport: Option<f64>,
     /// Work per muscle group, when the trial has whole strides.
-    pub work: BTreeMap<String, Work>,
+    pub work: BTreeMap<MuscleGroup, Work>,
     /// Mean activation of each key muscle group over the gait cycle (0..=100 %, both legs
     /// averaged), from `cycles.csv`.
-    pub activation: BTreeMap<String, Vec<f64>>,
+    pub activation: BTreeMap<MuscleGroup, Vec<f64>>,
 }
 
 impl TrialData {
@@ -100,14 +101,6 @@ pub fn finite(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-fn field<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |v, k| v.get(k))
-}
-
-fn number(v: &Value, path: &[&str]) -> Option<f64> {
-    field(v, path).and_then(Value::as_f64).and_then(finite)
-}
-
 /// Builds the report's view of one trial from its plan, record and (optional) folder.
 pub fn trial_data(
     scenario: &Scenario,
@@ -115,23 +108,26 @@ pub fn trial_data(
     record: &TrialRecord,
     dir: Option<&Path>,
 ) -> TrialData {
-    let s = record.summary.as_ref();
-    let num = |path: &[&str]| s.and_then(|s| number(s, path));
+    let gait = record.summary.as_ref().map(|s| &s.gait);
+    let muscle = record
+        .summary
+        .as_ref()
+        .and_then(|s| s.muscle_analysis.as_ref());
+    let num = |v: Option<f64>| v.and_then(finite);
     // Strides of the muscle analysis (both legs) when it ran, else the gait summary's count.
-    let strides = s
-        .and_then(|s| s.get("strides_per_leg")?.as_array().cloned())
-        .map(|legs| legs.iter().filter_map(Value::as_f64).sum::<f64>())
-        .or_else(|| num(&["strides"]));
+    let strides = muscle
+        .map(|m| m.strides_per_leg.iter().map(|&n| n as f64).sum::<f64>())
+        .or_else(|| gait.map(|g| g.strides as f64));
     let mut work = BTreeMap::new();
     if strides.is_some_and(|n| n > 0.0)
-        && let Some(Value::Object(groups)) = s.and_then(|s| s.get("muscles"))
+        && let Some(m) = muscle
     {
-        for (group, g) in groups {
-            let c = number(g, &["concentric_work_j_per_stride"]);
-            let e = number(g, &["eccentric_work_j_per_stride"]);
+        for (&group, g) in &m.muscles {
+            let c = finite(g.concentric_work_j_per_stride);
+            let e = finite(g.eccentric_work_j_per_stride);
             if let (Some(c), Some(e)) = (c, e) {
                 work.insert(
-                    group.clone(),
+                    group,
                     Work {
                         concentric_j: c.abs(),
                         eccentric_j: e.abs(),
@@ -153,14 +149,14 @@ pub fn trial_data(
         seed: trial.spec.seed,
         status: record.status,
         error: record.error.clone(),
-        fall_time_s: num(&["fall_time_s"]),
+        fall_time_s: num(gait.and_then(|g| g.fall_time_s)),
         strides,
-        cadence_steps_per_min: num(&["cadence_steps_per_min"]),
-        stride_length_m: num(&["stride_length_m"]),
-        peak_knee_tf_force_bw: num(&["peak_knee_tf_force_bw"]),
-        peak_knee_pf_force_bw: num(&["peak_knee_pf_force_bw"]),
-        metabolic_power_w_per_kg: num(&["metabolic_power_w_per_kg"]),
-        cost_of_transport: num(&["cost_of_transport"]),
+        cadence_steps_per_min: num(gait.and_then(|g| g.cadence_steps_per_min)),
+        stride_length_m: num(gait.and_then(|g| g.stride_length_m)),
+        peak_knee_tf_force_bw: num(muscle.and_then(|m| m.peak_knee_tf_force_bw)),
+        peak_knee_pf_force_bw: num(muscle.and_then(|m| m.peak_knee_pf_force_bw)),
+        metabolic_power_w_per_kg: num(muscle.and_then(|m| m.metabolic_power_w_per_kg)),
+        cost_of_transport: num(muscle.and_then(|m| m.cost_of_transport)),
         work,
         activation,
     }
@@ -168,7 +164,7 @@ pub fn trial_data(
 
 /// The key muscles' activation curves in a trial folder's `cycles.csv`, both legs averaged;
 /// empty when the file is missing or unreadable (the report then says the curves are absent).
-fn read_activation(dir: &Path) -> BTreeMap<String, Vec<f64>> {
+fn read_activation(dir: &Path) -> BTreeMap<MuscleGroup, Vec<f64>> {
     let Ok(text) = std::fs::read_to_string(dir.join("cycles.csv")) else {
         return BTreeMap::new();
     };
@@ -178,9 +174,9 @@ fn read_activation(dir: &Path) -> BTreeMap<String, Vec<f64>> {
 /// Parses `cycles.csv` (`variable, side, strides, percent_cycle, mean, sd`) into the key
 /// muscles' mean activation at 0..=100 %; a curve with a non-finite or missing point is
 /// dropped rather than drawn wrong.
-pub fn parse_activation(text: &str) -> BTreeMap<String, Vec<f64>> {
+pub fn parse_activation(text: &str) -> BTreeMap<MuscleGroup, Vec<f64>> {
     // (group, side) -> points in file order.
-    let mut curves: BTreeMap<(String, String), Vec<Option<f64>>> = BTreeMap::new();
+    let mut curves: BTreeMap<(MuscleGroup, String), Vec<Option<f64>>> = BTreeMap::new();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().cloned().unwrap_or_default();
     let col = |name: &str| header.iter().position(|h| h == name);
@@ -191,7 +187,7 @@ pub fn parse_activation(text: &str) -> BTreeMap<String, Vec<f64>> {
         let Some(group) = row
             .get(var)
             .and_then(|v| v.strip_suffix("_activation"))
-            .filter(|g| KEY_MUSCLES.contains(g))
+            .and_then(|name| KEY_MUSCLES.into_iter().find(|g| g.as_str() == name))
         else {
             continue;
         };
@@ -200,11 +196,11 @@ pub fn parse_activation(text: &str) -> BTreeMap<String, Vec<f64>> {
             .and_then(|m| m.parse::<f64>().ok())
             .and_then(finite);
         curves
-            .entry((group.to_owned(), row.get(side).unwrap_or("").to_owned()))
+            .entry((group, row.get(side).unwrap_or("").to_owned()))
             .or_default()
             .push(value);
     }
-    let mut by_group: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
+    let mut by_group: BTreeMap<MuscleGroup, Vec<Vec<f64>>> = BTreeMap::new();
     for ((group, _), points) in curves {
         if let Some(points) = points.into_iter().collect::<Option<Vec<f64>>>()
             && points.len() >= 2
@@ -342,7 +338,7 @@ mod tests {
                     knee_flexion_deg,r,2,100,30,0\n";
         let c = parse_activation(text);
         assert_eq!(c.len(), 1, "{c:?}");
-        let q = &c["quadriceps"];
+        let q = &c[&MuscleGroup::Quadriceps];
         assert!((q[0] - 0.3).abs() < 1e-12 && (q[1] - 0.5).abs() < 1e-12);
         assert!(parse_activation("").is_empty());
         assert!(parse_activation("not,a,cycles,file\n1,2,3,4\n").is_empty());

@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use gait::Direction;
+use musculo::MuscleGroup;
 use plotters::style::RGBColor;
 
 use super::data::{KEY_MUSCLES, Reference, TrialData, key, mean, mean_curve};
@@ -289,19 +290,14 @@ pub fn metabolic(trials: &[TrialData]) -> Rendered {
 }
 
 /// Muscle groups in report order: the key muscles, then any others the model has.
-fn groups(trials: &[&TrialData]) -> Vec<String> {
-    let present: BTreeSet<&String> = trials.iter().flat_map(|t| t.work.keys()).collect();
-    let mut out: Vec<String> = KEY_MUSCLES
-        .iter()
-        .filter(|g| present.iter().any(|p| p.as_str() == **g))
-        .map(|g| g.to_string())
+fn groups(trials: &[&TrialData]) -> Vec<MuscleGroup> {
+    let present: BTreeSet<MuscleGroup> =
+        trials.iter().flat_map(|t| t.work.keys()).copied().collect();
+    let mut out: Vec<MuscleGroup> = KEY_MUSCLES
+        .into_iter()
+        .filter(|g| present.contains(g))
         .collect();
-    out.extend(
-        present
-            .into_iter()
-            .filter(|p| !KEY_MUSCLES.contains(&p.as_str()))
-            .cloned(),
-    );
+    out.extend(present.into_iter().filter(|g| !KEY_MUSCLES.contains(g)));
     out
 }
 
@@ -312,23 +308,23 @@ pub fn work(trials: &[TrialData]) -> Rendered {
     let fwd = reference.select(trials, Direction::Forward, has);
     let bwd = reference.select(trials, Direction::Backward, has);
     let all: Vec<&TrialData> = fwd.iter().chain(&bwd).copied().collect();
-    let avg = |set: &[&TrialData], g: &str| {
+    let avg = |set: &[&TrialData], g: MuscleGroup| {
         let c = mean(
             set.iter()
-                .filter_map(|t| t.work.get(g).map(|w| w.concentric_j)),
+                .filter_map(|t| t.work.get(&g).map(|w| w.concentric_j)),
         )?;
         let e = mean(
             set.iter()
-                .filter_map(|t| t.work.get(g).map(|w| w.eccentric_j)),
+                .filter_map(|t| t.work.get(&g).map(|w| w.eccentric_j)),
         )?;
         Some((c, e))
     };
     let bars: Vec<WorkBar> = groups(&all)
         .into_iter()
         .map(|g| WorkBar {
-            group: group_name(&g),
-            forward: avg(&fwd, &g),
-            backward: avg(&bwd, &g),
+            group: group_name(g),
+            forward: avg(&fwd, g),
+            backward: avg(&bwd, g),
         })
         .collect();
     Rendered {
@@ -358,14 +354,14 @@ pub fn activation(trials: &[TrialData]) -> Rendered {
         .map(|&d| (d, reference.select(trials, d, has)))
         .collect();
     let panels = KEY_MUSCLES
-        .iter()
+        .into_iter()
         .map(|g| {
             let series = sets
                 .iter()
                 .filter_map(|(d, set)| {
                     let curves: Vec<Vec<f64>> = set
                         .iter()
-                        .filter_map(|t| t.activation.get(*g).cloned())
+                        .filter_map(|t| t.activation.get(&g).cloned())
                         .collect();
                     let c = mean_curve(&curves)?;
                     let n = c.len().max(2) - 1;

@@ -8,6 +8,7 @@
 //! so an unbalanced set of falls cannot bias a direction's mean.
 
 use gait::Direction;
+use musculo::MuscleGroup;
 
 use super::data::{TrialData, key, mean};
 use crate::results::TrialStatus;
@@ -113,8 +114,8 @@ pub fn compare(
 }
 
 /// A muscle group's name for prose (`tibialis_anterior` → `tibialis anterior`).
-pub fn group_name(group: &str) -> String {
-    group.replace('_', " ")
+pub fn group_name(group: MuscleGroup) -> String {
+    group.as_str().replace('_', " ")
 }
 
 /// One sentence on a comparison: the ratio, both means, how many pairs and how many of them
@@ -215,19 +216,25 @@ fn work_balance(trials: &[TrialData], direction: Direction) -> String {
              was measured."
         );
     }
-    let groups: std::collections::BTreeSet<&String> =
-        with_work.iter().flat_map(|t| t.work.keys()).collect();
+    // Listed by name.
+    let mut groups: Vec<MuscleGroup> = with_work
+        .iter()
+        .flat_map(|t| t.work.keys())
+        .copied()
+        .collect();
+    groups.sort_by_key(|g| g.as_str());
+    groups.dedup();
     let (mut conc, mut ecc, mut even) = (Vec::new(), Vec::new(), Vec::new());
     for g in groups {
         let c = mean(
             with_work
                 .iter()
-                .filter_map(|t| t.work.get(g).map(|w| w.concentric_j)),
+                .filter_map(|t| t.work.get(&g).map(|w| w.concentric_j)),
         );
         let e = mean(
             with_work
                 .iter()
-                .filter_map(|t| t.work.get(g).map(|w| w.eccentric_j)),
+                .filter_map(|t| t.work.get(&g).map(|w| w.eccentric_j)),
         );
         let (Some(c), Some(e)) = (c, e) else { continue };
         let text = format!("{} ({c:.1} J vs {e:.1} J)", group_name(g));
@@ -278,27 +285,28 @@ fn share(c: &Comparison, e: &Comparison, backward: bool) -> Option<f64> {
 /// Quadriceps and hamstrings, backward vs forward, and the quadriceps claim.
 fn thigh_muscles(pairs: &[Pair<'_>]) -> Vec<String> {
     let mut out = Vec::new();
-    for group in ["quadriceps", "hamstrings"] {
+    for group in [MuscleGroup::Quadriceps, MuscleGroup::Hamstrings] {
         let work = |f: fn(&super::data::Work) -> f64| {
-            compare(pairs, move |t: &TrialData| t.work.get(group).map(f))
+            compare(pairs, move |t: &TrialData| t.work.get(&group).map(f))
         };
+        let name = group_name(group);
         let (Some(c), Some(e)) = (work(|w| w.concentric_j), work(|w| w.eccentric_j)) else {
             out.push(format!(
-                "No pair of trials has whole strides in both directions, so the {group}' work \
+                "No pair of trials has whole strides in both directions, so the {name}' work \
                  cannot be compared backward vs forward."
             ));
             continue;
         };
         let mut s = format!(
             "{} {}",
-            comparison_sentence(&format!("The {group}' concentric work per stride"), "J", &c),
+            comparison_sentence(&format!("The {name}' concentric work per stride"), "J", &c),
             comparison_sentence("Their eccentric work", "J", &e)
         );
         if let (Some(b), Some(f)) = (share(&c, &e, true), share(&c, &e, false)) {
             s.push_str(&format!(
                 " The concentric share of their work is {b:.0} % backward and {f:.0} % forward."
             ));
-            if group == "quadriceps" {
+            if group == MuscleGroup::Quadriceps {
                 let verdict = if b - f > SHARE_WITHIN_PCT {
                     "this sweep supports it"
                 } else if f - b > SHARE_WITHIN_PCT {
@@ -400,7 +408,7 @@ mod tests {
 
     fn with_quads(mut t: TrialData, c: f64, e: f64) -> TrialData {
         t.work.insert(
-            "quadriceps".into(),
+            MuscleGroup::Quadriceps,
             Work {
                 concentric_j: c,
                 eccentric_j: e,

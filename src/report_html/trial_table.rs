@@ -1,6 +1,8 @@
 //! The report's table of every trial: status (falls and failures highlighted by a row class
 //! and the status text, so they stand out in print too) and the key numbers.
 
+use musculo::MuscleGroup;
+
 use super::data::TrialData;
 use super::escape;
 use crate::results::TrialStatus;
@@ -37,8 +39,8 @@ pub fn table(trials: &[TrialData]) -> String {
                 t.error.clone().unwrap_or_default(),
             ),
         };
-        let work = |g: &str| {
-            t.work.get(g).map_or("–".to_owned(), |w| {
+        let work = |g: MuscleGroup| {
+            t.work.get(&g).map_or("–".to_owned(), |w| {
                 format!(
                     "{} / {}",
                     cell(Some(w.concentric_j), 1),
@@ -62,8 +64,8 @@ pub fn table(trials: &[TrialData]) -> String {
             cell(t.peak_knee_pf_force_bw, 2),
             cell(t.metabolic_power_w_per_kg, 2),
             cell(t.cost_of_transport, 2),
-            work("quadriceps"),
-            work("hamstrings"),
+            work(MuscleGroup::Quadriceps),
+            work(MuscleGroup::Hamstrings),
             escape(&note),
         ];
         s.push_str(&format!("<tr class=\"{class}\">"));

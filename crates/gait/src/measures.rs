@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use glam::DVec3;
 use musculo::{CoordinateId, Model, MuscleGroup, STANDARD_GRAVITY_MPS2, Side};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cycles::{integrate_split, mean_sd, normalise, strides};
 use crate::record::EventKind;
@@ -26,35 +26,71 @@ use crate::trial::TrialResult;
 pub const CYCLE_POINTS: usize = 101;
 
 /// One muscle group's summary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MuscleGroupSummary {
     /// Mean activation over the analysis window [-].
+    #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub mean_activation: f64,
     /// Peak activation [-].
+    #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub peak_activation: f64,
     /// Positive fibre work per stride of one leg [J].
+    #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub concentric_work_j_per_stride: f64,
     /// Negative fibre work per stride of one leg [J] (negative number).
+    #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub eccentric_work_j_per_stride: f64,
 }
 
+/// A joint of the summary, by its sagittal coordinate (hip flexion, knee flexion, ankle
+/// dorsiflexion); `hip`, `knee`, `ankle` in `summary.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Joint {
+    /// Hip flexion.
+    Hip,
+    /// Knee flexion.
+    Knee,
+    /// Ankle dorsiflexion.
+    Ankle,
+}
+
+impl Joint {
+    /// The joints the summary reports, in its order.
+    pub const ALL: [Joint; 3] = [Joint::Hip, Joint::Knee, Joint::Ankle];
+
+    /// The joint's sagittal coordinate in `leg`.
+    pub fn coordinate(self, leg: &Leg) -> CoordinateId {
+        match self {
+            Joint::Hip => leg.hip[0],
+            Joint::Knee => leg.knee,
+            Joint::Ankle => leg.ankle,
+        }
+    }
+}
+
 /// One joint's summary (sagittal coordinate: hip flexion, knee flexion, ankle dorsiflexion).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JointSummary {
     /// Largest flexion (dorsiflexion at the ankle) [deg].
+    #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub peak_flexion_deg: f64,
     /// Largest extension (plantarflexion at the ankle), as a negative flexion [deg].
+    #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub peak_extension_deg: f64,
     /// Largest absolute net moment [N·m/kg].
+    #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub peak_moment_nm_per_kg: f64,
     /// Positive joint work per stride [J/kg].
+    #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub positive_work_j_per_kg_stride: f64,
     /// Negative joint work per stride [J/kg].
+    #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub negative_work_j_per_kg_stride: f64,
 }
 
 /// The muscle and joint part of `summary.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MuscleSummary {
     /// Strides of each leg (right, left) the per-stride measures average over.
     pub strides_per_leg: [usize; 2],
@@ -65,17 +101,19 @@ pub struct MuscleSummary {
     /// RMS of the reserve actuator torques over the muscle-actuated coordinates [N·m].
     pub reserve_rms_nm: Option<f64>,
     /// RMS reserve torque of each muscle-actuated coordinate [N·m].
+    #[serde(deserialize_with = "crate::nullable_f64::map")]
     pub reserve_rms_by_coordinate_nm: BTreeMap<String, f64>,
     /// Peak absolute net moment of each muscle-actuated coordinate [N·m].
+    #[serde(deserialize_with = "crate::nullable_f64::map")]
     pub peak_net_moment_by_coordinate_nm: BTreeMap<String, f64>,
     /// Mean whole-body metabolic power [W/kg].
     pub metabolic_power_w_per_kg: Option<f64>,
     /// Metabolic energy per kilogram per metre travelled relative to the belt [J/(kg·m)].
     pub cost_of_transport: Option<f64>,
     /// Muscle groups.
-    pub muscles: BTreeMap<String, MuscleGroupSummary>,
+    pub muscles: BTreeMap<MuscleGroup, MuscleGroupSummary>,
     /// Hip, knee, ankle.
-    pub joints: BTreeMap<String, JointSummary>,
+    pub joints: BTreeMap<Joint, JointSummary>,
 }
 
 /// A curve over the gait cycle: mean and standard deviation across strides.
@@ -92,16 +130,6 @@ pub struct CycleCurve {
     /// Sample standard deviation at 0..=100 %.
     pub sd: Vec<f64>,
 }
-
-/// The sagittal coordinate of a joint in a leg.
-type SagittalCoordinate = fn(&Leg) -> CoordinateId;
-
-/// The joints the summary reports, each with its sagittal coordinate in a leg.
-const JOINTS: [(&str, SagittalCoordinate); 3] = [
-    ("hip", |leg| leg.hip[0]),
-    ("knee", |leg| leg.knee),
-    ("ankle", |leg| leg.ankle),
-];
 
 fn rms(v: &[f64]) -> Option<f64> {
     (!v.is_empty()).then(|| (v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64).sqrt())
@@ -241,7 +269,7 @@ pub fn muscle_measures(
             }
         }
         muscles.insert(
-            group.as_str().to_owned(),
+            group,
             MuscleGroupSummary {
                 mean_activation: mean(acts.iter().copied()).unwrap_or(0.0),
                 peak_activation: acts.iter().copied().fold(0.0, f64::max),
@@ -254,13 +282,13 @@ pub fn muscle_measures(
     // Joints and gait-cycle curves.
     let mut joints = BTreeMap::new();
     let mut curves = Vec::new();
-    for (joint, coordinate) in JOINTS {
+    for joint in Joint::ALL {
         let mut flex = f64::NEG_INFINITY;
         let mut ext = f64::INFINITY;
         let mut peak_m: f64 = 0.0;
         let (mut pos, mut neg) = (Vec::new(), Vec::new());
         for (s, side) in sides.iter().enumerate() {
-            let c = coordinate(&result.skeleton.legs[*side]).index();
+            let c = joint.coordinate(&result.skeleton.legs[*side]).index();
             let base = &model.coordinates[c].base_name;
             let angle: Vec<f64> = frames.iter().map(|f| f.q_rad[c].to_degrees()).collect();
             let moment: Vec<f64> = (0..frames.len())
@@ -290,7 +318,7 @@ pub fn muscle_measures(
         }
         if flex.is_finite() {
             joints.insert(
-                joint.to_owned(),
+                joint,
                 JointSummary {
                     peak_flexion_deg: flex,
                     peak_extension_deg: ext,

@@ -6,19 +6,35 @@
 //! relative to the belt times mean stride time (the usual treadmill definition).
 
 use musculo::{Model, STANDARD_GRAVITY_MPS2, Side};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::measures::MuscleSummary;
 use crate::record::EventKind;
+use crate::spec::Direction;
 use crate::trial::TrialResult;
 
 /// Seconds after the belt reaches its speed before measures start.
 pub const SETTLE_S: f64 = 2.0;
 
+/// Everything a trial's `summary.json` holds, written and read back through this one type:
+/// the gait measures and, when the muscle analysis ran, the muscle and joint measures, as one
+/// flat JSON object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialSummary {
+    /// The gait part (always there).
+    #[serde(flatten)]
+    pub gait: GaitSummary,
+    /// The muscle and joint part; `None` without the muscle analysis, or when the trial fell
+    /// before the measures start.
+    #[serde(flatten)]
+    pub muscle_analysis: Option<MuscleSummary>,
+}
+
 /// The gait part of `summary.json` (field names per the design's contract).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GaitSummary {
     /// `forward` or `backward`.
-    pub direction: String,
+    pub direction: Direction,
     /// Belt speed [m/s].
     pub speed_mps: f64,
     /// Belt grade [%].
@@ -50,6 +66,7 @@ pub struct GaitSummary {
     /// Peak vertical ground reaction force on one foot [body weights].
     pub peak_vertical_grf_bw: Option<f64>,
     /// Simulated time over wall-clock time.
+    #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub realtime_factor: f64,
 }
 
@@ -129,7 +146,7 @@ pub fn summarise(model: &Model, result: &TrialResult) -> GaitSummary {
         .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
     let simulated = result.steps as f64 * result.dt_s;
     GaitSummary {
-        direction: spec.direction.as_str().to_owned(),
+        direction: spec.direction,
         speed_mps: spec.speed_mps,
         incline_pct: spec.incline_pct,
         duration_s: spec.duration_s,

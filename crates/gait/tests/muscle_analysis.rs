@@ -117,9 +117,7 @@ fn concentric_plus_eccentric_work_per_stride_is_the_integral_of_fibre_power() {
         let mut net = Vec::new();
         for side in [Side::Right, Side::Left] {
             let ids: Vec<usize> = (0..model.muscles.len())
-                .filter(|&k| {
-                    model.muscles[k].group.as_str() == name && model.muscles[k].side == side
-                })
+                .filter(|&k| model.muscles[k].group == *name && model.muscles[k].side == side)
                 .collect();
             let power: Vec<f64> = frames
                 .iter()
@@ -139,13 +137,14 @@ fn concentric_plus_eccentric_work_per_stride_is_the_integral_of_fibre_power() {
                 net.push(trapezoid(&times, &power, w[0], w[1]));
             }
         }
-        assert!(net.len() >= 4, "{name}: {} strides", net.len());
+        assert!(net.len() >= 4, "{}: {} strides", name.as_str(), net.len());
         let mean_net = net.iter().sum::<f64>() / net.len() as f64;
         let from_summary = group.concentric_work_j_per_stride + group.eccentric_work_j_per_stride;
         let scale = group.concentric_work_j_per_stride - group.eccentric_work_j_per_stride;
         assert!(
             (from_summary - mean_net).abs() <= 0.02 * scale + 0.05,
-            "{name}: summary net work {from_summary} J, integral of power {mean_net} J"
+            "{}: summary net work {from_summary} J, integral of power {mean_net} J",
+            name.as_str()
         );
         checked_groups += 1;
     }

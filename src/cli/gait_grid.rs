@@ -1,15 +1,48 @@
 //! `retrogait gait-grid`: the walking grid of issue-level acceptance criteria, in parallel.
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
 use gait::{Direction, GaitSummary, PushSpec, TrialSpec};
-use rayon::prelude::*;
 
-use crate::cli::{GridArgs, load_controller, load_model};
+use super::loaders::{ModelOptions, load_controller, load_model};
+use crate::parallel::{available_cores, run_jobs};
+
+/// Options of `retrogait gait-grid`.
+#[derive(Debug, clap::Args)]
+pub struct GridArgs {
+    /// Simulated time of each trial [s].
+    #[arg(long, default_value_t = 60.0)]
+    pub duration: f64,
+    /// Belt speeds [m/s], comma separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [0.6, 0.8, 1.0, 1.2, 1.4])]
+    pub speeds: Vec<f64>,
+    /// Inclines [%], comma separated.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, default_values_t = [-10.0, -5.0, 0.0, 5.0, 10.0])]
+    pub inclines: Vec<f64>,
+    /// Directions, comma separated.
+    #[arg(long, value_delimiter = ',', default_values_t = ["forward".to_string(), "backward".to_string()])]
+    pub directions: Vec<String>,
+    /// Push force on the pelvis [N] (0 = none).
+    #[arg(long, default_value_t = 0.0)]
+    pub push_force: f64,
+    /// Seeds, comma separated (one trial per seed per condition).
+    #[arg(long, value_delimiter = ',', default_values_t = [1u64])]
+    pub seeds: Vec<u64>,
+    /// Parallel trials; the number of cores if omitted.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Write the table as CSV to this file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Model and controller.
+    #[command(flatten)]
+    pub model: ModelOptions,
+}
 
 /// Runs the grid and prints the table with pass/fail per trial.
-pub fn gait_grid(args: GridArgs) -> Result<()> {
+pub fn run(args: GridArgs) -> Result<()> {
     let model = load_model(&args.model)?;
     let (params, _) = load_controller(&args.model)?;
     let mut specs = Vec::new();
@@ -36,39 +69,31 @@ pub fn gait_grid(args: GridArgs) -> Result<()> {
             }
         }
     }
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
+    let jobs = args.jobs.unwrap_or_else(available_cores).max(1);
     let total = specs.len();
     let done = AtomicUsize::new(0);
     let start = std::time::Instant::now();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot start the thread pool: {e}"))?;
     // Trials in parallel, results in grid order; the first simulation error is returned.
-    let rows: Vec<GaitSummary> = pool.install(|| {
-        specs
-            .par_iter()
-            .map(|&spec| {
-                let s = crate::trial_run::run_trial(&model, &params, spec, false, |_| {})?.summary;
-                eprintln!(
-                    "[{}/{total}] {} {:.2} m/s {:+.1} %: {}",
-                    done.fetch_add(1, Ordering::Relaxed) + 1,
-                    spec.direction.as_str(),
-                    spec.speed_mps,
-                    spec.incline_pct,
-                    if s.meets_walking_criteria() {
-                        "pass"
-                    } else {
-                        "FAIL"
-                    }
-                );
-                Ok(s)
-            })
-            .collect::<Result<_>>()
-    })?;
+    let rows: Vec<GaitSummary> = run_jobs(jobs, &specs, |&spec| -> Result<GaitSummary> {
+        let s = crate::trial_run::run_trial(&model, &params, spec, false, |_| {})?
+            .summary
+            .gait;
+        eprintln!(
+            "[{}/{total}] {} {:.2} m/s {:+.1} %: {}",
+            done.fetch_add(1, Ordering::Relaxed) + 1,
+            spec.direction.as_str(),
+            spec.speed_mps,
+            spec.incline_pct,
+            if s.meets_walking_criteria() {
+                "pass"
+            } else {
+                "FAIL"
+            }
+        );
+        Ok(s)
+    })?
+    .into_iter()
+    .collect::<Result<_>>()?;
     print!("{}", crate::table::gait_table(&rows));
     let passed = rows.iter().filter(|s| s.meets_walking_criteria()).count();
     println!(
@@ -105,7 +130,7 @@ struct CsvRow<'a> {
 impl<'a> From<&'a GaitSummary> for CsvRow<'a> {
     fn from(s: &'a GaitSummary) -> Self {
         Self {
-            direction: &s.direction,
+            direction: s.direction.as_str(),
             speed_mps: s.speed_mps,
             incline_pct: s.incline_pct,
             seed: s.seed,

@@ -9,15 +9,25 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 
-use crate::cli::ReportArgs;
 use crate::output::write_atomic;
 use crate::report_html::write_report;
 use crate::results::{gather, results_csv, status_counts};
 use crate::scenario::Scenario;
 use crate::sweep_dir::{RESULTS_FILE, SCENARIO_FILE, SweepDir};
 
+/// Options of `retrogait report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Folders of one sweep or of its shards.
+    #[arg(required = true, num_args = 1..)]
+    pub dirs: Vec<PathBuf>,
+    /// Where to write `results.csv`; the first folder if omitted.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
 /// Runs `retrogait report`.
-pub fn report(args: ReportArgs) -> Result<()> {
+pub fn run(args: ReportArgs) -> Result<()> {
     let Some(first) = args.dirs.first() else {
         bail!("report needs at least one sweep folder");
     };

@@ -12,71 +12,42 @@
 //!    is there (the last shard to finish in a shared folder writes them; otherwise
 //!    `retrogait report` merges).
 
-use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
-use crate::cli::{SweepArgs, new_run_dir};
+use super::loaders::new_run_dir;
 use crate::output::{TrialFiles, TrialInputs, write_atomic, write_trial_error, write_trial_inputs};
+use crate::parallel::{available_cores, run_jobs};
 use crate::progress::{Progress, format_duration};
 use crate::results::{TrialStatus, gather, results_csv, status_counts};
 use crate::scenario::{PlannedTrial, Scenario, ScenarioInputs};
+use crate::shard::Shard;
 use crate::sweep_dir::{RESULTS_FILE, SweepDir, TrialState};
 
-/// A deterministic slice of a sweep: shard `index` of `count` runs the trials whose index
-/// modulo `count` is `index - 1`, so shards interleave and take similar mixes of conditions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// 1-based shard number.
-    pub index: usize,
-    /// Number of shards.
-    pub count: usize,
-}
-
-impl Shard {
-    /// The whole sweep.
-    pub const ALL: Shard = Shard { index: 1, count: 1 };
-
-    /// Parses `I/N` (as given to `--shard`), with 1 ≤ I ≤ N.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let (i, n) = s
-            .split_once('/')
-            .ok_or_else(|| format!("`{s}` is not of the form I/N (shard I of N), e.g. 1/4"))?;
-        let num = |v: &str, what: &str| {
-            v.trim()
-                .parse::<usize>()
-                .map_err(|_| format!("`{v}` in `{s}` is not a {what}"))
-        };
-        let (index, count) = (num(i, "shard number")?, num(n, "number of shards")?);
-        if count == 0 {
-            return Err(format!("`{s}`: the number of shards must be at least 1"));
-        }
-        if index == 0 || index > count {
-            return Err(format!(
-                "`{s}`: the shard number must be between 1 and {count}"
-            ));
-        }
-        Ok(Self { index, count })
-    }
-
-    /// Whether trial `trial_index` (0-based) belongs to this shard.
-    pub fn contains(&self, trial_index: usize) -> bool {
-        trial_index % self.count == self.index - 1
-    }
-}
-
-impl fmt::Display for Shard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
+/// Options of `retrogait sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (RON), e.g. `assets/scenarios/retro-vs-forward.ron`.
+    pub scenario: PathBuf,
+    /// Output folder; a new folder under `runs/` if omitted.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Parallel trials; the number of cores if omitted.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only shard I of N: the trials whose index modulo N is I-1.
+    #[arg(long, value_name = "I/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+    /// Continue the sweep in `--out`: keep finished trials, run the rest again.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
 }
 
 /// Runs `retrogait sweep`.
-pub fn sweep(args: SweepArgs) -> Result<()> {
+pub fn run(args: SweepArgs) -> Result<()> {
     let file = &args.scenario;
     let (scenario, text) = Scenario::read(file)?;
     let trials = scenario.expand(file)?;
@@ -84,7 +55,7 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     let jobs = match args.jobs {
         Some(0) => bail!("--jobs 0: a sweep needs at least one job"),
         Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        None => available_cores(),
     };
     let shard = args.shard.unwrap_or(Shard::ALL);
     let dir = SweepDir::new(args.out.clone().unwrap_or_else(new_run_dir));
@@ -140,8 +111,9 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     Ok(())
 }
 
-/// Runs `todo` on a pool of `jobs` threads. Returns the trials whose folder could not be
-/// written (the others are finished, whatever their outcome).
+/// Runs `todo` on `jobs` threads, in scenario order (so a killed sweep has finished the first
+/// ones). Returns the trials whose folder could not be written (the others are finished,
+/// whatever their outcome).
 fn run_all(
     todo: &[&PlannedTrial],
     scenario: &Scenario,
@@ -149,38 +121,24 @@ fn run_all(
     dir: &SweepDir,
     jobs: usize,
 ) -> Result<Vec<(String, anyhow::Error)>> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .thread_name(|k| format!("trial-{k}"))
-        .build()
-        .context("cannot start the thread pool")?;
     let progress = Progress::new(todo.len());
-    let failures = Mutex::new(Vec::new());
-    // FIFO, so trials start in scenario order and a killed sweep has finished the first ones.
-    pool.scope_fifo(|s| {
-        for &t in todo {
-            let (progress, failures) = (&progress, &failures);
-            s.spawn_fifo(move |_| {
-                let started = Instant::now();
-                match run_and_write(t, scenario, inputs, dir) {
-                    Ok(outcome) => {
-                        let wall = format_duration(started.elapsed().as_secs_f64());
-                        let failed = outcome.status != TrialStatus::Ok;
-                        progress.trial_done(&t.name, &format!("{} ({wall})", outcome.text), failed);
-                    }
-                    Err(e) => {
-                        progress.trial_done(&t.name, &format!("NOT WRITTEN: {e:#}"), true);
-                        failures
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .push((t.name.clone(), e));
-                    }
-                }
-            });
+    let not_written = run_jobs(jobs, todo, |&t| {
+        let started = Instant::now();
+        match run_and_write(t, scenario, inputs, dir) {
+            Ok(outcome) => {
+                let wall = format_duration(started.elapsed().as_secs_f64());
+                let failed = outcome.status != TrialStatus::Ok;
+                progress.trial_done(&t.name, &format!("{} ({wall})", outcome.text), failed);
+                None
+            }
+            Err(e) => {
+                progress.trial_done(&t.name, &format!("NOT WRITTEN: {e:#}"), true);
+                Some((t.name.clone(), e))
+            }
         }
-    });
+    })?;
     progress.finish();
-    Ok(failures.into_inner().unwrap_or_else(|e| e.into_inner()))
+    Ok(not_written.into_iter().flatten().collect())
 }
 
 /// How a trial ended, for the progress report.
@@ -222,20 +180,16 @@ fn run_and_write(
             crate::output::write_trial_results(
                 &tmp,
                 model,
-                &done.result,
-                &done.summary,
-                done.muscles.as_ref(),
+                &done,
                 TrialFiles {
                     frames: scenario.output.frames,
                 },
             )?;
-            if done.summary.fell {
+            let gait = &done.summary.gait;
+            if gait.fell {
                 Outcome {
                     status: TrialStatus::Fell,
-                    text: format!(
-                        "fell at {:.1} s",
-                        done.summary.fall_time_s.unwrap_or(f64::NAN)
-                    ),
+                    text: format!("fell at {:.1} s", gait.fall_time_s.unwrap_or(f64::NAN)),
                 }
             } else {
                 Outcome {
@@ -301,23 +255,4 @@ fn finish(
         report.display()
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_parse_and_partition_the_trials() {
-        assert_eq!(Shard::parse("2/3"), Ok(Shard { index: 2, count: 3 }));
-        for bad in ["0/2", "3/2", "1/0", "a/2", "1", "1/2/3", "-1/2"] {
-            let e = Shard::parse(bad).unwrap_err();
-            assert!(e.contains(bad) || e.contains("shard"), "{bad}: {e}");
-        }
-        let shards: Vec<Shard> = (1..=3).map(|i| Shard { index: i, count: 3 }).collect();
-        for trial in 0..20 {
-            assert_eq!(shards.iter().filter(|s| s.contains(trial)).count(), 1);
-        }
-        assert!((0..5).all(|t| Shard::ALL.contains(t)));
-    }
 }

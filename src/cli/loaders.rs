@@ -1,0 +1,72 @@
+//! What several subcommands load from their options: the model, the walking controller and a
+//! new run folder.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use gait::controller::walking::{DEFAULT_WALKING_RON, WalkingParams};
+use musculo::{Model, Subject};
+
+/// Options shared by commands that load a model and a controller.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelOptions {
+    /// Model file (RON); the built-in adult model if omitted.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Subject stature [m]; the model's default subject if omitted.
+    #[arg(long, requires = "mass")]
+    pub height: Option<f64>,
+    /// Subject body mass [kg].
+    #[arg(long, requires = "height")]
+    pub mass: Option<f64>,
+    /// Walking-controller parameters (RON); the built-in ones if omitted.
+    #[arg(long)]
+    pub controller: Option<PathBuf>,
+}
+
+/// Loads the model named on the command line, or the built-in one.
+pub fn load_model(opts: &ModelOptions) -> Result<Model> {
+    let subject = match (opts.height, opts.mass) {
+        (Some(height_m), Some(mass_kg)) => Some(Subject { height_m, mass_kg }),
+        _ => None,
+    };
+    match &opts.model {
+        Some(p) => Model::load(p, subject).map_err(anyhow::Error::from),
+        None => Model::from_ron_str(musculo::ADULT_MODEL_RON, "<built-in adult model>", subject)
+            .map_err(anyhow::Error::from),
+    }
+    .context("cannot load the musculoskeletal model")
+}
+
+/// Loads the walking-controller parameters named on the command line, or the built-in ones;
+/// returns them with their RON text (recorded in each output folder).
+pub fn load_controller(opts: &ModelOptions) -> Result<(WalkingParams, String)> {
+    let (text, name) = match &opts.controller {
+        Some(p) => (
+            std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read controller file {}", p.display()))?,
+            p.display().to_string(),
+        ),
+        None => (
+            DEFAULT_WALKING_RON.to_owned(),
+            "<built-in walking controller>".to_owned(),
+        ),
+    };
+    let params = WalkingParams::from_ron_str(&text, &name).map_err(anyhow::Error::msg)?;
+    Ok((params, text))
+}
+
+/// A new, unused folder under `runs/` named after the current time (the default `--out`).
+pub fn new_run_dir() -> PathBuf {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let base = PathBuf::from("runs").join(format!("run-{secs}"));
+    let mut dir = base.clone();
+    let mut k = 1;
+    while dir.exists() {
+        dir = PathBuf::from(format!("{}-{k}", base.display()));
+        k += 1;
+    }
+    dir
+}

@@ -1,0 +1,67 @@
+//! The one way trials are spread over cores: `simulate` (both directions), `gait-grid` and
+//! `sweep` all run their trials through [`run_jobs`].
+
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+
+/// The machine's cores, the default number of parallel trials (1 if it cannot be told).
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Runs `job` on every item on a pool of `threads` threads (at least one) and returns the
+/// results in the items' order.
+///
+/// Items start in order (first in, first out), so an interrupted run has finished the first
+/// ones (a killed sweep resumes with the rest). A panicking job panics here once every job has
+/// ended; callers that must survive a panic catch it inside `job`.
+pub fn run_jobs<T, R>(threads: usize, items: &[T], job: impl Fn(&T) -> R + Sync) -> Result<Vec<R>>
+where
+    T: Sync,
+    R: Send,
+{
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .thread_name(|k| format!("trial-{k}"))
+        .build()
+        .context("cannot start the thread pool")?;
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    pool.scope_fifo(|s| {
+        for (item, slot) in items.iter().zip(&slots) {
+            let job = &job;
+            s.spawn_fifo(move |_| {
+                let r = job(item);
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            });
+        }
+    });
+    Ok(slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("the pool's scope returns only when every job has stored its result")
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_come_back_in_input_order() {
+        let items: Vec<u64> = (0..20).collect();
+        for threads in [0, 1, 3] {
+            let out = run_jobs(threads, &items, |&k| {
+                // Later items finish first, so order is not completion order.
+                std::thread::sleep(std::time::Duration::from_millis(20 - k));
+                k * k
+            })
+            .unwrap();
+            assert_eq!(out, items.iter().map(|k| k * k).collect::<Vec<_>>());
+        }
+        assert!(run_jobs(2, &[] as &[u8], |_| ()).unwrap().is_empty());
+    }
+}
