@@ -39,9 +39,9 @@ pub struct Scenario {
     pub subjects: Vec<SubjectEntry>,
     /// Seeds of the trials' random choices: a list or a range.
     pub seeds: Values<u64>,
-    /// Simulated time of every trial [s].
+    /// Simulated time of every trial \[s\].
     pub duration_s: f64,
-    /// Recording rate [Hz]. Default 200, as `simulate`.
+    /// Recording rate \[Hz\]. Default 200, as `simulate`.
     #[serde(default = "default_sample_rate_hz")]
     pub sample_rate_hz: f64,
     /// Pelvis pushes. Default none.
@@ -66,9 +66,9 @@ fn default_sample_rate_hz() -> f64 {
 pub struct SubjectEntry {
     /// Short name used in trial folder names and `results.csv` (letters, digits, `-`, `_`).
     pub name: String,
-    /// Stature [m].
+    /// Stature \[m\].
     pub height_m: f64,
-    /// Body mass [kg].
+    /// Body mass \[kg\].
     pub mass_kg: f64,
     /// Model file (RON), relative to the scenario file. Default: the built-in adult model.
     #[serde(default)]

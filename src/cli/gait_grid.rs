@@ -12,7 +12,7 @@ use crate::parallel::{available_cores, run_jobs};
 /// Options of `retrogait gait-grid`.
 #[derive(Debug, clap::Args)]
 pub struct GridArgs {
-    /// Simulated time of each trial [s].
+    /// Simulated time of each trial \[s\].
     #[arg(long, default_value_t = 60.0)]
     pub duration: f64,
     /// Belt speeds [m/s], comma separated.
@@ -24,7 +24,7 @@ pub struct GridArgs {
     /// Directions, comma separated.
     #[arg(long, value_delimiter = ',', default_values_t = ["forward".to_string(), "backward".to_string()])]
     pub directions: Vec<String>,
-    /// Push force on the pelvis [N] (0 = none).
+    /// Push force on the pelvis \[N\] (0 = none).
     #[arg(long, default_value_t = 0.0)]
     pub push_force: f64,
     /// Seeds, comma separated (one trial per seed per condition).

@@ -13,10 +13,10 @@ pub struct ModelOptions {
     /// Model file (RON); the built-in adult model if omitted.
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Subject stature [m]; the model's default subject if omitted.
+    /// Subject stature \[m\]; the model's default subject if omitted.
     #[arg(long, requires = "mass")]
     pub height: Option<f64>,
-    /// Subject body mass [kg].
+    /// Subject body mass \[kg\].
     #[arg(long, requires = "height")]
     pub mass: Option<f64>,
     /// Walking-controller parameters (RON); the built-in ones if omitted.

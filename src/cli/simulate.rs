@@ -23,16 +23,16 @@ pub struct SimulateArgs {
     /// Belt grade [%], positive uphill in the direction of travel (-15 to 15).
     #[arg(long, default_value_t = 0.0)]
     pub incline: f64,
-    /// Simulated time [s].
+    /// Simulated time \[s\].
     #[arg(long, default_value_t = 60.0)]
     pub duration: f64,
     /// Seed of the trial's random choices (pushes).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Push force on the pelvis [N] (0 = no pushes); pushes last 0.2 s every 3-5 s.
+    /// Push force on the pelvis \[N\] (0 = no pushes); pushes last 0.2 s every 3-5 s.
     #[arg(long, default_value_t = 0.0)]
     pub push_force: f64,
-    /// Recording rate [Hz].
+    /// Recording rate \[Hz\].
     #[arg(long, default_value_t = 200.0)]
     pub sample_rate: f64,
     /// Output folder; a new folder under `runs/` if omitted.

@@ -15,18 +15,6 @@ use musculo::MuscleGroup;
 use crate::results::{TrialRecord, TrialStatus};
 use crate::scenario::{PlannedTrial, Scenario};
 
-/// Muscle groups whose activation curves the report draws (the groups `cycles.csv` holds), in
-/// the report's order: thigh, then shank, then hip flexors.
-pub const KEY_MUSCLES: [MuscleGroup; 7] = [
-    MuscleGroup::Quadriceps,
-    MuscleGroup::Hamstrings,
-    MuscleGroup::Gluteals,
-    MuscleGroup::Gastrocnemius,
-    MuscleGroup::Soleus,
-    MuscleGroup::TibialisAnterior,
-    MuscleGroup::HipFlexors,
-];
-
 /// Concentric and eccentric fibre work of one muscle group, both positive [J per stride].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Work {
@@ -55,17 +43,17 @@ pub struct TrialData {
     pub status: TrialStatus,
     /// The error of a failed trial.
     pub error: Option<String>,
-    /// When a fallen trial fell [s].
+    /// When a fallen trial fell \[s\].
     pub fall_time_s: Option<f64>,
     /// Whole strides measured (both legs).
     pub strides: Option<f64>,
     /// Steps per minute.
     pub cadence_steps_per_min: Option<f64>,
-    /// Stride length [m].
+    /// Stride length \[m\].
     pub stride_length_m: Option<f64>,
-    /// Peak knee tibiofemoral contact force [BW].
+    /// Peak knee tibiofemoral contact force \[BW\].
     pub peak_knee_tf_force_bw: Option<f64>,
-    /// Peak knee patellofemoral contact force [BW].
+    /// Peak knee patellofemoral contact force \[BW\].
     pub peak_knee_pf_force_bw: Option<f64>,
     /// Mean metabolic power [W/kg].
     pub metabolic_power_w_per_kg: Option<f64>,
@@ -90,7 +78,7 @@ impl TrialData {
 pub struct ReportData {
     /// Where the results came from (folders), for the header.
     pub source: String,
-    /// Simulated time of every trial [s].
+    /// Simulated time of every trial \[s\].
     pub duration_s: f64,
     /// Every trial, in scenario order.
     pub trials: Vec<TrialData>,
@@ -187,7 +175,11 @@ pub fn parse_activation(text: &str) -> BTreeMap<MuscleGroup, Vec<f64>> {
         let Some(group) = row
             .get(var)
             .and_then(|v| v.strip_suffix("_activation"))
-            .and_then(|name| KEY_MUSCLES.into_iter().find(|g| g.as_str() == name))
+            .and_then(|name| {
+                MuscleGroup::SAGITTAL
+                    .into_iter()
+                    .find(|g| g.as_str() == name)
+            })
         else {
             continue;
         };

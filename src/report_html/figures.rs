@@ -11,7 +11,7 @@ use gait::Direction;
 use musculo::MuscleGroup;
 use plotters::style::RGBColor;
 
-use super::data::{KEY_MUSCLES, Reference, TrialData, key, mean, mean_curve};
+use super::data::{Reference, TrialData, key, mean, mean_curve};
 use super::findings::group_name;
 use super::plots::{BACKWARD, FORWARD, Figure, Mark, Panel, Series, Style, WorkBar, range};
 use crate::results::TrialStatus;
@@ -293,11 +293,15 @@ pub fn metabolic(trials: &[TrialData]) -> Rendered {
 fn groups(trials: &[&TrialData]) -> Vec<MuscleGroup> {
     let present: BTreeSet<MuscleGroup> =
         trials.iter().flat_map(|t| t.work.keys()).copied().collect();
-    let mut out: Vec<MuscleGroup> = KEY_MUSCLES
+    let mut out: Vec<MuscleGroup> = MuscleGroup::SAGITTAL
         .into_iter()
         .filter(|g| present.contains(g))
         .collect();
-    out.extend(present.into_iter().filter(|g| !KEY_MUSCLES.contains(g)));
+    out.extend(
+        present
+            .into_iter()
+            .filter(|g| !MuscleGroup::SAGITTAL.contains(g)),
+    );
     out
 }
 
@@ -353,7 +357,7 @@ pub fn activation(trials: &[TrialData]) -> Rendered {
         .iter()
         .map(|&d| (d, reference.select(trials, d, has)))
         .collect();
-    let panels = KEY_MUSCLES
+    let panels = MuscleGroup::SAGITTAL
         .into_iter()
         .map(|g| {
             let series = sets

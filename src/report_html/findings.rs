@@ -17,7 +17,7 @@ use crate::results::TrialStatus;
 pub const SAME_WITHIN: f64 = 0.05;
 /// Difference of concentric shares (percentage points) below which there is "no clear shift".
 pub const SHARE_WITHIN_PCT: f64 = 2.0;
-/// In vivo peak tibiofemoral force in level walking [BW], mean of five instrumented knees
+/// In vivo peak tibiofemoral force in level walking \[BW\], mean of five instrumented knees
 /// (Kutzner et al. 2010, J Biomech 43:2164-2173), as in `docs/validation.md`.
 pub const IN_VIVO_TF_BW: f64 = 2.61;
 

@@ -82,7 +82,7 @@ pub struct Figure {
     pub legend: Vec<(String, RGBColor, Mark)>,
     /// Panels per row.
     pub cols: usize,
-    /// Size of one panel [px].
+    /// Size of one panel \[px\].
     pub panel_px: (u32, u32),
     /// Panels, row by row.
     pub panels: Vec<Panel>,

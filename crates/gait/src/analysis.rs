@@ -20,7 +20,7 @@ use crate::skeleton::Skeleton;
 pub struct AnalysisSettings {
     /// Force sharing.
     pub static_optimization: StaticOptimizationSettings,
-    /// Cut-off of the kinetics low-pass filter [Hz]. Default 15 Hz (within the 10-20 Hz used
+    /// Cut-off of the kinetics low-pass filter \[Hz\]. Default 15 Hz (within the 10-20 Hz used
     /// for gait kinetics; Kristianslund, Krosshaug & van den Bogert 2012, J Biomech 45:666).
     pub kinetics_cutoff_hz: f64,
 }
@@ -39,15 +39,15 @@ impl Default for AnalysisSettings {
 pub struct MuscleFrame {
     /// Activation per muscle (indexed by `MuscleId`).
     pub activations: Vec<f64>,
-    /// Tendon force per muscle [N].
+    /// Tendon force per muscle \[N\].
     pub forces_n: Vec<f64>,
-    /// Fibre length per muscle [m].
+    /// Fibre length per muscle \[m\].
     pub fiber_length_m: Vec<f64>,
     /// Fibre lengthening speed per muscle [m/s] (negative = shortening).
     pub fiber_velocity_mps: Vec<f64>,
-    /// Fibre power per muscle [W] (positive = concentric, negative = eccentric).
+    /// Fibre power per muscle \[W\] (positive = concentric, negative = eccentric).
     pub fiber_power_w: Vec<f64>,
-    /// Active fibre force per muscle, along the fibres [N] (for muscle energetics).
+    /// Active fibre force per muscle, along the fibres \[N\] (for muscle energetics).
     pub active_fiber_force_n: Vec<f64>,
     /// Active force-length multiplier per muscle.
     pub active_force_length: Vec<f64>,
@@ -58,9 +58,9 @@ pub struct MuscleFrame {
     pub residual_moments_nm: Vec<f64>,
     /// Knee loads.
     pub knee: Sides<KneeLoads>,
-    /// Metabolic power of each muscle [W] (Umberger 2010 energetics, `musculo::metabolics`).
+    /// Metabolic power of each muscle \[W\] (Umberger 2010 energetics, `musculo::metabolics`).
     pub metabolic_power_w: Vec<f64>,
-    /// Whole-body metabolic power: muscles plus basal rate [W].
+    /// Whole-body metabolic power: muscles plus basal rate \[W\].
     pub whole_body_metabolic_w: f64,
 }
 

@@ -1,11 +1,11 @@
 //! Gait-cycle utilities: strides from foot strikes, time normalisation to 0-100 % of the cycle,
 //! mean ± SD curves and positive/negative work of a power signal.
 //!
-//! Pure functions on sampled signals; no physics. A signal is a pair of slices `times` [s]
+//! Pure functions on sampled signals; no physics. A signal is a pair of slices `times` \[s\]
 //! (non-decreasing) and `values`, read as the piecewise-linear curve through the samples: the
 //! curve that linear time normalisation and trapezoidal integration both assume.
 
-/// Strides of one foot from its foot-strike times [s]: each pair of consecutive strikes as
+/// Strides of one foot from its foot-strike times \[s\]: each pair of consecutive strikes as
 /// `(start, end)`. Pairs that do not advance in time (duplicates, unsorted input) or are not
 /// finite are left out.
 pub fn strides(strikes: &[f64]) -> Vec<(f64, f64)> {

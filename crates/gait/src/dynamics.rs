@@ -26,9 +26,9 @@ use crate::controller::SegmentState;
 pub struct ExternalForce {
     /// Segment it acts on.
     pub segment: SegmentId,
-    /// Force [N] (world).
+    /// Force \[N\] (world).
     pub force: DVec3,
-    /// Point of application [m] (world).
+    /// Point of application \[m\] (world).
     pub point: DVec3,
 }
 
@@ -37,9 +37,9 @@ pub struct ExternalForce {
 pub struct InverseDynamics {
     /// Net moment about each coordinate [N·m], indexed by `CoordinateId`.
     pub moments_nm: Vec<f64>,
-    /// Force exerted on each joint's child by its parent [N] (world), indexed by `JointId`.
+    /// Force exerted on each joint's child by its parent \[N\] (world), indexed by `JointId`.
     pub joint_forces_n: Vec<DVec3>,
-    /// Residual force at the root [N]: zero for consistent data.
+    /// Residual force at the root \[N\]: zero for consistent data.
     pub residual_force_n: DVec3,
     /// Residual moment at the root about its frame origin [N·m].
     pub residual_moment_nm: DVec3,

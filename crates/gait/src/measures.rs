@@ -34,10 +34,10 @@ pub struct MuscleGroupSummary {
     /// Peak activation [-].
     #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub peak_activation: f64,
-    /// Positive fibre work per stride of one leg [J].
+    /// Positive fibre work per stride of one leg \[J\].
     #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub concentric_work_j_per_stride: f64,
-    /// Negative fibre work per stride of one leg [J] (negative number).
+    /// Negative fibre work per stride of one leg \[J\] (negative number).
     #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub eccentric_work_j_per_stride: f64,
 }
@@ -72,10 +72,10 @@ impl Joint {
 /// One joint's summary (sagittal coordinate: hip flexion, knee flexion, ankle dorsiflexion).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JointSummary {
-    /// Largest flexion (dorsiflexion at the ankle) [deg].
+    /// Largest flexion (dorsiflexion at the ankle) \[deg\].
     #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub peak_flexion_deg: f64,
-    /// Largest extension (plantarflexion at the ankle), as a negative flexion [deg].
+    /// Largest extension (plantarflexion at the ankle), as a negative flexion \[deg\].
     #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub peak_extension_deg: f64,
     /// Largest absolute net moment [N·m/kg].
@@ -331,15 +331,7 @@ pub fn muscle_measures(
     }
     for (s, side) in sides.iter().enumerate() {
         let tag = if *side == Side::Right { "r" } else { "l" };
-        for group in [
-            MuscleGroup::Quadriceps,
-            MuscleGroup::Hamstrings,
-            MuscleGroup::Gluteals,
-            MuscleGroup::Gastrocnemius,
-            MuscleGroup::Soleus,
-            MuscleGroup::TibialisAnterior,
-            MuscleGroup::HipFlexors,
-        ] {
+        for group in MuscleGroup::SAGITTAL {
             let ids: Vec<usize> = (0..model.muscles.len())
                 .filter(|&k| model.muscles[k].group == group && model.muscles[k].side == *side)
                 .collect();

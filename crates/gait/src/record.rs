@@ -7,9 +7,9 @@ use serde::Serialize;
 /// One recorded sample of a trial.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Frame {
-    /// Simulation time [s].
+    /// Simulation time \[s\].
     pub time_s: f64,
-    /// Coordinates [rad], indexed by `CoordinateId`.
+    /// Coordinates \[rad\], indexed by `CoordinateId`.
     pub q_rad: Vec<f64>,
     /// Coordinate speeds [rad/s].
     pub qdot_rad_s: Vec<f64>,
@@ -17,29 +17,29 @@ pub struct Frame {
     pub applied_torques_nm: Vec<f64>,
     /// Net joint moments from inverse dynamics of the recorded step [N·m].
     pub net_moments_nm: Vec<f64>,
-    /// Ground reaction force on each foot [N], world frame.
+    /// Ground reaction force on each foot \[N\], world frame.
     pub grf_n: Sides<DVec3>,
-    /// Centre of pressure of each foot [m], world frame (zero when not in contact).
+    /// Centre of pressure of each foot \[m\], world frame (zero when not in contact).
     pub cop_m: Sides<DVec3>,
     /// Heel touching the belt.
     pub heel_contact: Sides<bool>,
     /// Toe touching the belt.
     pub toe_contact: Sides<bool>,
-    /// Pelvis frame origin [m].
+    /// Pelvis frame origin \[m\].
     pub pelvis_position_m: DVec3,
     /// Pelvis centre-of-mass velocity [m/s].
     pub pelvis_velocity_mps: DVec3,
-    /// Whole-body centre of mass [m].
+    /// Whole-body centre of mass \[m\].
     pub com_m: DVec3,
     /// Whole-body centre-of-mass velocity [m/s].
     pub com_velocity_mps: DVec3,
     /// Belt surface velocity [m/s].
     pub belt_velocity_mps: DVec3,
-    /// Push force on the pelvis [N].
+    /// Push force on the pelvis \[N\].
     pub push_force_n: DVec3,
-    /// Force of each thigh on its shank at the knee [N], in the shank's frame.
+    /// Force of each thigh on its shank at the knee \[N\], in the shank's frame.
     pub knee_force_on_shank_n: Sides<DVec3>,
-    /// Inverse-dynamics residual force at the pelvis [N] (consistency check).
+    /// Inverse-dynamics residual force at the pelvis \[N\] (consistency check).
     pub residual_force_n: DVec3,
     /// Inverse-dynamics residual moment at the pelvis [N·m].
     pub residual_moment_nm: DVec3,
@@ -62,7 +62,7 @@ pub enum EventKind {
 /// A gait event.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct GaitEvent {
-    /// Time [s].
+    /// Time \[s\].
     pub time_s: f64,
     /// Which foot.
     pub side: Side,
@@ -75,7 +75,7 @@ pub struct GaitEvent {
 /// How a trial ended early.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Fall {
-    /// Time of the fall [s].
+    /// Time of the fall \[s\].
     pub time_s: f64,
     /// Why: `pelvis_low` or `contact:<segment>`.
     pub reason: String,
@@ -90,7 +90,7 @@ pub struct EventDetector {
 }
 
 impl EventDetector {
-    /// A contact change must persist this long to count [s] (rejects single-step bounces).
+    /// A contact change must persist this long to count \[s\] (rejects single-step bounces).
     pub const DEBOUNCE_S: f64 = 0.01;
 
     /// Feeds the raw contact of both feet at `time_s` (touching, and with the heel); returns

@@ -48,13 +48,13 @@ pub struct Leg {
     pub shank: SegmentId,
     /// Foot.
     pub foot: SegmentId,
-    /// Hip centre in the pelvis frame [m].
+    /// Hip centre in the pelvis frame \[m\].
     pub hip_in_pelvis: DVec3,
     /// Mirror of the lateral (z) axis: +1 right, −1 left.
     pub mirror: f64,
 }
 
-/// Lengths of a leg (the right one; the model's legs are mirror images) [m].
+/// Lengths of a leg (the right one; the model's legs are mirror images) \[m\].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LegGeometry {
     /// Hip centre to knee centre.
@@ -66,7 +66,7 @@ pub struct LegGeometry {
 }
 
 impl LegGeometry {
-    /// Hip above the sole with the leg straight [m].
+    /// Hip above the sole with the leg straight \[m\].
     pub fn length_m(&self) -> f64 {
         self.thigh_m + self.shank_m + self.ankle_height_m
     }

@@ -48,15 +48,15 @@ impl std::str::FromStr for Direction {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PushSpec {
-    /// Force magnitude [N]. Default 0 (no pushes).
+    /// Force magnitude \[N\]. Default 0 (no pushes).
     pub force_n: f64,
-    /// Duration of each push [s]. Default 0.2.
+    /// Duration of each push \[s\]. Default 0.2.
     pub duration_s: f64,
-    /// Shortest interval between push onsets [s]. Default 3.
+    /// Shortest interval between push onsets \[s\]. Default 3.
     pub min_interval_s: f64,
-    /// Longest interval between push onsets [s]. Default 5.
+    /// Longest interval between push onsets \[s\]. Default 5.
     pub max_interval_s: f64,
-    /// No push before this time [s] (let the gait settle). Default 5.
+    /// No push before this time \[s\] (let the gait settle). Default 5.
     pub start_s: f64,
 }
 
@@ -82,11 +82,11 @@ pub struct TrialSpec {
     pub speed_mps: f64,
     /// Belt grade [%], positive uphill in the direction of travel.
     pub incline_pct: f64,
-    /// Simulated time [s].
+    /// Simulated time \[s\].
     pub duration_s: f64,
     /// Seed of every random choice in the trial.
     pub seed: u64,
-    /// Recording rate [Hz].
+    /// Recording rate \[Hz\].
     #[serde(default = "default_sample_rate")]
     pub sample_rate_hz: f64,
     /// Pelvis pushes.
@@ -127,7 +127,7 @@ impl TrialSpec {
     pub const SPEED_RANGE_MPS: (f64, f64) = (0.3, 2.0);
     /// Inclines the simulator supports [%].
     pub const INCLINE_RANGE_PCT: (f64, f64) = (-15.0, 15.0);
-    /// Longest trial [s].
+    /// Longest trial \[s\].
     pub const MAX_DURATION_S: f64 = 3600.0;
 
     /// Checks every field.

@@ -39,27 +39,27 @@ pub struct GaitSummary {
     pub speed_mps: f64,
     /// Belt grade [%].
     pub incline_pct: f64,
-    /// Requested duration [s].
+    /// Requested duration \[s\].
     pub duration_s: f64,
     /// Seed.
     pub seed: u64,
     /// Whether the walker fell.
     pub fell: bool,
-    /// Time of the fall [s], if any.
+    /// Time of the fall \[s\], if any.
     pub fall_time_s: Option<f64>,
     /// Why the trial ended early, if it did.
     pub fall_reason: Option<String>,
-    /// Start of the analysis window [s].
+    /// Start of the analysis window \[s\].
     pub analysis_start_s: f64,
     /// Complete strides (right foot strike to right foot strike) in the window.
     pub strides: usize,
     /// Steps per minute.
     pub cadence_steps_per_min: Option<f64>,
-    /// Belt-relative distance per stride [m].
+    /// Belt-relative distance per stride \[m\].
     pub stride_length_m: Option<f64>,
     /// Mean centre-of-mass speed relative to the belt in the direction of travel [m/s].
     pub mean_speed_rel_belt_mps: Option<f64>,
-    /// Largest distance of the centre of mass from the belt's centre (along or across) [m].
+    /// Largest distance of the centre of mass from the belt's centre (along or across) \[m\].
     pub max_distance_from_centre_m: Option<f64>,
     /// Peak knee extension moment (inverse dynamics) [N·m/kg].
     pub peak_knee_ext_moment_nm_per_kg: Option<f64>,
@@ -72,7 +72,7 @@ pub struct GaitSummary {
 
 /// Largest accepted relative error of the mean belt-relative speed (walking criteria).
 pub const SPEED_TOLERANCE: f64 = 0.05;
-/// Largest accepted distance from the belt's centre [m] (walking criteria).
+/// Largest accepted distance from the belt's centre \[m\] (walking criteria).
 pub const MAX_DISTANCE_FROM_CENTRE_M: f64 = 0.5;
 
 impl GaitSummary {

@@ -24,14 +24,14 @@ pub const BELT_GROUP: Group = Group::GROUP_2;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TreadmillParams {
-    /// Length of the walking surface [m]. Default 2.0 (a long research treadmill).
+    /// Length of the walking surface \[m\]. Default 2.0 (a long research treadmill).
     pub length_m: f64,
-    /// Width of the walking surface [m]. Default 0.8.
+    /// Width of the walking surface \[m\]. Default 0.8.
     pub width_m: f64,
     /// Coulomb friction coefficient of the belt. Default 0.8 (rubber belt on shoe sole,
     /// e.g. Chang et al. 2001, "Biomechanics of slips", Ergonomics 44:1217, dry rubber 0.6-1.0).
     pub friction: f64,
-    /// Time the belt takes to reach its speed from rest [s]; the walker starts standing on the
+    /// Time the belt takes to reach its speed from rest \[s\]; the walker starts standing on the
     /// still belt, as a person does. Default 3 s (a gentle 0.3-0.5 m/s² start).
     pub start_ramp_s: f64,
     /// Rate at which the belt follows a live change of speed [m/s²]. Default 0.4 (a gentle
@@ -161,7 +161,7 @@ pub struct Treadmill {
     /// Belt surface velocity in the world at full speed [m/s] (opposite to the direction of
     /// travel).
     pub belt_velocity: DVec3,
-    /// Incline angle [rad], positive uphill in the direction of travel.
+    /// Incline angle \[rad\], positive uphill in the direction of travel.
     pub incline_rad: f64,
 }
 
@@ -262,12 +262,12 @@ impl Treadmill {
         }
     }
 
-    /// Height of a world point above the belt surface [m].
+    /// Height of a world point above the belt surface \[m\].
     pub fn height_above(&self, p: DVec3) -> f64 {
         p.dot(self.normal)
     }
 
-    /// Position of a world point along the belt, in the direction of travel, from its centre [m].
+    /// Position of a world point along the belt, in the direction of travel, from its centre \[m\].
     pub fn along(&self, p: DVec3) -> f64 {
         p.dot(self.travel_axis)
     }

@@ -257,7 +257,7 @@ impl Walker {
             .copied()
     }
 
-    /// Coordinate values [rad] and speeds [rad/s], indexed by [`CoordinateId`].
+    /// Coordinate values \[rad\] and speeds [rad/s], indexed by [`CoordinateId`].
     pub fn coordinates(&self, joints: &MultibodyJointSet, q: &mut [f64], qdot: &mut [f64]) {
         for (i, link) in self.coordinate_links.iter().enumerate() {
             let (mb, link_id) = joints.get(link.joint).expect("walker joint exists");
@@ -343,7 +343,7 @@ impl Walker {
         mb.update_rigid_bodies(&mut world.bodies, true);
     }
 
-    /// Height of the lowest foot contact sphere's surface above the belt [m] (negative when a
+    /// Height of the lowest foot contact sphere's surface above the belt \[m\] (negative when a
     /// sphere sinks into it): how far the walker must be lowered to stand on the belt.
     pub fn sole_clearance(
         &self,
@@ -363,7 +363,7 @@ impl Walker {
             .fold(f64::INFINITY, f64::min)
     }
 
-    /// Segment world pose (rotation, origin) [m].
+    /// Segment world pose (rotation, origin) \[m\].
     pub fn segment_pose(&self, bodies: &RigidBodySet, s: SegmentId) -> (DQuat, DVec3) {
         let b = &bodies[self.segment_bodies[s.index()]];
         (b.rotation().as_dquat(), b.translation().as_dvec3())
@@ -379,11 +379,6 @@ impl Walker {
             com_velocity: b.linvel().as_dvec3(),
             angular_velocity: b.angvel().as_dvec3(),
         }
-    }
-
-    /// Rotation matrix of a segment in the world.
-    pub fn segment_rotation(&self, bodies: &RigidBodySet, s: SegmentId) -> DMat3 {
-        DMat3::from_quat(self.segment_pose(bodies, s).0)
     }
 }
 

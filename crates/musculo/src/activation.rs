@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::model::{ActivationDynamics, Model};
 
 impl ActivationDynamics {
-    /// Time constant [s] for excitation `u` at activation `a`.
+    /// Time constant \[s\] for excitation `u` at activation `a`.
     pub fn time_constant_s(&self, excitation: f64, activation: f64) -> f64 {
         let a = activation.clamp(0.0, 1.0);
         if excitation > activation {

@@ -28,13 +28,13 @@ use crate::spec::MuscleGroup;
 /// Knee contact loads of one leg at one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct KneeLoads {
-    /// Tibiofemoral compressive force [N] (negative would mean distraction).
+    /// Tibiofemoral compressive force \[N\] (negative would mean distraction).
     pub tibiofemoral_n: f64,
-    /// Patellofemoral compressive force [N].
+    /// Patellofemoral compressive force \[N\].
     pub patellofemoral_n: f64,
-    /// Summed quadriceps tendon force [N].
+    /// Summed quadriceps tendon force \[N\].
     pub quadriceps_force_n: f64,
-    /// Summed force of all muscles crossing the knee [N].
+    /// Summed force of all muscles crossing the knee \[N\].
     pub muscles_crossing_n: f64,
 }
 
@@ -47,7 +47,7 @@ pub fn patellofemoral_ratio(knee_flexion_rad: f64) -> f64 {
 
 /// Knee loads at the knee joint `knee` from the muscle tendon forces (indexed by muscle id),
 /// the knee flexion angle and the intersegmental force that the thigh exerts on the shank,
-/// expressed in the shank frame [N]. The muscles of the joint's side that cross any of its
+/// expressed in the shank frame \[N\]. The muscles of the joint's side that cross any of its
 /// coordinates count as crossing the knee.
 pub fn knee_loads(
     model: &Model,

@@ -11,9 +11,9 @@ use glam::{DMat3, DVec3};
 /// Mass, centre of mass and inertia about the centre of mass.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MassProperties {
-    /// Mass [kg].
+    /// Mass \[kg\].
     pub mass_kg: f64,
-    /// Centre of mass [m].
+    /// Centre of mass \[m\].
     pub com_m: DVec3,
     /// Inertia tensor about `com_m` [kg m²].
     pub inertia_kg_m2: DMat3,

@@ -88,7 +88,7 @@ pub struct MetabolicsSettings {
     pub aerobic_factor: f64,
     /// Muscle density ρ [kg/m³]. Default 1059.7 (Umberger 2003).
     pub muscle_density_kg_per_m3: f64,
-    /// Specific tension σ [Pa]. Default 0.25 MPa (Umberger 2003).
+    /// Specific tension σ \[Pa\]. Default 0.25 MPa (Umberger 2003).
     pub specific_tension_pa: f64,
     /// Basal metabolic rate [W per kg of body mass]. Default 1.2 (Umberger 2003, p. 105).
     pub basal_rate_w_per_kg: f64,
@@ -162,9 +162,9 @@ pub enum MetabolicsError {
 /// The muscle constants the energy model needs.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MuscleProperties {
-    /// Maximum isometric force F_max [N].
+    /// Maximum isometric force F_max \[N\].
     pub max_isometric_force_n: f64,
-    /// Optimal fibre length l_opt [m].
+    /// Optimal fibre length l_opt \[m\].
     pub optimal_fiber_length_m: f64,
     /// Maximum contraction velocity v_max [l_opt/s] (the fast-twitch maximum, as in OpenSim).
     pub max_contraction_velocity_lopt_per_s: f64,
@@ -193,7 +193,7 @@ pub struct MuscleEnergyInput {
     pub fiber_velocity_mps: f64,
     /// Active force-length multiplier f_L, ≥ 0.
     pub active_force_length: f64,
-    /// Active fibre force along the fibre F_CE = F_max a f_L f_V [N].
+    /// Active fibre force along the fibre F_CE = F_max a f_L f_V \[N\].
     pub active_fiber_force_n: f64,
 }
 
@@ -215,26 +215,26 @@ impl MuscleEnergyInput {
     }
 }
 
-/// Metabolic power of one muscle and its parts [W]. `total_w` is the sum of the other terms.
+/// Metabolic power of one muscle and its parts \[W\]. `total_w` is the sum of the other terms.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MuscleEnergyRate {
-    /// Muscle mass used [kg].
+    /// Muscle mass used \[kg\].
     pub muscle_mass_kg: f64,
-    /// Activation-maintenance heat rate m ḣ_AM [W].
+    /// Activation-maintenance heat rate m ḣ_AM \[W\].
     pub activation_maintenance_w: f64,
-    /// Shortening-lengthening heat rate m ḣ_SL [W] (including any raise that keeps the total
+    /// Shortening-lengthening heat rate m ḣ_SL \[W\] (including any raise that keeps the total
     /// non-negative under [`LengtheningModel::Uchida2016`]).
     pub shortening_lengthening_w: f64,
-    /// Heat added to reach the minimum heat rate [W] (0 when the heat rate is above it).
+    /// Heat added to reach the minimum heat rate \[W\] (0 when the heat rate is above it).
     pub minimum_heat_top_up_w: f64,
-    /// Mechanical work rate of the contractile element m ẇ_CE [W].
+    /// Mechanical work rate of the contractile element m ẇ_CE \[W\].
     pub mechanical_work_w: f64,
-    /// Total metabolic power Ė [W].
+    /// Total metabolic power Ė \[W\].
     pub total_w: f64,
 }
 
 impl MuscleEnergyRate {
-    /// Total heat rate [W]: activation-maintenance + shortening-lengthening + top-up.
+    /// Total heat rate \[W\]: activation-maintenance + shortening-lengthening + top-up.
     pub fn heat_w(&self) -> f64 {
         self.activation_maintenance_w + self.shortening_lengthening_w + self.minimum_heat_top_up_w
     }
@@ -245,19 +245,19 @@ impl MuscleEnergyRate {
 pub struct WholeBodyRate {
     /// Each muscle's rate, in input order.
     pub muscles: Vec<MuscleEnergyRate>,
-    /// Sum over the muscles [W].
+    /// Sum over the muscles \[W\].
     pub muscles_w: f64,
-    /// Basal metabolic rate [W].
+    /// Basal metabolic rate \[W\].
     pub basal_w: f64,
-    /// Muscles plus basal [W].
+    /// Muscles plus basal \[W\].
     pub total_w: f64,
-    /// Body mass [kg].
+    /// Body mass \[kg\].
     pub body_mass_kg: f64,
     /// `total_w / body_mass_kg` [W/kg].
     pub total_w_per_kg: f64,
 }
 
-/// Muscle mass [kg] from the physiological cross-sectional area F_max / σ times the optimal
+/// Muscle mass \[kg\] from the physiological cross-sectional area F_max / σ times the optimal
 /// fibre length and the density: `m = ρ (F_max / σ) l_opt` (Umberger 2003).
 pub fn muscle_mass_kg(
     props: &MuscleProperties,
@@ -358,7 +358,7 @@ impl UmbergerMetabolics {
         &self.settings
     }
 
-    /// Muscle mass [kg] with the configured density and specific tension.
+    /// Muscle mass \[kg\] with the configured density and specific tension.
     pub fn muscle_mass_kg(&self, props: &MuscleProperties) -> f64 {
         muscle_mass_kg(
             props,
@@ -385,7 +385,7 @@ impl UmbergerMetabolics {
         }
     }
 
-    /// Metabolic power of one muscle [W] with its breakdown (module docs for the equations).
+    /// Metabolic power of one muscle \[W\] with its breakdown (module docs for the equations).
     pub fn muscle_rate(
         &self,
         props: &MuscleProperties,

@@ -152,17 +152,17 @@ impl<'a, T> IntoIterator for &'a Sides<T> {
 /// The person being simulated.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Subject {
-    /// Stature [m].
+    /// Stature \[m\].
     pub height_m: f64,
-    /// Body mass [kg].
+    /// Body mass \[kg\].
     pub mass_kg: f64,
 }
 
 impl Subject {
-    /// Accepted stature range [m]: adults and adolescents; anthropometric proportions of
+    /// Accepted stature range \[m\]: adults and adolescents; anthropometric proportions of
     /// young children differ from the adult tables used here.
     pub const HEIGHT_RANGE_M: (f64, f64) = (1.2, 2.3);
-    /// Accepted body mass range [kg].
+    /// Accepted body mass range \[kg\].
     pub const MASS_RANGE_KG: (f64, f64) = (25.0, 250.0);
 
     /// Checks the subject; `file` and `field` name where it came from in error messages.
@@ -184,7 +184,7 @@ impl Subject {
         check(self.mass_kg, "mass_kg", "kg", Self::MASS_RANGE_KG)
     }
 
-    /// Body weight [N] with standard gravity.
+    /// Body weight \[N\] with standard gravity.
     pub fn weight_n(&self) -> f64 {
         self.mass_kg * STANDARD_GRAVITY_MPS2
     }
@@ -202,7 +202,7 @@ impl From<SubjectSpec> for Subject {
 /// Standard acceleration of gravity [m/s²] (CGPM 1901).
 pub const STANDARD_GRAVITY_MPS2: f64 = 9.806_65;
 
-/// A drawing and collision primitive in a segment frame [m].
+/// A drawing and collision primitive in a segment frame \[m\].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub enum Shape {
     /// Capsule between two points.
@@ -230,7 +230,7 @@ pub enum Shape {
     },
 }
 
-/// A contact sphere in a segment frame [m].
+/// A contact sphere in a segment frame \[m\].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contact {
     /// Name, e.g. `heel_medial`.
@@ -248,9 +248,9 @@ pub struct Segment {
     pub name: String,
     /// Side, for leg segments.
     pub side: Option<Side>,
-    /// Mass [kg].
+    /// Mass \[kg\].
     pub mass_kg: f64,
-    /// Centre of mass in the segment frame [m].
+    /// Centre of mass in the segment frame \[m\].
     pub com_m: DVec3,
     /// Inertia tensor about the centre of mass, segment-frame axes [kg m²].
     pub inertia_kg_m2: DMat3,
@@ -273,7 +273,7 @@ pub struct Joint {
     pub parent: SegmentId,
     /// Child segment; its frame origin is the joint centre.
     pub child: SegmentId,
-    /// Joint centre in the parent frame [m].
+    /// Joint centre in the parent frame \[m\].
     pub location_in_parent_m: DVec3,
     /// The joint's coordinates, in rotation order.
     pub coordinates: Vec<CoordinateId>,
@@ -292,16 +292,16 @@ pub struct Coordinate {
     pub joint: JointId,
     /// Unit rotation axis in the parent frame at the neutral pose.
     pub axis: DVec3,
-    /// Range of motion `(min, max)` [rad].
+    /// Range of motion `(min, max)` \[rad\].
     pub range_rad: (f64, f64),
 }
 
 /// Excitation-to-activation dynamics constants.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ActivationDynamics {
-    /// Activation time constant [s].
+    /// Activation time constant \[s\].
     pub activation_time_constant_s: f64,
-    /// Deactivation time constant [s].
+    /// Deactivation time constant \[s\].
     pub deactivation_time_constant_s: f64,
     /// Lowest activation [-].
     pub minimum_activation: f64,
@@ -371,7 +371,7 @@ impl Model {
         self.coordinates.len()
     }
 
-    /// Total mass [kg] (equals the subject's mass up to rounding of the tables).
+    /// Total mass \[kg\] (equals the subject's mass up to rounding of the tables).
     pub fn total_mass_kg(&self) -> f64 {
         self.segments.iter().map(|s| s.mass_kg).sum()
     }

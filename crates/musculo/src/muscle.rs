@@ -34,13 +34,13 @@ pub struct Muscle {
     pub side: Side,
     /// Reporting group.
     pub group: MuscleGroup,
-    /// Maximum isometric force F_max [N].
+    /// Maximum isometric force F_max \[N\].
     pub max_isometric_force_n: f64,
-    /// Optimal fibre length l_opt [m].
+    /// Optimal fibre length l_opt \[m\].
     pub optimal_fiber_length_m: f64,
-    /// Tendon slack length [m].
+    /// Tendon slack length \[m\].
     pub tendon_slack_length_m: f64,
-    /// Pennation angle at optimal fibre length [rad].
+    /// Pennation angle at optimal fibre length \[rad\].
     pub pennation_at_optimal_rad: f64,
     /// Maximum contraction velocity [l_opt/s].
     pub max_contraction_velocity_lopt_per_s: f64,
@@ -53,11 +53,11 @@ pub struct Muscle {
 /// Fibre state of a rigid-tendon muscle at one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct FiberState {
-    /// Musculotendon length [m].
+    /// Musculotendon length \[m\].
     pub mtu_length_m: f64,
     /// Musculotendon lengthening speed [m/s].
     pub mtu_velocity_mps: f64,
-    /// Fibre length [m].
+    /// Fibre length \[m\].
     pub fiber_length_m: f64,
     /// Fibre lengthening speed [m/s] (negative = shortening = concentric).
     pub fiber_velocity_mps: f64,
@@ -72,14 +72,14 @@ pub struct FiberState {
 }
 
 impl FiberState {
-    /// Musculotendon (tendon) force [N] at activation `a` for a muscle of strength `f_max`:
+    /// Musculotendon (tendon) force \[N\] at activation `a` for a muscle of strength `f_max`:
     /// `F = F_max (a f_L f_V + f_PE) cos α`.
     pub fn mtu_force_n(&self, max_isometric_force_n: f64, activation: f64) -> f64 {
         let (active, passive) = self.force_per_activation(max_isometric_force_n);
         activation * active + passive
     }
 
-    /// Tendon force split into the part proportional to activation and the passive part [N]:
+    /// Tendon force split into the part proportional to activation and the passive part \[N\]:
     /// `F = a · active + passive`.
     pub fn force_per_activation(&self, max_isometric_force_n: f64) -> (f64, f64) {
         let along_tendon = max_isometric_force_n * self.cos_pennation;
@@ -89,7 +89,7 @@ impl FiberState {
         )
     }
 
-    /// Mechanical power of the fibres [W] for tendon force `force_n`: positive while shortening
+    /// Mechanical power of the fibres \[W\] for tendon force `force_n`: positive while shortening
     /// under load (concentric work), negative while lengthening (eccentric).
     /// With a rigid tendon, `F_fibre v_fibre = (F/cos α)(v_mt cos α) = F v_mt`.
     pub fn fiber_power_w(&self, force_n: f64) -> f64 {
@@ -100,11 +100,11 @@ impl FiberState {
 /// Compliant-tendon equilibrium of a held (isometric) muscle.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TendonEquilibrium {
-    /// Fibre length [m].
+    /// Fibre length \[m\].
     pub fiber_length_m: f64,
-    /// Tendon length [m].
+    /// Tendon length \[m\].
     pub tendon_length_m: f64,
-    /// Tendon force = fibre force along the tendon [N].
+    /// Tendon force = fibre force along the tendon \[N\].
     pub force_n: f64,
 }
 
@@ -120,7 +120,7 @@ impl Muscle {
         self.rigid_tendon_fiber(path.length_m, v_mt)
     }
 
-    /// Fibre state with a rigid tendon from musculotendon length [m] and speed [m/s].
+    /// Fibre state with a rigid tendon from musculotendon length \[m\] and speed [m/s].
     pub fn rigid_tendon_fiber(&self, mtu_length_m: f64, mtu_velocity_mps: f64) -> FiberState {
         let h = self.fiber_thickness_m();
         // Fibre projection onto the line of action; a rigid tendon keeps its slack length.

@@ -26,9 +26,9 @@ pub struct Path {
 /// Length and moment arms of a path at one pose.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PathState {
-    /// Musculotendon length [m].
+    /// Musculotendon length \[m\].
     pub length_m: f64,
-    /// Moment arms about the path's coordinates, in the order of [`Path::coordinates`] [m].
+    /// Moment arms about the path's coordinates, in the order of [`Path::coordinates`] \[m\].
     pub moment_arms_m: [f64; Path::MAX_COORDINATES],
 }
 
@@ -70,7 +70,7 @@ impl Path {
         self.coordinates.contains(&coordinate)
     }
 
-    /// Evaluates length and moment arms. `q` holds every coordinate of the model [rad],
+    /// Evaluates length and moment arms. `q` holds every coordinate of the model \[rad\],
     /// indexed by [`CoordinateId`].
     pub fn evaluate(&self, q: &[f64]) -> PathState {
         let n = self.coordinates.len();
@@ -112,7 +112,7 @@ impl Path {
         }
     }
 
-    /// Moment arm about `coordinate` at `q` [m]; zero if the path does not cross it.
+    /// Moment arm about `coordinate` at `q` \[m\]; zero if the path does not cross it.
     pub fn moment_arm(&self, q: &[f64], coordinate: CoordinateId) -> f64 {
         match self.coordinates.iter().position(|&c| c == coordinate) {
             Some(i) => self.evaluate(q).moment_arms_m[i],

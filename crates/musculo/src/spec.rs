@@ -57,9 +57,9 @@ impl ModelSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectSpec {
-    /// Stature [m].
+    /// Stature \[m\].
     pub height_m: f64,
-    /// Body mass [kg].
+    /// Body mass \[kg\].
     pub mass_kg: f64,
 }
 
@@ -202,7 +202,7 @@ pub struct CoordinateSpec {
     /// Rotation axis in the parent frame at the neutral pose; positive rotation about it is the
     /// positive direction of the coordinate.
     pub axis: Vec3Spec,
-    /// Anatomical range of motion `(min, max)` [deg].
+    /// Anatomical range of motion `(min, max)` \[deg\].
     pub range_deg: (f64, f64),
 }
 
@@ -244,6 +244,20 @@ impl MuscleGroup {
         MuscleGroup::HipAdductors,
     ];
 
+    /// The sagittal-plane groups the forward-versus-backward question is about, in the order
+    /// the gait-cycle curves (`cycles.csv`), the report's panels and the viewer show them:
+    /// knee extensors and flexors, hip extensors, ankle plantarflexors and dorsiflexor, hip
+    /// flexors. (The hip abductors and adductors act in the frontal plane.)
+    pub const SAGITTAL: [MuscleGroup; 7] = [
+        MuscleGroup::Quadriceps,
+        MuscleGroup::Hamstrings,
+        MuscleGroup::Gluteals,
+        MuscleGroup::Gastrocnemius,
+        MuscleGroup::Soleus,
+        MuscleGroup::TibialisAnterior,
+        MuscleGroup::HipFlexors,
+    ];
+
     /// The snake_case name used in files and reports.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -270,13 +284,13 @@ pub struct MuscleSpec {
     pub source: String,
     /// Reporting group.
     pub group: MuscleGroup,
-    /// Maximum isometric force F_max [N].
+    /// Maximum isometric force F_max \[N\].
     pub max_isometric_force_n: f64,
-    /// Optimal fibre length l_opt [m].
+    /// Optimal fibre length l_opt \[m\].
     pub optimal_fiber_length_m: f64,
-    /// Tendon slack length [m].
+    /// Tendon slack length \[m\].
     pub tendon_slack_length_m: f64,
-    /// Pennation angle at optimal fibre length [rad].
+    /// Pennation angle at optimal fibre length \[rad\].
     pub pennation_at_optimal_rad: f64,
     /// Maximum contraction velocity [optimal fibre lengths per second].
     pub max_contraction_velocity_lopt_per_s: f64,
@@ -300,13 +314,13 @@ pub struct PathSpec {
     pub coordinates: Vec<String>,
     /// Polynomial terms.
     pub terms: Vec<TermSpec>,
-    /// RMS error of the fit to the source geometry [m] (documentation).
+    /// RMS error of the fit to the source geometry \[m\] (documentation).
     #[serde(default)]
     pub fit_rms_error_m: Option<f64>,
-    /// Largest error of the fit [m] (documentation).
+    /// Largest error of the fit \[m\] (documentation).
     #[serde(default)]
     pub fit_max_error_m: Option<f64>,
-    /// RMS error of each moment arm against the source geometry [m] (documentation).
+    /// RMS error of each moment arm against the source geometry \[m\] (documentation).
     #[serde(default)]
     pub moment_arm_rms_error_m: Option<Vec<f64>>,
 }
@@ -337,9 +351,9 @@ pub struct DisplayPointSpec {
 pub struct ActivationDynamicsSpec {
     /// Where the time constants come from.
     pub source: String,
-    /// Activation time constant [s].
+    /// Activation time constant \[s\].
     pub activation_time_constant_s: f64,
-    /// Deactivation time constant [s].
+    /// Deactivation time constant \[s\].
     pub deactivation_time_constant_s: f64,
     /// Lowest activation a muscle reaches in the forward dynamics [-].
     pub minimum_activation: f64,

@@ -100,11 +100,11 @@ pub enum SolveError {
 pub struct MuscleSolution {
     /// Activation per muscle (indexed by [`crate::MuscleId`]) [-].
     pub activations: Vec<f64>,
-    /// Tendon force per muscle [N].
+    /// Tendon force per muscle \[N\].
     pub forces_n: Vec<f64>,
     /// Fibre state per muscle.
     pub fibers: Vec<FiberState>,
-    /// Fibre power per muscle [W]: positive concentric, negative eccentric.
+    /// Fibre power per muscle \[W\]: positive concentric, negative eccentric.
     pub fiber_power_w: Vec<f64>,
     /// Moment the muscles produce about each coordinate [N·m].
     pub muscle_moments_nm: Vec<f64>,
@@ -113,18 +113,6 @@ pub struct MuscleSolution {
     pub residual_moments_nm: Vec<f64>,
     /// Interior-point iterations used.
     pub iterations: u32,
-}
-
-impl MuscleSolution {
-    /// Concentric (shortening, positive) part of each muscle's fibre power [W].
-    pub fn concentric_power_w(&self) -> impl Iterator<Item = f64> + '_ {
-        self.fiber_power_w.iter().map(|p| p.max(0.0))
-    }
-
-    /// Eccentric (lengthening, negative) part of each muscle's fibre power [W].
-    pub fn eccentric_power_w(&self) -> impl Iterator<Item = f64> + '_ {
-        self.fiber_power_w.iter().map(|p| p.min(0.0))
-    }
 }
 
 /// A static-optimisation problem set up once for a model.
@@ -183,7 +171,7 @@ impl StaticOptimizer {
         &self.actuated
     }
 
-    /// Solves one frame. `q` [rad], `qdot` [rad/s] and `moments_nm` (net joint moments from
+    /// Solves one frame. `q` \[rad\], `qdot` [rad/s] and `moments_nm` (net joint moments from
     /// inverse dynamics, the moment the actuators must supply about each coordinate) are indexed
     /// by [`CoordinateId`].
     pub fn solve(

@@ -10,11 +10,11 @@ use bevy_egui::input::EguiWantsInput;
 pub struct Orbit {
     /// Point looked at [m, world].
     pub focus: Vec3,
-    /// Rotation about the vertical [rad]; 0 looks along −z (a side view of the walkers).
+    /// Rotation about the vertical \[rad\]; 0 looks along −z (a side view of the walkers).
     pub yaw: f32,
-    /// Elevation [rad], positive looking down.
+    /// Elevation \[rad\], positive looking down.
     pub pitch: f32,
-    /// Distance from the focus [m].
+    /// Distance from the focus \[m\].
     pub distance: f32,
 }
 

@@ -56,7 +56,7 @@ const ACTIVE_THRESHOLD: f64 = 0.05;
 pub struct Pose {
     /// Orientation.
     pub rotation: DQuat,
-    /// Origin of the segment frame [m].
+    /// Origin of the segment frame \[m\].
     pub translation: DVec3,
 }
 
@@ -111,7 +111,7 @@ pub struct GroupView {
     pub anchor: DVec3,
     /// Mean activation of its muscles.
     pub activation: f64,
-    /// Summed fibre power [W].
+    /// Summed fibre power \[W\].
     pub power_w: f64,
     /// Concentric, eccentric or quiet.
     pub work: Work,
@@ -122,7 +122,7 @@ pub struct GroupView {
 pub struct ForceView {
     /// Centre of pressure [m, world].
     pub point: DVec3,
-    /// Force on the foot [N].
+    /// Force on the foot \[N\].
     pub force: DVec3,
 }
 
@@ -140,17 +140,17 @@ pub struct KneeView {
 /// One sample of the live plots (right leg).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Sample {
-    /// Simulation time [s].
+    /// Simulation time \[s\].
     pub time_s: f64,
-    /// Tibiofemoral force [BW].
+    /// Tibiofemoral force \[BW\].
     pub tibiofemoral_bw: f64,
-    /// Patellofemoral force [BW].
+    /// Patellofemoral force \[BW\].
     pub patellofemoral_bw: f64,
     /// Activations in the order of [`PLOTTED_ACTIVATIONS`].
     pub activations: [f64; 4],
 }
 
-/// Concentric and eccentric fibre work of one group, per leg and stride [J].
+/// Concentric and eccentric fibre work of one group, per leg and stride \[J\].
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GroupWork {
     /// Positive work (shortening).
@@ -164,17 +164,17 @@ pub struct GroupWork {
 pub struct LaneView {
     /// What runs.
     pub config: LaneConfig,
-    /// Simulation time [s].
+    /// Simulation time \[s\].
     pub time_s: f64,
     /// Belt speed now [m/s] (follows the requested speed gradually).
     pub speed_mps: f64,
     /// Incline now [%].
     pub incline_pct: f64,
-    /// Belt rotation about the world z axis [rad].
+    /// Belt rotation about the world z axis \[rad\].
     pub belt_tilt_rad: f64,
-    /// How far the belt surface has moved along its own length [m] (for its stripes).
+    /// How far the belt surface has moved along its own length \[m\] (for its stripes).
     pub belt_travel_m: f64,
-    /// Belt length and width [m].
+    /// Belt length and width \[m\].
     pub belt_size_m: (f64, f64),
     /// Segment poses, indexed like the model's segments.
     pub segments: Vec<Pose>,
@@ -194,7 +194,7 @@ pub struct LaneView {
     pub strides: usize,
     /// Why and when the walker fell, if it did.
     pub fell: Option<String>,
-    /// Body weight [N].
+    /// Body weight \[N\].
     pub weight_n: f64,
 }
 
@@ -307,12 +307,12 @@ impl Lane {
         &self.view
     }
 
-    /// Simulation time [s].
+    /// Simulation time \[s\].
     pub fn time_s(&self) -> f64 {
         self.trial.time_s()
     }
 
-    /// Physics step [s].
+    /// Physics step \[s\].
     pub fn dt_s(&self) -> f64 {
         self.trial.dt_s()
     }

@@ -418,7 +418,7 @@ fn update_knees(
     }
 }
 
-/// White at no load to red at [`KNEE_RED_BW`].
+/// White at no load to red at `KNEE_RED_BW` (6 body weights).
 pub fn knee_colour(tibiofemoral_bw: f64) -> Color {
     let t = (tibiofemoral_bw / KNEE_RED_BW).clamp(0.0, 1.0) as f32;
     Color::srgb(1.0, 1.0 - 0.85 * t, 1.0 - 0.85 * t)

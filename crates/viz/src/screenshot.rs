@@ -48,7 +48,7 @@ pub fn check_target(path: &Path) -> anyhow::Result<()> {
 pub struct ScreenshotPlugin {
     /// Where the PNG goes.
     pub path: PathBuf,
-    /// Simulated time of the capture [s].
+    /// Simulated time of the capture \[s\].
     pub after: f64,
 }
 

@@ -30,7 +30,7 @@ pub enum Command {
     SetBelt { speed_mps: f64, incline_pct: f64 },
     /// Restart with these settings.
     Reset(Settings),
-    /// Push every walker's pelvis with this force [N] towards this heading [rad].
+    /// Push every walker's pelvis with this force \[N\] towards this heading \[rad\].
     Push { force_n: f64, heading_rad: f64 },
     /// Run as fast as possible until this simulated time, then pause (screenshot mode).
     RunTo(f64),

@@ -20,9 +20,9 @@ use crate::sim::{Command, Settings};
 pub struct Controls {
     /// Settings the next reset uses (speed and incline also apply live).
     pub settings: Settings,
-    /// Push magnitude [N].
+    /// Push magnitude \[N\].
     pub push_force_n: f64,
-    /// Push heading [rad] (0 = the way the walkers face).
+    /// Push heading \[rad\] (0 = the way the walkers face).
     pub push_heading_rad: f64,
     /// Slow-motion rate.
     pub rate: f64,

@@ -9,7 +9,7 @@
 
 use glam::DVec3;
 
-/// Hip flexion, hip adduction and knee flexion [rad] placing the ankle at `p` (relative to the
+/// Hip flexion, hip adduction and knee flexion \[rad\] placing the ankle at `p` (relative to the
 /// hip centre, pelvis frame, right-leg convention: mirror z for the left leg). The reach is
 /// clamped to `[min_knee, 0.999 L]` so the solution always exists.
 pub fn leg_ik(p: DVec3, thigh_m: f64, shank_m: f64, min_knee_rad: f64) -> (f64, f64, f64) {

@@ -18,9 +18,9 @@ use crate::spec::Direction;
 pub struct SegmentState {
     /// Orientation (columns: the segment's x, y, z axes in the world).
     pub rotation: DMat3,
-    /// Frame origin (the proximal joint centre) [m].
+    /// Frame origin (the proximal joint centre) \[m\].
     pub origin: DVec3,
-    /// Centre of mass [m].
+    /// Centre of mass \[m\].
     pub com: DVec3,
     /// Velocity of the centre of mass [m/s].
     pub com_velocity: DVec3,
@@ -42,9 +42,9 @@ pub struct BeltState {
 /// Everything a controller may read at one control step.
 #[derive(Debug, Clone, Copy)]
 pub struct Observation<'a> {
-    /// Simulation time [s].
+    /// Simulation time \[s\].
     pub time_s: f64,
-    /// Control (physics) step [s].
+    /// Control (physics) step \[s\].
     pub dt_s: f64,
     /// The model being simulated.
     pub model: &'a Model,
@@ -52,7 +52,7 @@ pub struct Observation<'a> {
     pub direction: Direction,
     /// Belt speed [m/s].
     pub belt_speed_mps: f64,
-    /// Coordinates [rad], indexed by `CoordinateId`.
+    /// Coordinates \[rad\], indexed by `CoordinateId`.
     pub q: &'a [f64],
     /// Coordinate speeds [rad/s].
     pub qdot: &'a [f64],
@@ -60,7 +60,7 @@ pub struct Observation<'a> {
     pub axes: &'a [DVec3],
     /// Segment states, indexed by `SegmentId`.
     pub segments: &'a [SegmentState],
-    /// Whole-body centre of mass [m].
+    /// Whole-body centre of mass \[m\].
     pub com: DVec3,
     /// Whole-body centre-of-mass velocity [m/s].
     pub com_velocity: DVec3,
@@ -94,7 +94,7 @@ pub trait Controller: Send {
         None
     }
 
-    /// Joint angles [rad] to start from, standing on the still belt (before it is tilted):
+    /// Joint angles \[rad\] to start from, standing on the still belt (before it is tilted):
     /// the neutral pose unless the controller needs another.
     fn initial_pose(&self, model: &Model, _direction: Direction) -> Vec<f64> {
         model.neutral_pose()

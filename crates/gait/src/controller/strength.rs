@@ -73,7 +73,7 @@ impl Strength {
         }
     }
 
-    /// Recomputes the muscle-derived limits at pose `q` [rad].
+    /// Recomputes the muscle-derived limits at pose `q` \[rad\].
     pub fn update(&mut self, model: &Model, q: &[f64]) {
         for (i, m) in self.muscled.iter().enumerate() {
             if *m {

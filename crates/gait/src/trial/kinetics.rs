@@ -13,19 +13,19 @@ use crate::record::Frame;
 /// Forces and moments of one physics step (or, summed and scaled, their mean over several).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepKinetics {
-    /// Ground reaction force per foot [N].
+    /// Ground reaction force per foot \[N\].
     pub grf_n: Sides<DVec3>,
     /// Σ contact point × normal force per foot (centre of pressure numerator) [N m].
     pub cop_weighted_m: Sides<DVec3>,
-    /// Σ normal force per foot (centre of pressure denominator) [N].
+    /// Σ normal force per foot (centre of pressure denominator) \[N\].
     pub cop_weight_n: Sides<f64>,
     /// Applied joint torques [N·m].
     pub applied_torques_nm: Vec<f64>,
     /// Net joint moments from inverse dynamics [N·m].
     pub net_moments_nm: Vec<f64>,
-    /// Knee intersegmental force on each shank, shank frame [N].
+    /// Knee intersegmental force on each shank, shank frame \[N\].
     pub knee_force_on_shank_n: Sides<DVec3>,
-    /// Inverse-dynamics residual force at the root [N].
+    /// Inverse-dynamics residual force at the root \[N\].
     pub residual_force_n: DVec3,
     /// Inverse-dynamics residual moment at the root [N·m].
     pub residual_moment_nm: DVec3,
@@ -84,7 +84,7 @@ impl StepKinetics {
 
 impl Trial {
     /// Total ground reaction force over the last step from whole-body momentum balance,
-    /// `F = ΔP/Δt − M g − F_push` [N] (rapier reports normal impulses only per contact; the
+    /// `F = ΔP/Δt − M g − F_push` \[N\] (rapier reports normal impulses only per contact; the
     /// momentum balance is exact for the total).
     pub fn total_ground_reaction_n(&self) -> DVec3 {
         let dp = self.momentum() - self.momentum_before;

@@ -97,11 +97,11 @@ pub struct TrialResult {
     pub events: Vec<GaitEvent>,
     /// The fall, if the walker fell.
     pub fall: Option<Fall>,
-    /// Wall-clock time of the simulation [s].
+    /// Wall-clock time of the simulation \[s\].
     pub wall_time_s: f64,
     /// Physics steps taken.
     pub steps: u64,
-    /// Physics step [s].
+    /// Physics step \[s\].
     pub dt_s: f64,
     /// Seconds of belt start-up at the beginning of the trial.
     pub start_ramp_s: f64,
@@ -220,12 +220,12 @@ impl Trial {
         &self.spec
     }
 
-    /// Simulated time [s].
+    /// Simulated time \[s\].
     pub fn time_s(&self) -> f64 {
         self.time_s
     }
 
-    /// Physics step [s].
+    /// Physics step \[s\].
     pub fn dt_s(&self) -> f64 {
         self.settings.physics.dt_s
     }
@@ -251,7 +251,7 @@ impl Trial {
         &self.segments
     }
 
-    /// Coordinates after the last step [rad].
+    /// Coordinates after the last step \[rad\].
     pub fn q(&self) -> &[f64] {
         &self.q
     }
@@ -299,7 +299,7 @@ impl Trial {
         self.treadmill.surface_velocity(self.time_s)
     }
 
-    /// The push force acting on the pelvis now [N].
+    /// The push force acting on the pelvis now \[N\].
     pub fn push_force(&self) -> DVec3 {
         self.pushes.force().unwrap_or(DVec3::ZERO)
     }
@@ -344,7 +344,7 @@ impl Trial {
         Ok(())
     }
 
-    /// Pushes the pelvis with `force` [N] for `duration_s` from now (the visualizer's push
+    /// Pushes the pelvis with `force` \[N\] for `duration_s` from now (the visualizer's push
     /// button), in addition to the spec's seeded pushes.
     pub fn push_now(&mut self, force: DVec3, duration_s: f64) {
         self.pushes.push_now(self.time_s, force, duration_s);

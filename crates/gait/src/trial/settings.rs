@@ -8,7 +8,7 @@ use crate::treadmill::TreadmillParams;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PhysicsParams {
-    /// Physics and control step [s]. Default 1 ms.
+    /// Physics and control step \[s\]. Default 1 ms.
     pub dt_s: f64,
     /// rapier solver substeps per step. Default 2.
     pub solver_iterations: usize,

@@ -1,6 +1,6 @@
 //! A balance controller that walks forwards and backwards at a commanded speed.
 //!
-//! Every control step is a short pipeline of named stages ([`Setup::control`]), each in its
+//! Every control step is a short pipeline of named stages (`Setup::control`), each in its
 //! own module, in the manner of SCONE's gait state controller (update the state, then each
 //! state's controllers) and MuJoCo's staged `mj_forward`:
 //! 1. **Step cycle** ([`cycle`]; SIMBICON, Yin, Loken & van de Panne 2007, ACM TOG 26(3):105):
@@ -29,13 +29,13 @@
 //! during a trial (parameters, body layout, subject) and a [`State`] of what it remembers
 //! between steps. All gains are per kilogram of body mass so the same file serves any subject.
 
-mod cycle;
-mod outer_loop;
+pub mod cycle;
+pub mod outer_loop;
 pub mod params;
 mod servo;
-mod stance;
-mod swing;
-mod upper_body;
+pub mod stance;
+pub mod swing;
+pub mod upper_body;
 
 use glam::{DMat3, DVec3};
 use musculo::{Model, Side};

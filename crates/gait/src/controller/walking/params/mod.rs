@@ -64,19 +64,19 @@ pub struct Gains {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Posture {
-    /// Forward lean of the head-arms-trunk from vertical [rad].
+    /// Forward lean of the head-arms-trunk from vertical \[rad\].
     pub trunk_lean_rad: f64,
-    /// Pitch of the swing foot at landing relative to the belt [rad] (toes up positive).
+    /// Pitch of the swing foot at landing relative to the belt \[rad\] (toes up positive).
     pub landing_foot_pitch_rad: f64,
-    /// Stance knee flexion [rad].
+    /// Stance knee flexion \[rad\].
     pub stance_knee_flexion_rad: f64,
-    /// Peak swing knee flexion target early in swing [rad] (foot clearance).
+    /// Peak swing knee flexion target early in swing \[rad\] (foot clearance).
     pub swing_knee_flexion_rad: f64,
-    /// Plantarflexion target of the trailing ankle in double support (push-off) [rad].
+    /// Plantarflexion target of the trailing ankle in double support (push-off) \[rad\].
     pub push_off_rad: f64,
-    /// Knee flexion target of the trailing leg in double support [rad].
+    /// Knee flexion target of the trailing leg in double support \[rad\].
     pub pre_swing_knee_flexion_rad: f64,
-    /// Ankle dorsiflexion the stance ankle's posture term holds [rad].
+    /// Ankle dorsiflexion the stance ankle's posture term holds \[rad\].
     pub stance_ankle_rad: f64,
     /// Peak plantarflexor torque of the timed push-off of the stance ankle late in stance
     /// [N·m/kg] (0: no push-off). Human plantarflexor moments peak at 1.3-1.7 N·m/kg at about
@@ -117,7 +117,7 @@ pub struct Posture {
     /// the belt.
     #[serde(default)]
     pub uphill_trunk_lean_per_rad: f64,
-    /// Nominal step time at 1 m/s in this direction [s], overriding the shared
+    /// Nominal step time at 1 m/s in this direction \[s\], overriding the shared
     /// [`WalkingParams::step_time_at_1mps_s`] (absent in files written before). Step timing is
     /// an input of SIMBICON-style controllers (the state duration δt: Yin, Loken & van de
     /// Panne 2007, Table 1), so the cadence follows mostly from it (a swing ends at foot
@@ -152,7 +152,7 @@ fn never() -> f64 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WalkingParams {
-    /// Nominal step time at 1 m/s [s].
+    /// Nominal step time at 1 m/s \[s\].
     pub step_time_at_1mps_s: f64,
     /// Step time scales as speed^(−exponent).
     pub step_time_speed_exponent: f64,
@@ -183,7 +183,7 @@ pub struct WalkingParams {
     pub swing_clearance: f64,
     /// Lateral distance between the feet [fraction of stature].
     pub step_width: f64,
-    /// α of the foot-placement law [s].
+    /// α of the foot-placement law \[s\].
     pub velocity_offset_s: f64,
     /// Below 1 m/s, α scales as (belt speed / 1 m/s)^exponent; at and above 1 m/s it is
     /// `velocity_offset_s` (0, files written before: the same α at every speed). A smaller α
@@ -197,7 +197,7 @@ pub struct WalkingParams {
     pub lateral_placement_scale: f64,
     /// Stance-ankle torque per unit sagittal velocity error [N·m/(m/s)/kg].
     pub ankle_velocity_gain: f64,
-    /// Stance-ankle dorsiflexion beyond which the plantarflexors resist [rad].
+    /// Stance-ankle dorsiflexion beyond which the plantarflexors resist \[rad\].
     pub heel_off_dorsiflexion_rad: f64,
     /// Stiffness of that resistance [N·m/rad/kg].
     pub plantarflexor_stiffness: f64,
@@ -223,7 +223,7 @@ pub struct WalkingParams {
     /// the value used is [`Self::stance_knee_feed_forward`]).
     #[serde(default)]
     pub stance_knee_gravity_compensation: f64,
-    /// Weight acceptance [s]: after touchdown the stance knee's target moves from the knee angle
+    /// Weight acceptance \[s\]: after touchdown the stance knee's target moves from the knee angle
     /// at touchdown to the posture's stance-knee flexion along a smoothstep over this time, so
     /// the knee straightens over the loading response instead of in one impulse (the loading
     /// response lasts the first 10-12 % of the gait cycle, about 0.1-0.15 s at 1 m/s: Perry
@@ -257,7 +257,7 @@ impl WalkingParams {
             .unwrap_or(self.stance_knee_gravity_compensation)
     }
 
-    /// α of the foot-placement law at a belt speed [s]: `velocity_offset_s` at and above
+    /// α of the foot-placement law at a belt speed \[s\]: `velocity_offset_s` at and above
     /// 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below.
     pub fn velocity_offset_at(&self, speed_mps: f64) -> f64 {
         self.velocity_offset_s * speed_mps.min(1.0).powf(self.velocity_offset_speed_exponent)
@@ -298,7 +298,7 @@ impl WalkingParams {
         }
     }
 
-    /// Nominal step time [s] at a belt speed on a grade `downhill` (rise over run, positive
+    /// Nominal step time \[s\] at a belt speed on a grade `downhill` (rise over run, positive
     /// downhill in the direction of travel): the posture's own step time at 1 m/s if it sets
     /// one (else the shared one), scaled as speed^(−[`Self::step_time_speed_exponent`]) with
     /// the speed clamped below at [`MIN_SCHEDULED_SPEED_MPS`], and quickened downhill
