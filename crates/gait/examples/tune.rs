@@ -63,7 +63,7 @@ const FIELDS: &[(&str, f64, f64)] = &[
     ("gains.heading.kd", 0.2, 3.0),
     ("gains.hip_adduction.kp", 6.0, 25.0),
     ("gains.hip_rotation.kp", 1.0, 8.0),
-    // The stance-knee law and the timed push-off (crates/gait/src/controller/walking.rs).
+    // The stance-knee law and the timed push-off (crates/gait/src/controller/walking/).
     ("gains.stance_knee.kp", 4.0, 30.0),
     ("stance_knee_gravity_compensation", 0.0, 1.2),
     ("stance_knee_loading_s", 0.0, 0.25),

@@ -1,4 +1,8 @@
-//! The treadmill and the torque-driven walker.
+//! The treadmill and the torque-driven walker: a rapier world with a moving, tiltable belt and
+//! a multibody built from a `musculo::Model`, driven by a [`controller::Controller`], stepped
+//! by [`Trial`] through a fixed pipeline (observe → control → actuate → physics → sense →
+//! kinetics → frame → muscle analysis), and the measures of what it did ([`summary`],
+//! [`measures`]). `ARCHITECTURE.md` at the workspace root maps the modules.
 
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
