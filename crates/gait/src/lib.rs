@@ -10,6 +10,7 @@ pub mod dynamics;
 pub mod measures;
 pub mod record;
 pub mod spec;
+pub mod stride_work;
 pub mod summary;
 pub mod treadmill;
 pub mod trial;
