@@ -18,6 +18,7 @@ mod nullable_f64;
 pub mod record;
 pub mod skeleton;
 pub mod spec;
+pub mod stride_work;
 pub mod summary;
 pub mod treadmill;
 pub mod trial;

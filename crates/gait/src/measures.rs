@@ -6,7 +6,8 @@
 //! A stride of one leg runs from its foot strike to its next foot strike. Leg quantities (a
 //! muscle group of the right leg, the right knee) are taken over that leg's strides; the
 //! summary reports the mean of both legs. Work per stride integrates power over the stride
-//! with the positive and negative parts separated ([`crate::cycles::integrate_split`]).
+//! with the positive and negative parts separated ([`crate::cycles::integrate_split`]), one
+//! stride at a time ([`crate::stride_work`], which the visualizer's work bars use too).
 //! Joint power is the net moment (inverse dynamics) times the joint's angular velocity
 //! (Winter 2009, ch. 7). Moments are the low-pass filtered ones the muscle analysis balanced
 //! ([`crate::analysis`]).
@@ -17,9 +18,10 @@ use glam::DVec3;
 use musculo::{CoordinateId, Model, MuscleGroup, STANDARD_GRAVITY_MPS2, Side};
 use serde::{Deserialize, Serialize};
 
-use crate::cycles::{integrate_split, mean_sd, normalise, strides};
+use crate::cycles::{mean_sd, normalise, strides};
 use crate::record::EventKind;
 use crate::skeleton::Leg;
+use crate::stride_work::{StrideWork, mean_work};
 use crate::trial::TrialResult;
 
 /// Samples per gait-cycle curve (0, 1, ..., 100 % of the cycle).
@@ -233,8 +235,19 @@ pub fn muscle_measures(
     };
 
     // Muscle groups: activation over the window, work per stride of each leg.
+    let strikes: Vec<(Side, f64)> = result
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::FootStrike && e.time_s >= start)
+        .map(|e| (e.side, e.time_s))
+        .collect();
+    let group_strides = StrideWork::muscle_groups(model, &MuscleGroup::ALL).over_recording(
+        &times,
+        |i| &m(i).fiber_power_w,
+        &strikes,
+    );
     let mut muscles = BTreeMap::new();
-    for group in MuscleGroup::ALL {
+    for (q, group) in MuscleGroup::ALL.into_iter().enumerate() {
         let ids: Vec<usize> = (0..model.muscles.len())
             .filter(|&k| model.muscles[k].group == group)
             .collect();
@@ -244,52 +257,54 @@ pub fn muscle_measures(
         let acts: Vec<f64> = (0..frames.len())
             .flat_map(|i| ids.iter().map(move |&k| m(i).activations[k]))
             .collect();
-        let mut pos = Vec::new();
-        let mut neg = Vec::new();
-        for (s, side) in sides.iter().enumerate() {
-            let leg: Vec<usize> = ids
-                .iter()
-                .copied()
-                .filter(|&k| model.muscles[k].side == *side)
-                .collect();
-            // Each muscle's fibres either shorten or lengthen: split every muscle's power
-            // into concentric and eccentric work before summing the group, so one muscle's
-            // lengthening does not cancel another's shortening.
-            let powers: Vec<Vec<f64>> = leg
-                .iter()
-                .map(|&k| (0..frames.len()).map(|i| m(i).fiber_power_w[k]).collect())
-                .collect();
-            for &(a, b) in &leg_strides[s] {
-                let (p, n) = powers.iter().fold((0.0, 0.0), |(p, n), power| {
-                    let (dp, dn) = integrate_split(&times, power, a, b);
-                    (p + dp, n + dn)
-                });
-                pos.push(p);
-                neg.push(n);
-            }
-        }
+        // Each muscle's fibres either shorten or lengthen: every muscle's power is split into
+        // concentric and eccentric work before the group is summed (`StrideWork`), so one
+        // muscle's lengthening does not cancel another's shortening.
+        let work = mean_work(&group_strides, q);
         muscles.insert(
             group,
             MuscleGroupSummary {
                 mean_activation: mean(acts.iter().copied()).unwrap_or(0.0),
                 peak_activation: acts.iter().copied().fold(0.0, f64::max),
-                concentric_work_j_per_stride: mean(pos.into_iter()).unwrap_or(0.0),
-                eccentric_work_j_per_stride: mean(neg.into_iter()).unwrap_or(0.0),
+                concentric_work_j_per_stride: work.positive,
+                eccentric_work_j_per_stride: work.negative,
             },
         );
     }
 
-    // Joints and gait-cycle curves.
+    // Joints and gait-cycle curves. Joint work per stride the same way as the muscles': one
+    // quantity per joint, channel `c` the power at coordinate `c` (Winter 2009, ch. 7).
+    let joint_strides = StrideWork::new(
+        Joint::ALL
+            .iter()
+            .map(|joint| {
+                result
+                    .skeleton
+                    .legs
+                    .map(|leg| vec![joint.coordinate(&leg).index()])
+            })
+            .collect(),
+    )
+    .over_recording(
+        &times,
+        |i| {
+            (0..model.coordinates.len())
+                .map(|c| m(i).filtered_moments_nm[c] * frames[i].qdot_rad_s[c] / mass)
+                .collect::<Vec<f64>>()
+        },
+        &strikes,
+    );
     let mut joints = BTreeMap::new();
     let mut curves = Vec::new();
-    for joint in Joint::ALL {
+    for (j, joint) in Joint::ALL.into_iter().enumerate() {
         let mut flex = f64::NEG_INFINITY;
         let mut ext = f64::INFINITY;
         let mut peak_m: f64 = 0.0;
-        let (mut pos, mut neg) = (Vec::new(), Vec::new());
+        let mut legs = Vec::new();
         for (s, side) in sides.iter().enumerate() {
             let c = joint.coordinate(&result.skeleton.legs[*side]).index();
             let base = &model.coordinates[c].base_name;
+            legs.push(*side);
             let angle: Vec<f64> = frames.iter().map(|f| f.q_rad[c].to_degrees()).collect();
             let moment: Vec<f64> = (0..frames.len())
                 .map(|i| m(i).filtered_moments_nm[c] / mass)
@@ -300,11 +315,6 @@ pub fn muscle_measures(
             flex = angle.iter().copied().fold(flex, f64::max);
             ext = angle.iter().copied().fold(ext, f64::min);
             peak_m = moment.iter().map(|x| x.abs()).fold(peak_m, f64::max);
-            for &(a, b) in &leg_strides[s] {
-                let (p, n) = integrate_split(&times, &power, a, b);
-                pos.push(p);
-                neg.push(n);
-            }
             let tag = if *side == Side::Right { "r" } else { "l" };
             for (name, series) in [
                 (format!("{base}_deg"), &angle),
@@ -317,14 +327,15 @@ pub fn muscle_measures(
             }
         }
         if flex.is_finite() {
+            let work = mean_work(joint_strides.iter().filter(|st| legs.contains(&st.side)), j);
             joints.insert(
                 joint,
                 JointSummary {
                     peak_flexion_deg: flex,
                     peak_extension_deg: ext,
                     peak_moment_nm_per_kg: peak_m,
-                    positive_work_j_per_kg_stride: mean(pos.into_iter()).unwrap_or(0.0),
-                    negative_work_j_per_kg_stride: mean(neg.into_iter()).unwrap_or(0.0),
+                    positive_work_j_per_kg_stride: work.positive,
+                    negative_work_j_per_kg_stride: work.negative,
                 },
             );
         }

@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 
 use gait::analysis::AnalysisSettings;
 use gait::controller::walking::WalkingParams;
+use gait::stride_work::{LegStride, StrideWork, mean_work};
 use gait::{Direction, Frame, GaitEvent, Trial, TrialSpec};
 use glam::{DQuat, DVec3};
 use musculo::{Model, MuscleGroup, Side, Sides, Subject};
@@ -27,23 +28,16 @@ pub struct LaneConfig {
     pub seed: u64,
 }
 
-/// The groups the plots, the labels and the work chart show, in display order.
-pub const SHOWN_GROUPS: [MuscleGroup; 7] = [
-    MuscleGroup::Quadriceps,
-    MuscleGroup::Hamstrings,
-    MuscleGroup::Gluteals,
-    MuscleGroup::HipFlexors,
-    MuscleGroup::Gastrocnemius,
-    MuscleGroup::Soleus,
-    MuscleGroup::TibialisAnterior,
-];
+/// The groups the labels and the work chart show, in display order: the sagittal groups, in
+/// the order of the report and `cycles.csv`.
+pub const SHOWN_GROUPS: [MuscleGroup; 7] = MuscleGroup::SAGITTAL;
 
 /// Groups in the activation plot (the calf is gastrocnemius and soleus together).
 pub const PLOTTED_ACTIVATIONS: [&str; 4] = ["quadriceps", "hamstrings", "gluteals", "calf"];
 
 /// Seconds of history kept for the live plots (about three strides at 1 m/s).
 pub const HISTORY_S: f64 = 4.0;
-/// Strides averaged in the work chart.
+/// Strides of each leg averaged in the work chart.
 const WORK_STRIDES: usize = 5;
 /// Fibre power beyond which a group counts as working concentrically or eccentrically [W];
 /// below it, or below [`ACTIVE_THRESHOLD`], the label says "quiet".
@@ -150,7 +144,8 @@ pub struct Sample {
     pub activations: [f64; 4],
 }
 
-/// Concentric and eccentric fibre work of one group, per leg and stride \[J\].
+/// Concentric and eccentric fibre work of one group, per leg and stride \[J\], as
+/// `summary.json` defines it (`gait::stride_work`).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct GroupWork {
     /// Positive work (shortening).
@@ -188,7 +183,8 @@ pub struct LaneView {
     pub groups: Vec<GroupView>,
     /// Recent samples, oldest first, covering [`HISTORY_S`].
     pub history: VecDeque<Sample>,
-    /// Work per group (order of [`SHOWN_GROUPS`]), mean over the last few strides.
+    /// Work per group (order of [`SHOWN_GROUPS`]): the mean per leg per stride over the last
+    /// five (`WORK_STRIDES`) completed strides of each leg, computed as `summary.json`'s.
     pub work_per_stride: Vec<GroupWork>,
     /// Strides completed (right foot strikes after the first).
     pub strides: usize,
@@ -202,13 +198,13 @@ pub struct LaneView {
 pub struct Lane {
     trial: Trial,
     view: LaneView,
-    /// Work of the stride under way per group, summed over both legs [J].
-    stride_work: Vec<GroupWork>,
-    /// Work of the last completed strides.
-    recent_work: VecDeque<Vec<GroupWork>>,
+    /// Fibre work per stride of each leg, per group of [`SHOWN_GROUPS`].
+    stride_work: StrideWork,
+    /// The last completed strides of each leg (right, left), oldest first.
+    recent_strides: Sides<VecDeque<LegStride>>,
     right_strikes: usize,
-    /// Muscles of each shown group, for each side.
-    group_muscles: Vec<[Vec<usize>; 2]>,
+    /// Right-leg muscles of each shown group (the labels point at the right leg).
+    group_muscles: Vec<Vec<usize>>,
     /// Muscles whose activations the plot shows, right leg, per [`PLOTTED_ACTIVATIONS`].
     plotted_muscles: [Vec<usize>; 4],
 }
@@ -229,20 +225,6 @@ impl Lane {
         let mut trial = Trial::new(model, spec, WalkingParams::default())?;
         trial.set_analysis(Some(AnalysisSettings::default()))?;
         let model = trial.model();
-        let group_muscles = SHOWN_GROUPS
-            .iter()
-            .map(|&g| {
-                [Side::Right, Side::Left].map(|side| {
-                    model
-                        .muscles
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, m)| m.group == g && m.side == side)
-                        .map(|(i, _)| i)
-                        .collect()
-                })
-            })
-            .collect();
         let right = |groups: &[MuscleGroup]| -> Vec<usize> {
             model
                 .muscles
@@ -252,6 +234,7 @@ impl Lane {
                 .map(|(i, _)| i)
                 .collect()
         };
+        let group_muscles = SHOWN_GROUPS.iter().map(|&g| right(&[g])).collect();
         let plotted_muscles = [
             right(&[MuscleGroup::Quadriceps]),
             right(&[MuscleGroup::Hamstrings]),
@@ -286,8 +269,8 @@ impl Lane {
         };
         let mut lane = Self {
             view,
-            stride_work: vec![GroupWork::default(); SHOWN_GROUPS.len()],
-            recent_work: VecDeque::new(),
+            stride_work: StrideWork::muscle_groups(model, &SHOWN_GROUPS),
+            recent_strides: Sides::default(),
             right_strikes: 0,
             group_muscles,
             plotted_muscles,
@@ -366,29 +349,38 @@ impl Lane {
     }
 
     fn on_event(&mut self, e: &GaitEvent) {
-        if e.side == Side::Right && e.kind == gait::EventKind::FootStrike {
+        if e.kind != gait::EventKind::FootStrike {
+            return;
+        }
+        // Strikes are confirmed after their time; the accumulator integrates from it.
+        self.stride_work.foot_strike(e.side, e.time_s);
+        self.update_work();
+        if e.side == Side::Right {
             self.right_strikes += 1;
             if self.right_strikes >= 2 {
                 self.view.strides += 1;
-                let done = std::mem::replace(
-                    &mut self.stride_work,
-                    vec![GroupWork::default(); SHOWN_GROUPS.len()],
-                );
-                self.recent_work.push_back(done);
-                if self.recent_work.len() > WORK_STRIDES {
-                    self.recent_work.pop_front();
-                }
-                let n = self.recent_work.len() as f64;
-                for (g, out) in self.view.work_per_stride.iter_mut().enumerate() {
-                    // Summed over both legs, so half is one leg's share.
-                    *out = GroupWork::default();
-                    for w in &self.recent_work {
-                        out.concentric_j += w[g].concentric_j / (2.0 * n);
-                        out.eccentric_j += w[g].eccentric_j / (2.0 * n);
-                    }
-                }
-            } else {
-                self.stride_work = vec![GroupWork::default(); SHOWN_GROUPS.len()];
+            }
+        }
+    }
+
+    /// Takes the strides just completed and refreshes the work bars.
+    fn update_work(&mut self) {
+        let mut changed = false;
+        for stride in self.stride_work.drain_completed() {
+            let recent = &mut self.recent_strides[stride.side];
+            recent.push_back(stride);
+            if recent.len() > WORK_STRIDES {
+                recent.pop_front();
+            }
+            changed = true;
+        }
+        if changed {
+            for (g, out) in self.view.work_per_stride.iter_mut().enumerate() {
+                let w = mean_work(self.recent_strides.iter().flatten(), g);
+                *out = GroupWork {
+                    concentric_j: w.positive,
+                    eccentric_j: w.negative,
+                };
             }
         }
     }
@@ -443,26 +435,13 @@ impl Lane {
             self.view.knees[side].tibiofemoral_bw = m.knee[side].tibiofemoral_n / weight;
             self.view.knees[side].patellofemoral_bw = m.knee[side].patellofemoral_n / weight;
         }
-        let dt = 1.0 / self.trial.spec().sample_rate_hz;
-        for (g, sides) in self.group_muscles.iter().enumerate() {
-            for muscles in sides {
-                for &i in muscles {
-                    let p = m.fiber_power_w[i];
-                    let w = &mut self.stride_work[g];
-                    if p > 0.0 {
-                        w.concentric_j += p * dt;
-                    } else {
-                        w.eccentric_j += p * dt;
-                    }
-                }
-            }
-        }
+        self.stride_work.push_frame(frame.time_s, &m.fiber_power_w);
+        self.update_work();
         self.view.groups = SHOWN_GROUPS
             .iter()
             .zip(&self.group_muscles)
-            .filter(|(_, sides)| !sides[0].is_empty())
-            .map(|(&group, sides)| {
-                let right = &sides[0];
+            .filter(|(_, right)| !right.is_empty())
+            .map(|(&group, right)| {
                 let activation =
                     right.iter().map(|&i| m.activations[i]).sum::<f64>() / right.len() as f64;
                 let power_w = right.iter().map(|&i| m.fiber_power_w[i]).sum();
@@ -552,6 +531,58 @@ mod tests {
         // leg's length of the pelvis.
         for m in &v.muscles {
             assert!(m.points[0].distance(pelvis) < 1.2);
+        }
+    }
+
+    #[test]
+    fn the_work_bars_are_what_summary_json_reports_for_the_same_strides() {
+        let mut lane = Lane::new(config(Direction::Forward)).unwrap();
+        // Steps as `advance_frame` does, keeping what the trial recorded.
+        let (mut frames, mut events) = (Vec::new(), Vec::new());
+        while lane.time_s() < 4.0 {
+            let a = lane.trial.advance().unwrap();
+            assert!(a.fall.is_none(), "{:?}", a.fall);
+            for e in &a.events {
+                lane.on_event(e);
+            }
+            events.extend(a.events);
+            if let Some(f) = a.frame {
+                lane.on_frame(&f);
+                frames.push(f);
+            }
+        }
+        let result = gait::TrialResult {
+            spec: *lane.trial.spec(),
+            skeleton: lane.trial.skeleton().clone(),
+            frames,
+            events,
+            fall: None,
+            wall_time_s: 0.0,
+            steps: lane.trial.steps(),
+            dt_s: lane.dt_s(),
+            // The summary's window from 0 s, as the lane counts strides from the start.
+            start_ramp_s: -gait::summary::SETTLE_S,
+        };
+        let (summary, _) = gait::measures::muscle_measures(lane.model(), &result).unwrap();
+        // Few enough strides that the bars average all of them.
+        let counts = lane.recent_strides.0.each_ref().map(VecDeque::len);
+        assert!(
+            counts.iter().all(|n| (1..=WORK_STRIDES).contains(n)),
+            "{counts:?}"
+        );
+        assert_eq!(summary.strides_per_leg, counts);
+        for (g, group) in SHOWN_GROUPS.iter().enumerate() {
+            let s = &summary.muscles[group];
+            let bar = lane.view().work_per_stride[g];
+            assert_eq!(
+                bar.concentric_j, s.concentric_work_j_per_stride,
+                "{group:?}"
+            );
+            assert_eq!(bar.eccentric_j, s.eccentric_work_j_per_stride, "{group:?}");
+            assert!(
+                bar.concentric_j > 0.0 && bar.eccentric_j < 0.0,
+                "{group:?} {bar:?}"
+            );
         }
     }
 
