@@ -15,11 +15,12 @@
 use std::collections::BTreeMap;
 
 use glam::DVec3;
-use musculo::{CoordinateId, Model, MuscleGroup, STANDARD_GRAVITY_MPS2, Side};
+use musculo::{CoordinateId, KneeLoads, Model, MuscleGroup, STANDARD_GRAVITY_MPS2, Side, Sides};
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::MuscleFrame;
 use crate::cycles::{mean_sd, normalise, strides};
-use crate::record::EventKind;
+use crate::record::{EventKind, Frame};
 use crate::skeleton::Leg;
 use crate::stride_work::{StrideWork, mean_work};
 use crate::trial::TrialResult;
@@ -143,191 +144,265 @@ fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
 }
 
 /// Computes the muscle and joint measures and the gait-cycle curves of a trial whose frames
-/// carry the muscle analysis. Returns `None` when they do not.
+/// carry the muscle analysis. Returns `None` when they do not. The stages, in order: the
+/// analysis window and its strides, knee load peaks, reserves and net moments, metabolic
+/// cost, muscle groups, joints (with their curves), then each leg's activation, knee load and
+/// ground reaction curves.
 pub fn muscle_measures(
     model: &Model,
     result: &TrialResult,
 ) -> Option<(MuscleSummary, Vec<CycleCurve>)> {
-    let start = result.start_ramp_s + crate::summary::SETTLE_S;
-    let frames: Vec<_> = result
-        .frames
-        .iter()
-        .filter(|f| f.time_s >= start && f.muscles.is_some())
-        .collect();
-    if frames.is_empty() {
-        return None;
+    let w = Window::new(model, result)?;
+    let (peak_tf, peak_pf) = w.knee_load_peaks();
+    let reserves = w.reserves();
+    let (metabolic, cot) = w.metabolic_cost();
+    let mut curves = Vec::new();
+    let joints = w.joints(&mut curves);
+    for side in Side::BOTH {
+        w.leg_curves(side, &mut curves);
     }
-    let m = |i: usize| frames[i].muscles.as_ref().expect("filtered on muscles");
-    let times: Vec<f64> = frames.iter().map(|f| f.time_s).collect();
-    let mass = model.subject.mass_kg;
-    let weight = mass * STANDARD_GRAVITY_MPS2;
-    let sides = [Side::Right, Side::Left];
-    let leg_strides: Vec<Vec<(f64, f64)>> = sides
-        .iter()
-        .map(|&side| {
-            let strikes: Vec<f64> = result
-                .events
+    Some((
+        MuscleSummary {
+            strides_per_leg: w.leg_strides.0.each_ref().map(Vec::len),
+            peak_knee_tf_force_bw: peak_tf,
+            peak_knee_pf_force_bw: peak_pf,
+            reserve_rms_nm: reserves.rms_nm,
+            reserve_rms_by_coordinate_nm: reserves.rms_by_coordinate_nm,
+            peak_net_moment_by_coordinate_nm: reserves.peak_moment_by_coordinate_nm,
+            metabolic_power_w_per_kg: metabolic,
+            cost_of_transport: cot,
+            muscles: w.muscle_groups(),
+            joints,
+        },
+        curves,
+    ))
+}
+
+/// The analysis window of a trial: its analysed frames from [`crate::summary::SETTLE_S`] after
+/// the belt's start-up, and each leg's foot strikes and strides in it.
+struct Window<'a> {
+    model: &'a Model,
+    result: &'a TrialResult,
+    frames: Vec<(&'a Frame, &'a MuscleFrame)>,
+    times: Vec<f64>,
+    /// Foot strikes in the window, in the order they were recorded.
+    strikes: Vec<(Side, f64)>,
+    /// Each leg's strides that end within the window.
+    leg_strides: Sides<Vec<(f64, f64)>>,
+    mass_kg: f64,
+    weight_n: f64,
+}
+
+/// Reserve torques and net moments of the muscle-actuated coordinates.
+struct Reserves {
+    rms_nm: Option<f64>,
+    rms_by_coordinate_nm: BTreeMap<String, f64>,
+    peak_moment_by_coordinate_nm: BTreeMap<String, f64>,
+}
+
+impl<'a> Window<'a> {
+    fn new(model: &'a Model, result: &'a TrialResult) -> Option<Self> {
+        let start = result.start_ramp_s + crate::summary::SETTLE_S;
+        let frames: Vec<_> = result
+            .frames
+            .iter()
+            .filter(|f| f.time_s >= start)
+            .filter_map(|f| f.muscles.as_ref().map(|m| (f, m)))
+            .collect();
+        let last = frames.last()?.0.time_s;
+        let strikes: Vec<(Side, f64)> = result
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::FootStrike && e.time_s >= start)
+            .map(|e| (e.side, e.time_s))
+            .collect();
+        let leg_strides = Sides::from_fn(|side| {
+            let own: Vec<f64> = strikes
                 .iter()
-                .filter(|e| e.side == side && e.kind == EventKind::FootStrike && e.time_s >= start)
-                .map(|e| e.time_s)
+                .filter(|s| s.0 == side)
+                .map(|s| s.1)
                 .collect();
-            strides(&strikes)
+            strides(&own)
                 .into_iter()
-                .filter(|&(_, end)| end <= times[times.len() - 1])
+                .filter(|&(_, end)| end <= last)
                 .collect()
+        });
+        let mass_kg = model.subject.mass_kg;
+        Some(Self {
+            model,
+            result,
+            times: frames.iter().map(|(f, _)| f.time_s).collect(),
+            frames,
+            strikes,
+            leg_strides,
+            mass_kg,
+            weight_n: mass_kg * STANDARD_GRAVITY_MPS2,
         })
-        .collect();
-
-    // Knee loads and reserves.
-    let peak = |f: &dyn Fn(usize) -> f64| {
-        (0..frames.len())
-            .map(f)
-            .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))))
-    };
-    let peak_tf = peak(&|i| {
-        m(i).knee[Side::Right]
-            .tibiofemoral_n
-            .max(m(i).knee[Side::Left].tibiofemoral_n)
-            / weight
-    });
-    let peak_pf = peak(&|i| {
-        m(i).knee[Side::Right]
-            .patellofemoral_n
-            .max(m(i).knee[Side::Left].patellofemoral_n)
-            / weight
-    });
-    let actuated: Vec<usize> = (0..model.coordinates.len())
-        .filter(|&c| {
-            model
-                .muscles
-                .iter()
-                .any(|mu| mu.path.crosses(musculo::CoordinateId(c as u32)))
-        })
-        .collect();
-    let mut all_reserves = Vec::new();
-    let mut reserve_by = BTreeMap::new();
-    let mut peak_moment_by = BTreeMap::new();
-    for &c in &actuated {
-        let r: Vec<f64> = (0..frames.len())
-            .map(|i| m(i).residual_moments_nm[c])
-            .collect();
-        all_reserves.extend(&r);
-        reserve_by.insert(model.coordinates[c].name.clone(), rms(&r).unwrap_or(0.0));
-        let pk = (0..frames.len())
-            .map(|i| m(i).filtered_moments_nm[c].abs())
-            .fold(0.0, f64::max);
-        peak_moment_by.insert(model.coordinates[c].name.clone(), pk);
     }
 
-    // Metabolic cost.
-    let metabolic = mean((0..frames.len()).map(|i| m(i).whole_body_metabolic_w / mass));
-    let travel_speed = mean(frames.iter().map(|f| {
-        let b = f.belt_velocity_mps;
-        if b.length() > 1e-9 {
-            (f.com_velocity_mps - b).dot(-b.normalize())
-        } else {
-            0.0
-        }
-    }));
-    let cot = match (metabolic, travel_speed) {
-        (Some(p), Some(v)) if v.abs() > 0.05 => Some(p / v.abs()),
-        _ => None,
-    };
+    /// The muscle analysis of frame `i`.
+    fn m(&self, i: usize) -> &'a MuscleFrame {
+        self.frames[i].1
+    }
 
-    // Muscle groups: activation over the window, work per stride of each leg.
-    let strikes: Vec<(Side, f64)> = result
-        .events
-        .iter()
-        .filter(|e| e.kind == EventKind::FootStrike && e.time_s >= start)
-        .map(|e| (e.side, e.time_s))
-        .collect();
-    let group_strides = StrideWork::muscle_groups(model, &MuscleGroup::ALL).over_recording(
-        &times,
-        |i| &m(i).fiber_power_w,
-        &strikes,
-    );
-    let mut muscles = BTreeMap::new();
-    for (q, group) in MuscleGroup::ALL.into_iter().enumerate() {
-        let ids: Vec<usize> = (0..model.muscles.len())
-            .filter(|&k| model.muscles[k].group == group)
-            .collect();
-        if ids.is_empty() {
-            continue;
+    /// `f` of every frame.
+    fn series(&self, f: impl Fn(usize) -> f64) -> Vec<f64> {
+        (0..self.frames.len()).map(f).collect()
+    }
+
+    /// The mean-and-SD curve of `values` over `side`'s strides, if it has any.
+    fn curve(&self, name: &str, side: Side, values: &[f64]) -> Option<CycleCurve> {
+        cycle_curve(
+            name,
+            side.tag(),
+            &self.times,
+            values,
+            &self.leg_strides[side],
+        )
+    }
+
+    /// Peak tibiofemoral and patellofemoral force of either knee [BW].
+    fn knee_load_peaks(&self) -> (Option<f64>, Option<f64>) {
+        let peak = |f: &dyn Fn(&KneeLoads) -> f64| {
+            (0..self.frames.len())
+                .map(|i| {
+                    let k = &self.m(i).knee;
+                    f(&k[Side::Right]).max(f(&k[Side::Left])) / self.weight_n
+                })
+                .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))))
+        };
+        (peak(&|k| k.tibiofemoral_n), peak(&|k| k.patellofemoral_n))
+    }
+
+    /// RMS reserve torque and peak net moment of each muscle-actuated coordinate, and the RMS
+    /// over all of them.
+    fn reserves(&self) -> Reserves {
+        let model = self.model;
+        let mut all = Vec::new();
+        let mut rms_by = BTreeMap::new();
+        let mut peak_by = BTreeMap::new();
+        for c in model.muscle_actuated_coordinates() {
+            let (name, c) = (&model.coordinates[c.index()].name, c.index());
+            let r = self.series(|i| self.m(i).residual_moments_nm[c]);
+            all.extend(&r);
+            rms_by.insert(name.clone(), rms(&r).unwrap_or(0.0));
+            let peak = (0..self.frames.len())
+                .map(|i| self.m(i).filtered_moments_nm[c].abs())
+                .fold(0.0, f64::max);
+            peak_by.insert(name.clone(), peak);
         }
-        let acts: Vec<f64> = (0..frames.len())
-            .flat_map(|i| ids.iter().map(move |&k| m(i).activations[k]))
-            .collect();
+        Reserves {
+            rms_nm: rms(&all),
+            rms_by_coordinate_nm: rms_by,
+            peak_moment_by_coordinate_nm: peak_by,
+        }
+    }
+
+    /// Mean whole-body metabolic power [W/kg] and cost of transport [J/(kg·m)] over the mean
+    /// speed relative to the belt (none below 0.05 m/s).
+    fn metabolic_cost(&self) -> (Option<f64>, Option<f64>) {
+        let metabolic =
+            mean((0..self.frames.len()).map(|i| self.m(i).whole_body_metabolic_w / self.mass_kg));
+        let travel_speed = mean(self.frames.iter().map(|(f, _)| {
+            let b = f.belt_velocity_mps;
+            if b.length() > 1e-9 {
+                (f.com_velocity_mps - b).dot(-b.normalize())
+            } else {
+                0.0
+            }
+        }));
+        let cot = match (metabolic, travel_speed) {
+            (Some(p), Some(v)) if v.abs() > 0.05 => Some(p / v.abs()),
+            _ => None,
+        };
+        (metabolic, cot)
+    }
+
+    /// Each muscle group's activation over the window and fibre work per stride of one leg.
+    fn muscle_groups(&self) -> BTreeMap<MuscleGroup, MuscleGroupSummary> {
+        let model = self.model;
         // Each muscle's fibres either shorten or lengthen: every muscle's power is split into
         // concentric and eccentric work before the group is summed (`StrideWork`), so one
         // muscle's lengthening does not cancel another's shortening.
-        let work = mean_work(&group_strides, q);
-        muscles.insert(
-            group,
-            MuscleGroupSummary {
-                mean_activation: mean(acts.iter().copied()).unwrap_or(0.0),
-                peak_activation: acts.iter().copied().fold(0.0, f64::max),
-                concentric_work_j_per_stride: work.positive,
-                eccentric_work_j_per_stride: work.negative,
-            },
+        let group_strides = StrideWork::muscle_groups(model, &MuscleGroup::ALL).over_recording(
+            &self.times,
+            |i| &self.m(i).fiber_power_w,
+            &self.strikes,
         );
+        let mut muscles = BTreeMap::new();
+        for (q, group) in MuscleGroup::ALL.into_iter().enumerate() {
+            let ids: Vec<usize> = (0..model.muscles.len())
+                .filter(|&k| model.muscles[k].group == group)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let acts: Vec<f64> = (0..self.frames.len())
+                .flat_map(|i| ids.iter().map(move |&k| self.m(i).activations[k]))
+                .collect();
+            let work = mean_work(&group_strides, q);
+            muscles.insert(
+                group,
+                MuscleGroupSummary {
+                    mean_activation: mean(acts.iter().copied()).unwrap_or(0.0),
+                    peak_activation: acts.iter().copied().fold(0.0, f64::max),
+                    concentric_work_j_per_stride: work.positive,
+                    eccentric_work_j_per_stride: work.negative,
+                },
+            );
+        }
+        muscles
     }
 
-    // Joints and gait-cycle curves. Joint work per stride the same way as the muscles': one
-    // quantity per joint, channel `c` the power at coordinate `c` (Winter 2009, ch. 7).
-    let joint_strides = StrideWork::new(
-        Joint::ALL
-            .iter()
-            .map(|joint| {
-                result
-                    .skeleton
-                    .legs
-                    .map(|leg| vec![joint.coordinate(&leg).index()])
-            })
-            .collect(),
-    )
-    .over_recording(
-        &times,
-        |i| {
-            (0..model.coordinates.len())
-                .map(|c| m(i).filtered_moments_nm[c] * frames[i].qdot_rad_s[c] / mass)
-                .collect::<Vec<f64>>()
-        },
-        &strikes,
-    );
-    let mut joints = BTreeMap::new();
-    let mut curves = Vec::new();
-    for (j, joint) in Joint::ALL.into_iter().enumerate() {
-        let mut flex = f64::NEG_INFINITY;
-        let mut ext = f64::INFINITY;
-        let mut peak_m: f64 = 0.0;
-        let mut legs = Vec::new();
-        for (s, side) in sides.iter().enumerate() {
-            let c = joint.coordinate(&result.skeleton.legs[*side]).index();
-            let base = &model.coordinates[c].base_name;
-            legs.push(*side);
-            let angle: Vec<f64> = frames.iter().map(|f| f.q_rad[c].to_degrees()).collect();
-            let moment: Vec<f64> = (0..frames.len())
-                .map(|i| m(i).filtered_moments_nm[c] / mass)
-                .collect();
-            let power: Vec<f64> = (0..frames.len())
-                .map(|i| m(i).filtered_moments_nm[c] * frames[i].qdot_rad_s[c] / mass)
-                .collect();
-            flex = angle.iter().copied().fold(flex, f64::max);
-            ext = angle.iter().copied().fold(ext, f64::min);
-            peak_m = moment.iter().map(|x| x.abs()).fold(peak_m, f64::max);
-            let tag = if *side == Side::Right { "r" } else { "l" };
-            for (name, series) in [
-                (format!("{base}_deg"), &angle),
-                (format!("{base}_moment_nm_per_kg"), &moment),
-                (format!("{base}_power_w_per_kg"), &power),
-            ] {
-                if let Some(c) = cycle_curve(&name, tag, &times, series, &leg_strides[s]) {
-                    curves.push(c);
+    /// Each joint's peaks and work per stride (joint power `M q̇`, Winter 2009, ch. 7, per
+    /// stride as the muscles' work is), and its angle, moment and power curves per leg.
+    fn joints(&self, curves: &mut Vec<CycleCurve>) -> BTreeMap<Joint, JointSummary> {
+        let (m, mass, legs) = (self.model, self.mass_kg, &self.result.skeleton.legs);
+        let power = |i: usize, c: usize| {
+            self.m(i).filtered_moments_nm[c] * self.frames[i].0.qdot_rad_s[c] / mass
+        };
+        let joint_strides = StrideWork::new(
+            Joint::ALL
+                .iter()
+                .map(|joint| legs.map(|leg| vec![joint.coordinate(&leg).index()]))
+                .collect(),
+        )
+        .over_recording(
+            &self.times,
+            |i| {
+                (0..m.coordinates.len())
+                    .map(|c| power(i, c))
+                    .collect::<Vec<f64>>()
+            },
+            &self.strikes,
+        );
+        let mut joints = BTreeMap::new();
+        for (j, joint) in Joint::ALL.into_iter().enumerate() {
+            let mut flex = f64::NEG_INFINITY;
+            let mut ext = f64::INFINITY;
+            let mut peak_m: f64 = 0.0;
+            for leg in legs {
+                let c = joint.coordinate(leg).index();
+                let base = &m.coordinates[c].base_name;
+                let angle: Vec<f64> = self
+                    .frames
+                    .iter()
+                    .map(|(f, _)| f.q_rad[c].to_degrees())
+                    .collect();
+                let moment = self.series(|i| self.m(i).filtered_moments_nm[c] / mass);
+                let power = self.series(|i| power(i, c));
+                flex = angle.iter().copied().fold(flex, f64::max);
+                ext = angle.iter().copied().fold(ext, f64::min);
+                peak_m = moment.iter().map(|x| x.abs()).fold(peak_m, f64::max);
+                for (name, series) in [
+                    (format!("{base}_deg"), &angle),
+                    (format!("{base}_moment_nm_per_kg"), &moment),
+                    (format!("{base}_power_w_per_kg"), &power),
+                ] {
+                    curves.extend(self.curve(&name, leg.side, series));
                 }
             }
-        }
-        if flex.is_finite() {
-            let work = mean_work(joint_strides.iter().filter(|st| legs.contains(&st.side)), j);
+            let work = mean_work(&joint_strides, j);
             joints.insert(
                 joint,
                 JointSummary {
@@ -339,71 +414,45 @@ pub fn muscle_measures(
                 },
             );
         }
+        joints
     }
-    for (s, side) in sides.iter().enumerate() {
-        let tag = if *side == Side::Right { "r" } else { "l" };
+
+    /// One leg's curves: the sagittal groups' mean activation, the knee loads and the ground
+    /// reaction on its foot.
+    fn leg_curves(&self, side: Side, curves: &mut Vec<CycleCurve>) {
+        let (model, weight) = (self.model, self.weight_n);
         for group in MuscleGroup::SAGITTAL {
             let ids: Vec<usize> = (0..model.muscles.len())
-                .filter(|&k| model.muscles[k].group == group && model.muscles[k].side == *side)
+                .filter(|&k| model.muscles[k].group == group && model.muscles[k].side == side)
                 .collect();
             if ids.is_empty() {
                 continue;
             }
-            let act: Vec<f64> = (0..frames.len())
-                .map(|i| ids.iter().map(|&k| m(i).activations[k]).sum::<f64>() / ids.len() as f64)
-                .collect();
-            if let Some(c) = cycle_curve(
-                &format!("{}_activation", group.as_str()),
-                tag,
-                &times,
-                &act,
-                &leg_strides[s],
-            ) {
-                curves.push(c);
-            }
+            let act = self.series(|i| {
+                ids.iter().map(|&k| self.m(i).activations[k]).sum::<f64>() / ids.len() as f64
+            });
+            curves.extend(self.curve(&format!("{}_activation", group.as_str()), side, &act));
         }
-        let tf: Vec<f64> = (0..frames.len())
-            .map(|i| m(i).knee[*side].tibiofemoral_n / weight)
-            .collect();
-        let pf: Vec<f64> = (0..frames.len())
-            .map(|i| m(i).knee[*side].patellofemoral_n / weight)
-            .collect();
+        let tf = self.series(|i| self.m(i).knee[side].tibiofemoral_n / weight);
+        let pf = self.series(|i| self.m(i).knee[side].patellofemoral_n / weight);
         // Ground reaction force on this foot: vertical, and along the direction of travel
         // (opposite to the belt's motion), so positive is propulsive in either walking direction.
-        let grf_v: Vec<f64> = frames.iter().map(|f| f.grf_n[*side].y / weight).collect();
-        let grf_ap: Vec<f64> = frames
-            .iter()
-            .map(|f| {
-                let travel = -DVec3::new(f.belt_velocity_mps.x, 0.0, f.belt_velocity_mps.z);
-                f.grf_n[*side].dot(travel.normalize_or_zero()) / weight
-            })
-            .collect();
+        let grf = |i: usize| self.frames[i].0.grf_n[side];
+        let grf_v = self.series(|i| grf(i).y / weight);
+        let grf_ap = self.series(|i| {
+            let b = self.frames[i].0.belt_velocity_mps;
+            let travel = -DVec3::new(b.x, 0.0, b.z);
+            grf(i).dot(travel.normalize_or_zero()) / weight
+        });
         for (name, series) in [
             ("knee_tf_force_bw", &tf),
             ("knee_pf_force_bw", &pf),
             ("grf_vertical_bw", &grf_v),
             ("grf_travel_bw", &grf_ap),
         ] {
-            if let Some(c) = cycle_curve(name, tag, &times, series, &leg_strides[s]) {
-                curves.push(c);
-            }
+            curves.extend(self.curve(name, side, series));
         }
     }
-    Some((
-        MuscleSummary {
-            strides_per_leg: [leg_strides[0].len(), leg_strides[1].len()],
-            peak_knee_tf_force_bw: peak_tf,
-            peak_knee_pf_force_bw: peak_pf,
-            reserve_rms_nm: rms(&all_reserves),
-            reserve_rms_by_coordinate_nm: reserve_by,
-            peak_net_moment_by_coordinate_nm: peak_moment_by,
-            metabolic_power_w_per_kg: metabolic,
-            cost_of_transport: cot,
-            muscles,
-            joints,
-        },
-        curves,
-    ))
 }
 
 fn cycle_curve(
