@@ -96,7 +96,7 @@ pub struct JointSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MuscleSummary {
     /// Strides of each leg (right, left) the per-stride measures average over.
-    pub strides_per_leg: [usize; 2],
+    pub strides_per_leg: Sides<usize>,
     /// Peak tibiofemoral compressive force, either knee [body weights].
     pub peak_knee_tf_force_bw: Option<f64>,
     /// Peak patellofemoral compressive force, either knee [body weights].
@@ -163,7 +163,7 @@ pub fn muscle_measures(
     }
     Some((
         MuscleSummary {
-            strides_per_leg: w.leg_strides.0.each_ref().map(Vec::len),
+            strides_per_leg: Sides::from_fn(|side| w.leg_strides[side].len()),
             peak_knee_tf_force_bw: peak_tf,
             peak_knee_pf_force_bw: peak_pf,
             reserve_rms_nm: reserves.rms_nm,

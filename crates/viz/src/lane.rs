@@ -570,7 +570,7 @@ mod tests {
             counts.iter().all(|n| (1..=WORK_STRIDES).contains(n)),
             "{counts:?}"
         );
-        assert_eq!(summary.strides_per_leg, counts);
+        assert_eq!(summary.strides_per_leg.0, counts);
         for (g, group) in SHOWN_GROUPS.iter().enumerate() {
             let s = &summary.muscles[group];
             let bar = lane.view().work_per_stride[g];
