@@ -121,11 +121,6 @@ impl<T> Sides<T> {
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
         self.0.iter_mut()
     }
-
-    /// `(side, value)` pairs, right first.
-    pub fn pairs(&self) -> impl Iterator<Item = (Side, &T)> {
-        Side::BOTH.into_iter().zip(&self.0)
-    }
 }
 
 impl<T> std::ops::Index<Side> for Sides<T> {

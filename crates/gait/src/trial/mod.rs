@@ -143,9 +143,8 @@ impl Trial {
             spec.incline_pct,
         );
         let q0 = controller.initial_pose(&model, spec.direction);
-        let standing_height = skeleton.standing_pelvis_height_m(&q0);
         let friction = settings.treadmill.friction;
-        let walker = stand_on_belt(
+        let (walker, standing_height) = stand_on_belt(
             &mut world,
             &model,
             &skeleton,
@@ -568,7 +567,7 @@ impl Trial {
 
 /// Builds the walker standing in the controller's pose `q0` on the still belt: feet turned
 /// flat on the tilted belt, the lowest contact sphere 1 mm above it, and the pelvis moving at
-/// the controller's initial velocity.
+/// the controller's initial velocity. Returns it with its standing pelvis height \[m\].
 fn stand_on_belt(
     world: &mut PhysicsWorld,
     model: &Model,
@@ -577,7 +576,7 @@ fn stand_on_belt(
     friction: f64,
     controller: &dyn Controller,
     mut q0: Vec<f64>,
-) -> Walker {
+) -> (Walker, f64) {
     let standing_height = skeleton.standing_pelvis_height_m(&q0);
     let root = DVec3::new(0.0, standing_height + 0.002, 0.0);
     let walker = Walker::build(world, model, root, friction);
@@ -590,5 +589,5 @@ fn stand_on_belt(
     let clearance = walker.sole_clearance(&world.bodies, model, treadmill);
     let root = root + DVec3::Y * (0.001 - clearance) / treadmill.normal.y;
     walker.set_initial_state(world, &vec![0.0; q0.len()], root, velocity);
-    walker
+    (walker, standing_height)
 }

@@ -176,12 +176,14 @@ impl Setup {
     fn control(&self, obs: &Observation, state: &mut State, torques: &mut [f64]) {
         torques.fill(0.0);
         state.strength.update(obs.model, obs.q);
-        let timing = self.step_timing(obs);
+        let posture = self.params.posture(obs.direction);
+        let downhill = downhill(obs);
+        let timing = self.step_timing(posture, obs.belt_speed_mps, downhill);
         let legs = &self.skeleton.legs;
         if state.cycle.update(obs, &self.params, legs, timing) == Transition::LiftOff {
             state.swing_targets = SwingTargets::default();
         }
-        let step = self.step(obs, &state.cycle, timing);
+        let step = self.step(obs, posture, downhill, &state.cycle, timing);
         let velocities = state.outer_loop.update(obs, &self.params, step.travel);
         let servo = Servo::new(obs, self.mass_kg);
         let swing_hip = match step.phase {
@@ -201,12 +203,8 @@ impl Setup {
     }
 
     /// Planned swing and double-support times at the belt's speed and grade.
-    fn step_timing(&self, obs: &Observation) -> StepTiming {
-        let step_time = self.params.step_time_s(
-            self.params.posture(obs.direction),
-            obs.belt_speed_mps,
-            downhill(obs),
-        );
+    fn step_timing(&self, posture: &Posture, speed_mps: f64, downhill: f64) -> StepTiming {
+        let step_time = self.params.step_time_s(posture, speed_mps, downhill);
         StepTiming {
             swing_s: step_time * (1.0 - self.params.double_support_fraction),
             double_support_s: step_time * self.params.double_support_fraction,
@@ -214,12 +212,18 @@ impl Setup {
     }
 
     /// The inputs the stages share, once the cycle knows which leg stands.
-    fn step<'a>(&'a self, obs: &Observation, cycle: &GaitCycle, timing: StepTiming) -> Step<'a> {
-        let posture = self.params.posture(obs.direction);
+    fn step<'a>(
+        &'a self,
+        obs: &Observation,
+        posture: &'a Posture,
+        downhill: f64,
+        cycle: &GaitCycle,
+        timing: StepTiming,
+    ) -> Step<'a> {
         Step {
             posture,
             timing,
-            downhill: downhill(obs),
+            downhill,
             travel: horizontal(obs.belt.travel_axis).normalize(),
             belt_pitch_rad: -obs.belt.normal.x.atan2(obs.belt.normal.y),
             push_off_per_kg: posture.push_off_torque_at(obs.belt_speed_mps),
