@@ -1,5 +1,5 @@
-//! One trial from its inputs to its measures, shared by `simulate`, `gait-grid` and `sweep`,
-//! so every command computes a trial the same way.
+//! One trial from its inputs to its measures, shared by `simulate`, `gait-grid`, `sweep` and
+//! (the measures) `analyze`, so every command computes a trial the same way.
 
 use gait::controller::walking::WalkingParams;
 use gait::measures::CycleCurve;
@@ -31,15 +31,20 @@ pub fn run_trial(
     if muscles {
         trial.set_analysis(Some(gait::analysis::AnalysisSettings::default()))?;
     }
-    let result = trial.run(progress)?;
+    Ok(measure(model, trial.run(progress)?))
+}
+
+/// The measures of a finished trial, simulated or measured (`retrogait analyze`): the one
+/// place a trial's summary and cycle curves are computed.
+pub fn measure(model: &Model, result: TrialResult) -> FinishedTrial {
     let (muscle_analysis, cycle_curves) = gait::measures::muscle_measures(model, &result).unzip();
     let summary = TrialSummary {
         gait: gait::summarise(model, &result),
         muscle_analysis,
     };
-    Ok(FinishedTrial {
+    FinishedTrial {
         result,
         summary,
         cycle_curves,
-    })
+    }
 }

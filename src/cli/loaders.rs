@@ -26,11 +26,21 @@ pub struct ModelOptions {
 
 /// Loads the model named on the command line, or the built-in one.
 pub fn load_model(opts: &ModelOptions) -> Result<Model> {
-    let subject = match (opts.height, opts.mass) {
+    load_subject_model(opts.model.as_deref(), opts.height, opts.mass)
+}
+
+/// Loads the model file `path` (the built-in adult model if `None`), scaled to the subject
+/// when both `height` \[m\] and `mass` \[kg\] are given.
+pub fn load_subject_model(
+    path: Option<&std::path::Path>,
+    height: Option<f64>,
+    mass: Option<f64>,
+) -> Result<Model> {
+    let subject = match (height, mass) {
         (Some(height_m), Some(mass_kg)) => Some(Subject { height_m, mass_kg }),
         _ => None,
     };
-    match &opts.model {
+    match path {
         Some(p) => Model::load(p, subject).map_err(anyhow::Error::from),
         None => Model::from_ron_str(musculo::ADULT_MODEL_RON, "<built-in adult model>", subject)
             .map_err(anyhow::Error::from),

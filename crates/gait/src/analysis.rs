@@ -22,6 +22,7 @@ pub struct AnalysisSettings {
     pub static_optimization: StaticOptimizationSettings,
     /// Cut-off of the kinetics low-pass filter \[Hz\]. Default 15 Hz (within the 10-20 Hz used
     /// for gait kinetics; Kristianslund, Krosshaug & van den Bogert 2012, J Biomech 45:666).
+    /// Infinite: no filter (measured data filtered before inverse dynamics).
     pub kinetics_cutoff_hz: f64,
 }
 
@@ -77,7 +78,17 @@ struct LowPass {
 }
 
 impl LowPass {
+    /// The filter; an infinite cut-off passes the signal through unchanged.
     fn new(cutoff_hz: f64, sample_hz: f64) -> Self {
+        if cutoff_hz == f64::INFINITY {
+            return Self {
+                b: [1.0, 0.0, 0.0],
+                a: [0.0; 2],
+                x: [0.0; 2],
+                y: [0.0; 2],
+                primed: false,
+            };
+        }
         let k = (std::f64::consts::PI * cutoff_hz / sample_hz).tan();
         let q = std::f64::consts::FRAC_1_SQRT_2;
         let norm = 1.0 / (1.0 + k / q + k * k);
@@ -132,7 +143,10 @@ impl Analyzer {
         settings: AnalysisSettings,
         sample_hz: f64,
     ) -> Result<Self, SolveError> {
-        let cutoff = settings.kinetics_cutoff_hz.min(0.45 * sample_hz);
+        let cutoff = match settings.kinetics_cutoff_hz {
+            f64::INFINITY => f64::INFINITY,
+            c => c.min(0.45 * sample_hz),
+        };
         let channels = model.coordinates.len() + 6;
         let settings = settings.static_optimization;
         Ok(Self {

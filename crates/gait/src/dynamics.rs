@@ -7,8 +7,11 @@
 //!
 //! ```text
 //! J_s = m_s (a_s − g) − Σ F_e + Σ_c J_c
-//! N_s = I_s α_s + ω_s × I_s ω_s − (o_s − c_s) × J_s + Σ_c [N_c + (o_c − c_s) × J_c] − Σ (p_e − c_s) × F_e
+//! N_s = I_s α_s + ω_s × I_s ω_s − (o_s − c_s) × J_s + Σ_c [N_c + (o_c − c_s) × J_c]
+//!       − Σ [(p_e − c_s) × F_e + T_e]
 //! ```
+//!
+//! (`T_e` is an external force's free moment, e.g. a force plate's moment about the vertical.)
 //!
 //! The generalised moment of coordinate `i` of the joint is `N_s · a_i` (virtual work; the joint
 //! rotates about its centre). The root has no parent: what is left there is the residual of the
@@ -19,7 +22,7 @@ use glam::{DMat3, DVec3};
 use musculo::{Model, SegmentId};
 use serde::Serialize;
 
-use crate::controller::SegmentState;
+use crate::kinematics::SegmentMotion;
 
 /// An external force on a segment.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,6 +33,8 @@ pub struct ExternalForce {
     pub force: DVec3,
     /// Point of application \[m\] (world).
     pub point: DVec3,
+    /// Free moment [N·m] (world): a couple, the same about every point.
+    pub torque: DVec3,
 }
 
 /// Result of inverse dynamics at one instant.
@@ -45,14 +50,12 @@ pub struct InverseDynamics {
     pub residual_moment_nm: DVec3,
 }
 
-/// Runs inverse dynamics. `before`/`after` are the segment states at the start and end of a
-/// step of length `dt_s` (accelerations are their difference quotient), `axes` the world axes
-/// of the coordinates at the start of the step, `gravity` the acceleration of gravity.
+/// Runs inverse dynamics. `motion` is each segment's state and accelerations (indexed by
+/// `SegmentId`), `axes` the world axes of the coordinates at that instant, `gravity` the
+/// acceleration of gravity.
 pub fn inverse_dynamics(
     model: &Model,
-    before: &[SegmentState],
-    after: &[SegmentState],
-    dt_s: f64,
+    motion: &[SegmentMotion],
     axes: &[DVec3],
     gravity: DVec3,
     external: &[ExternalForce],
@@ -80,9 +83,9 @@ pub fn inverse_dynamics(
                 continue;
             }
             let seg = &model.segments[s];
-            let (b, a) = (&before[s], &after[s]);
-            let acc = (a.com_velocity - b.com_velocity) / dt_s;
-            let alpha = (a.angular_velocity - b.angular_velocity) / dt_s;
+            let b = &motion[s].state;
+            let acc = motion[s].com_acceleration;
+            let alpha = motion[s].angular_acceleration;
             let r: DMat3 = b.rotation;
             let inertia = r * seg.inertia_kg_m2 * r.transpose();
             let w = b.angular_velocity;
@@ -92,10 +95,11 @@ pub fn inverse_dynamics(
             for e in external.iter().filter(|e| e.segment.index() == s) {
                 j -= e.force;
                 nn -= (e.point - c).cross(e.force);
+                nn -= e.torque;
             }
             for &ch in &children[s] {
                 j += force[ch];
-                nn += moment[ch] + (before[ch].origin - c).cross(force[ch]);
+                nn += moment[ch] + (motion[ch].state.origin - c).cross(force[ch]);
             }
             // N_s about o_s: subtract the moment of J_s about the centre of mass.
             nn -= (b.origin - c).cross(j);

@@ -178,8 +178,8 @@ pub fn muscle_measures(
     ))
 }
 
-/// The analysis window of a trial: its analysed frames from [`crate::summary::SETTLE_S`] after
-/// the belt's start-up, and each leg's foot strikes and strides in it.
+/// The analysis window of a trial: its analysed frames from [`TrialResult::analysis_start_s`]
+/// (the settling time after the belt's start-up), and each leg's foot strikes and strides in it.
 struct Window<'a> {
     model: &'a Model,
     result: &'a TrialResult,
@@ -202,7 +202,7 @@ struct Reserves {
 
 impl<'a> Window<'a> {
     fn new(model: &'a Model, result: &'a TrialResult) -> Option<Self> {
-        let start = result.start_ramp_s + crate::summary::SETTLE_S;
+        let start = result.analysis_start_s();
         let frames: Vec<_> = result
             .frames
             .iter()

@@ -93,7 +93,7 @@ impl GaitSummary {
 /// Computes the gait summary of a trial.
 pub fn summarise(model: &Model, result: &TrialResult) -> GaitSummary {
     let spec = &result.spec;
-    let start = result.start_ramp_s + SETTLE_S;
+    let start = result.analysis_start_s();
     let frames: Vec<_> = result.frames.iter().filter(|f| f.time_s >= start).collect();
     let strikes = |side: Option<Side>| -> Vec<f64> {
         result

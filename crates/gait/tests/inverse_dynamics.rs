@@ -83,6 +83,7 @@ fn net_moments_from_inverse_dynamics_match_applied_torques() {
 fn inverse_dynamics_recovers_applied_torques_of_a_floating_walker() {
     use gait::controller::SegmentState;
     use gait::dynamics::inverse_dynamics;
+    use gait::kinematics::SegmentMotion;
     use gait::walker::Walker;
     use glam::DVec3;
     use rapier3d::prelude::*;
@@ -118,7 +119,33 @@ fn inverse_dynamics_recovers_applied_torques_of_a_floating_walker() {
         walker.apply_torques(&mut world.bodies, &tau);
         world.step();
         let after = states(&world);
-        let id = inverse_dynamics(&model, &before, &after, 1e-3, &axes, g, &[]);
+        let motion: Vec<SegmentMotion> = before
+            .iter()
+            .zip(&after)
+            .map(|(b, a)| SegmentMotion::over_step(b, a, 1e-3))
+            .collect();
+        let id = inverse_dynamics(&model, &motion, &axes, g, &[]);
+        if step == 0 {
+            // The rapier-free forward kinematics poses the model as the walker does (to rapier's
+            // single precision and its joint read-back: a few milliradians; a wrong axis or
+            // rotation order would be off by the coordinates themselves, 0.05-0.5 rad here).
+            let mut q_now = vec![0.0; n];
+            let mut qdot_now = vec![0.0; n];
+            walker.coordinates(&world.multibody_joints, &mut q_now, &mut qdot_now);
+            let root = &before[model.root.index()];
+            let pose = gait::kinematics::pose(&model, root.rotation, root.origin, &q_now);
+            let _ = qdot_now;
+            for (s, state) in before.iter().enumerate() {
+                assert!((pose.origin[s] - state.origin).length() < 1e-4, "segment {s}");
+                assert!(
+                    (pose.rotation[s] - state.rotation).abs().to_cols_array().iter().all(|e| *e < 5e-3),
+                    "segment {s} {}: {} vs {}", model.segments[s].name, pose.rotation[s], state.rotation
+                );
+            }
+            for (i, a) in axes.iter().enumerate() {
+                assert!((pose.axes[i] - *a).length() < 5e-3, "coordinate {i}");
+            }
+        }
         if step > 5 {
             for i in 0..n {
                 errors[i].push((id.moments_nm[i] - tau[i]).abs());

@@ -104,7 +104,7 @@ fn trapezoid(times: &[f64], values: &[f64], a: f64, b: f64) -> f64 {
 fn concentric_plus_eccentric_work_per_stride_is_the_integral_of_fibre_power() {
     let (model, result) = walk(Direction::Forward);
     let (summary, curves) = muscle_measures(&model, &result).expect("analysis ran");
-    let start = result.start_ramp_s + gait::summary::SETTLE_S;
+    let start = result.analysis_start_s();
     let frames: Vec<_> = result.frames.iter().filter(|f| f.time_s >= start).collect();
     let times: Vec<f64> = frames.iter().map(|f| f.time_s).collect();
     let last = *times.last().unwrap();

@@ -561,7 +561,8 @@ mod tests {
             steps: lane.trial.steps(),
             dt_s: lane.dt_s(),
             // The summary's window from 0 s, as the lane counts strides from the start.
-            start_ramp_s: -gait::summary::SETTLE_S,
+            start_ramp_s: 0.0,
+            settle_s: 0.0,
         };
         let (summary, _) = gait::measures::muscle_measures(lane.model(), &result).unwrap();
         // Few enough strides that the bars average all of them.

@@ -43,3 +43,161 @@ pub struct MeasuredLoad {
 
 /// The measured ground reactions of both feet.
 pub type MeasuredLoads = Sides<MeasuredLoad>;
+
+mod frames;
+
+use musculo::Side;
+
+use crate::analysis::AnalysisSettings;
+use crate::skeleton::SkeletonError;
+use crate::trial::TrialResult;
+
+/// How a measured recording is analysed, with documented defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeasuredSettings {
+    /// Low-pass cut-off of the kinematics \[Hz\] (zero-phase, as OpenSim's tools filter
+    /// coordinates; see [`crate::signal::lowpass_zero_phase`]); `None` leaves them unfiltered.
+    /// Default 6 Hz, the cut-off of OpenSim's gait examples (`walk_Setup_ID.xml` of
+    /// Gait10dof18musc).
+    pub cutoff_hz: Option<f64>,
+    /// Vertical ground reaction above which a foot is in contact \[N\]. Default 20 N, the
+    /// force-plate threshold for gait events of Zeni, Richards & Higginson 2008 (Gait Posture
+    /// 27:710) and common practice.
+    pub contact_threshold_n: f64,
+    /// The muscle analysis; `None` stops after inverse dynamics. The kinetics are not filtered
+    /// again (the kinematics were).
+    pub muscles: Option<AnalysisSettings>,
+}
+
+impl Default for MeasuredSettings {
+    fn default() -> Self {
+        Self {
+            cutoff_hz: Some(6.0),
+            contact_threshold_n: 20.0,
+            muscles: Some(AnalysisSettings {
+                kinetics_cutoff_hz: f64::INFINITY,
+                ..AnalysisSettings::default()
+            }),
+        }
+    }
+}
+
+/// Why a measured recording could not be analysed.
+#[derive(Debug, thiserror::Error)]
+pub enum MeasuredError {
+    /// The model lacks a part the analysis needs.
+    #[error(transparent)]
+    Model(#[from] SkeletonError),
+    /// The recording itself is unusable.
+    #[error("motion: {0}")]
+    Motion(String),
+    /// A channel could not be filtered or splined.
+    #[error("motion: {channel}: {reason}")]
+    Signal {
+        /// Which channel.
+        channel: String,
+        /// Why.
+        reason: String,
+    },
+    /// The ground reactions do not cover a sample of the motion.
+    #[error("ground reactions of the {side:?} foot do not cover t = {time_s} s of the motion")]
+    LoadsDoNotCover {
+        /// Which foot.
+        side: Side,
+        /// The motion's sample time \[s\].
+        time_s: f64,
+    },
+    /// The muscle analysis failed.
+    #[error("muscle analysis at t = {time_s} s: {reason}")]
+    Muscles {
+        /// Time of the frame \[s\].
+        time_s: f64,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Analyses measured walking as a trial: the frames carry the measured kinematics and ground
+/// reactions, inverse-dynamics moments and (with [`MeasuredSettings::muscles`]) the muscle
+/// analysis, and the events come from the force threshold, so the summary and the measures of
+/// any trial apply. The result's window starts at the first sample; its "belt" is the frame
+/// moving with the mean walking velocity.
+pub fn analyse(
+    model: &musculo::Model,
+    motion: &MeasuredMotion,
+    loads: &MeasuredLoads,
+    settings: &MeasuredSettings,
+) -> Result<TrialResult, MeasuredError> {
+    motion.check(model)?;
+    frames::analyse(model, motion, loads, settings)
+}
+
+impl MeasuredMotion {
+    /// Fewest samples the analysis accepts (the splines and the filter need a few).
+    pub const MIN_SAMPLES: usize = 4;
+
+    /// Checks the lengths, the time base (strictly increasing, evenly sampled within 1 %, as
+    /// the filter assumes) and that every value is finite.
+    pub fn check(&self, model: &musculo::Model) -> Result<(), MeasuredError> {
+        let n = self.time_s.len();
+        let bad = |m: String| Err(MeasuredError::Motion(m));
+        if n < Self::MIN_SAMPLES {
+            return bad(format!("{n} samples; at least {} needed", Self::MIN_SAMPLES));
+        }
+        if self.pelvis_angles_rad.len() != n || self.mid_hip_m.len() != n || self.q_rad.len() != n {
+            return bad("the pelvis, hip and coordinate series differ in length from the time".into());
+        }
+        if let Some(i) = self.q_rad.iter().position(|q| q.len() != model.coordinates.len()) {
+            return bad(format!("sample {i} has {} coordinates, the model {}", self.q_rad[i].len(), model.coordinates.len()));
+        }
+        let dt = (self.time_s[n - 1] - self.time_s[0]) / (n - 1) as f64;
+        for (i, w) in self.time_s.windows(2).enumerate() {
+            if !(w[1] > w[0]) {
+                return bad(format!("time is not increasing at sample {}: {} after {}", i + 1, w[1], w[0]));
+            }
+            if ((w[1] - w[0]) - dt).abs() > 0.01 * dt {
+                return bad(format!("uneven sampling at t = {} s: step {} s against a mean of {dt} s", w[0], w[1] - w[0]));
+            }
+        }
+        for i in 0..n {
+            let finite = self.time_s[i].is_finite()
+                && self.pelvis_angles_rad[i].iter().all(|v| v.is_finite())
+                && self.mid_hip_m[i].is_finite()
+                && self.q_rad[i].iter().all(|v| v.is_finite());
+            if !finite {
+                return bad(format!("a value at sample {i} (t = {} s) is not finite", self.time_s[i]));
+            }
+        }
+        Ok(())
+    }
+
+    /// The recording played backwards: sample `i` of the result is sample `n − 1 − i` of this
+    /// one, at time `t₀ + t_end − t`, so the time span is kept. Velocities change sign,
+    /// accelerations do not; rigid-body dynamics is time-reversible, so the joint moments of
+    /// the reversed motion under the reversed loads are those of the recording (Winter, Pluck &
+    /// Yang 1989, Can J Sport Sci 14:6, "backward walking as forward walking reversed").
+    pub fn reversed(&self) -> Self {
+        let (t0, t1) = (self.time_s[0], self.time_s[self.time_s.len() - 1]);
+        Self {
+            time_s: self.time_s.iter().rev().map(|t| t0 + t1 - t).collect(),
+            pelvis_angles_rad: self.pelvis_angles_rad.iter().rev().copied().collect(),
+            mid_hip_m: self.mid_hip_m.iter().rev().copied().collect(),
+            q_rad: self.q_rad.iter().rev().cloned().collect(),
+            missing_coordinates: self.missing_coordinates.clone(),
+        }
+    }
+}
+
+impl MeasuredLoad {
+    /// The load played backwards in time (forces and moments are even in time); see
+    /// [`MeasuredMotion::reversed`]. `span` is the motion's `(t₀, t_end)`, so both are
+    /// reflected about the same instant.
+    pub fn reversed(&self, span: (f64, f64)) -> Self {
+        Self {
+            time_s: self.time_s.iter().rev().map(|t| span.0 + span.1 - t).collect(),
+            force_n: self.force_n.iter().rev().copied().collect(),
+            point_m: self.point_m.iter().rev().copied().collect(),
+            torque_nm: self.torque_nm.iter().rev().copied().collect(),
+        }
+    }
+}

@@ -8,6 +8,7 @@ use musculo::{STANDARD_GRAVITY_MPS2, Side, Sides};
 use super::Trial;
 use crate::contact::{SphereForce, split_ground_reaction};
 use crate::dynamics::{ExternalForce, inverse_dynamics};
+use crate::kinematics::SegmentMotion;
 use crate::record::Frame;
 
 /// Forces and moments of one physics step (or, summed and scaled, their mean over several).
@@ -119,6 +120,7 @@ impl Trial {
                 segment: self.skeleton.legs[f.side].foot,
                 force: f.force_n,
                 point: f.point_m,
+                torque: DVec3::ZERO,
             });
         }
         if let Some(f) = self.pushes.force() {
@@ -127,6 +129,7 @@ impl Trial {
                 segment: pelvis,
                 force: f,
                 point: self.segments_before[pelvis.index()].com,
+                torque: DVec3::ZERO,
             });
         }
         let mut k = StepKinetics {
@@ -142,11 +145,16 @@ impl Trial {
         if self.segments_before.is_empty() {
             return k;
         }
+        let dt = self.settings.physics.dt_s;
+        let motion: Vec<SegmentMotion> = self
+            .segments_before
+            .iter()
+            .zip(&self.segments)
+            .map(|(before, after)| SegmentMotion::over_step(before, after, dt))
+            .collect();
         let id = inverse_dynamics(
             &self.model,
-            &self.segments_before,
-            &self.segments,
-            self.settings.physics.dt_s,
+            &motion,
             &self.axes_before,
             DVec3::new(0.0, -STANDARD_GRAVITY_MPS2, 0.0),
             &external,

@@ -105,6 +105,15 @@ pub struct TrialResult {
     pub dt_s: f64,
     /// Seconds of belt start-up at the beginning of the trial.
     pub start_ramp_s: f64,
+    /// Seconds after the start-up before the measures begin (the gait settles).
+    pub settle_s: f64,
+}
+
+impl TrialResult {
+    /// Time the measures begin: the start-up and the settling time after it \[s\].
+    pub fn analysis_start_s(&self) -> f64 {
+        self.start_ramp_s + self.settle_s
+    }
 }
 
 impl Trial {
@@ -561,6 +570,7 @@ impl Trial {
             steps: self.step,
             dt_s: dt,
             start_ramp_s: self.settings.treadmill.start_ramp_s,
+            settle_s: crate::summary::SETTLE_S,
         })
     }
 }

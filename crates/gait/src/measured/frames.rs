@@ -1,0 +1,246 @@
+//! From a measured motion and ground reactions to recorded frames: filtered, splined
+//! kinematics, inverse dynamics with the measured loads, contacts from the force threshold,
+//! and the muscle analysis of every trial.
+
+use glam::{DMat3, DVec3};
+use musculo::{Model, STANDARD_GRAVITY_MPS2, Side, Sides};
+
+use super::{MeasuredError, MeasuredLoad, MeasuredLoads, MeasuredMotion, MeasuredSettings};
+use crate::analysis::Analyzer;
+use crate::dynamics::{ExternalForce, inverse_dynamics};
+use crate::kinematics::{Pose, central_motion, pose};
+use crate::record::{EventDetector, Frame};
+use crate::signal::{CubicSpline, lowpass_zero_phase};
+use crate::skeleton::Skeleton;
+use crate::spec::{Direction, PushSpec, TrialSpec};
+use crate::trial::TrialResult;
+
+/// Step of the central differences on the splined trajectory \[s\]: small against the motion's
+/// time scales (the splines are smooth), large enough that rounding stays below 1e-7 m/s².
+const DIFFERENCE_STEP_S: f64 = 1e-4;
+
+/// The recorded motion as smooth functions of time (filtered, then splined).
+struct Trajectory {
+    q: Vec<CubicSpline>,
+    pelvis_angles: [CubicSpline; 3],
+    mid_hip: [CubicSpline; 3],
+    /// Midpoint of the hip centres in the model's pelvis frame \[m\].
+    mid_hip_in_pelvis: DVec3,
+}
+
+impl Trajectory {
+    fn new(
+        motion: &MeasuredMotion,
+        skeleton: &Skeleton,
+        settings: &MeasuredSettings,
+        dt_s: f64,
+    ) -> Result<Self, MeasuredError> {
+        let t = &motion.time_s;
+        let smooth = |name: &str, values: Vec<f64>| -> Result<CubicSpline, MeasuredError> {
+            let filtered = match settings.cutoff_hz {
+                Some(c) => lowpass_zero_phase(&values, dt_s, c).map_err(|e| {
+                    MeasuredError::Signal {
+                        channel: name.to_owned(),
+                        reason: e.to_string(),
+                    }
+                })?,
+                None => values,
+            };
+            CubicSpline::new(t, &filtered).map_err(|e| MeasuredError::Signal {
+                channel: name.to_owned(),
+                reason: e.to_string(),
+            })
+        };
+        let nq = motion.q_rad.first().map_or(0, Vec::len);
+        let q = (0..nq)
+            .map(|c| smooth(&format!("coordinate {c}"), motion.q_rad.iter().map(|q| q[c]).collect()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let angle = |k: usize, name: &str| {
+            smooth(name, motion.pelvis_angles_rad.iter().map(|a| a[k]).collect())
+        };
+        let hip = |k: usize, name: &str| smooth(name, motion.mid_hip_m.iter().map(|p| p[k]).collect());
+        let legs = &skeleton.legs;
+        Ok(Self {
+            q,
+            pelvis_angles: [angle(0, "pelvis tilt")?, angle(1, "pelvis list")?, angle(2, "pelvis rotation")?],
+            mid_hip: [hip(0, "mid-hip x")?, hip(1, "mid-hip y")?, hip(2, "mid-hip z")?],
+            mid_hip_in_pelvis: 0.5 * (legs[Side::Right].hip_in_pelvis + legs[Side::Left].hip_in_pelvis),
+        })
+    }
+
+    fn pelvis_rotation(&self, t: f64) -> DMat3 {
+        let [tilt, list, rot] = self.pelvis_angles.each_ref().map(|s| s.value(t));
+        DMat3::from_rotation_z(tilt) * DMat3::from_rotation_x(list) * DMat3::from_rotation_y(rot)
+    }
+
+    fn mid_hip(&self, t: f64) -> DVec3 {
+        let [x, y, z] = self.mid_hip.each_ref().map(|s| s.value(t));
+        DVec3::new(x, y, z)
+    }
+
+    fn q(&self, t: f64) -> Vec<f64> {
+        self.q.iter().map(|s| s.value(t)).collect()
+    }
+
+    fn pose(&self, model: &Model, t: f64) -> Pose {
+        let r = self.pelvis_rotation(t);
+        pose(model, r, self.mid_hip(t) - r * self.mid_hip_in_pelvis, &self.q(t))
+    }
+}
+
+/// The load of one foot at `t` by linear interpolation (the loads are sampled much faster
+/// than the kinematics, as force plates are).
+fn load_at(load: &MeasuredLoad, t: f64) -> Option<(DVec3, DVec3, DVec3)> {
+    let ts = &load.time_s;
+    let i = ts.partition_point(|&x| x <= t);
+    if i == 0 {
+        return (ts.first()? - t <= 1e-9).then(|| (load.force_n[0], load.point_m[0], load.torque_nm[0]));
+    }
+    if i == ts.len() {
+        let last = ts.len() - 1;
+        return (t - ts[last] <= 1e-9).then(|| (load.force_n[last], load.point_m[last], load.torque_nm[last]));
+    }
+    let w = (t - ts[i - 1]) / (ts[i] - ts[i - 1]);
+    let mix = |v: &[DVec3]| v[i - 1].lerp(v[i], w);
+    Some((mix(&load.force_n), mix(&load.point_m), mix(&load.torque_nm)))
+}
+
+/// Analyses a measured recording; see [`super::analyse`].
+pub(super) fn analyse(
+    model: &Model,
+    motion: &MeasuredMotion,
+    loads: &MeasuredLoads,
+    settings: &MeasuredSettings,
+) -> Result<TrialResult, MeasuredError> {
+    let started = std::time::Instant::now();
+    let skeleton = Skeleton::resolve(model)?;
+    let times = &motion.time_s;
+    let n = times.len();
+    let (t0, t_end) = (times[0], times[n - 1]);
+    let dt = (t_end - t0) / (n - 1) as f64;
+    let trajectory = Trajectory::new(motion, &skeleton, settings, dt)?;
+    // Measures are taken in the frame moving with the mean walking velocity (a Galilean change
+    // of frame: accelerations, forces and moments are unchanged), where overground walking is
+    // treadmill walking on a belt moving at minus that velocity.
+    let mut travel = trajectory.mid_hip(t_end) - trajectory.mid_hip(t0);
+    travel.y = 0.0;
+    let mean_velocity = travel / (t_end - t0);
+    let facing = (0..n)
+        .map(|i| trajectory.pelvis_rotation(times[i]).x_axis)
+        .sum::<DVec3>();
+    let spec = TrialSpec {
+        direction: if mean_velocity.dot(facing) >= 0.0 {
+            Direction::Forward
+        } else {
+            Direction::Backward
+        },
+        speed_mps: mean_velocity.length(),
+        incline_pct: 0.0,
+        duration_s: t_end - t0,
+        seed: 0,
+        sample_rate_hz: 1.0 / dt,
+        pushes: PushSpec {
+            force_n: 0.0,
+            ..PushSpec::default()
+        },
+    };
+    let mut analyzer = settings
+        .muscles
+        .map(|s| Analyzer::new(model, &skeleton, s, 1.0 / dt))
+        .transpose()
+        .map_err(|e| MeasuredError::Muscles { time_s: t0, reason: e.to_string() })?;
+    let gravity = DVec3::new(0.0, -STANDARD_GRAVITY_MPS2, 0.0);
+    let total_mass = model.total_mass_kg();
+    let mut detector = EventDetector::default();
+    let mut frames = Vec::with_capacity(n);
+    let mut events = Vec::new();
+    let h = DIFFERENCE_STEP_S;
+    for &t in times {
+        let at = trajectory.pose(model, t);
+        let motion_now = central_motion(
+            model,
+            [&trajectory.pose(model, t - h), &at, &trajectory.pose(model, t + h)],
+            h,
+        );
+        let mut external = Vec::with_capacity(2);
+        let mut foot_load = Sides::new((DVec3::ZERO, DVec3::ZERO, DVec3::ZERO), (DVec3::ZERO, DVec3::ZERO, DVec3::ZERO));
+        for side in Side::BOTH {
+            let l = load_at(&loads[side], t).ok_or(MeasuredError::LoadsDoNotCover {
+                side,
+                time_s: t,
+            })?;
+            foot_load[side] = l;
+            external.push(ExternalForce {
+                segment: skeleton.legs[side].foot,
+                force: l.0,
+                point: l.1,
+                torque: l.2,
+            });
+        }
+        let id = inverse_dynamics(model, &motion_now, &at.axes, gravity, &external);
+        let touching = foot_load.map(|(f, _, _)| f.y > settings.contact_threshold_n);
+        // Heel or forefoot: where the centre of pressure lies along the foot, behind or ahead
+        // of the middle of its contact spheres.
+        let heel = Sides::from_fn(|side| {
+            let foot = skeleton.legs[side].foot;
+            let contacts = &model.segments[foot.index()].contacts;
+            let mid_x = contacts.iter().map(|c| c.centre.x).sum::<f64>() / contacts.len().max(1) as f64;
+            let local = at.rotation[foot.index()].transpose() * (foot_load[side].1 - at.origin[foot.index()]);
+            touching[side] && local.x < mid_x
+        });
+        let toe = Sides::from_fn(|side| touching[side] && !heel[side]);
+        let shift = mean_velocity * (t - t0);
+        let (mut com, mut com_velocity) = (DVec3::ZERO, DVec3::ZERO);
+        for (seg, m) in model.segments.iter().zip(&motion_now) {
+            com += seg.mass_kg * m.state.com;
+            com_velocity += seg.mass_kg * m.state.com_velocity;
+        }
+        let pelvis = &motion_now[skeleton.pelvis.index()].state;
+        let mut frame = Frame {
+            time_s: t,
+            q_rad: trajectory.q(t),
+            qdot_rad_s: trajectory.q.iter().map(|s| s.derivative(t)).collect(),
+            // No controller: nothing was applied.
+            applied_torques_nm: vec![f64::NAN; model.coordinates.len()],
+            net_moments_nm: id.moments_nm,
+            grf_n: foot_load.map(|l| l.0),
+            cop_m: Sides::from_fn(|s| if touching[s] { foot_load[s].1 - shift } else { DVec3::ZERO }),
+            heel_contact: heel,
+            toe_contact: toe,
+            pelvis_position_m: pelvis.origin - shift,
+            pelvis_velocity_mps: pelvis.com_velocity - mean_velocity,
+            com_m: com / total_mass - shift,
+            com_velocity_mps: com_velocity / total_mass - mean_velocity,
+            belt_velocity_mps: -mean_velocity,
+            push_force_n: DVec3::ZERO,
+            knee_force_on_shank_n: Sides::from_fn(|side| {
+                let leg = &skeleton.legs[side];
+                at.rotation[leg.shank.index()].transpose() * id.joint_forces_n[leg.knee_joint.index()]
+            }),
+            residual_force_n: id.residual_force_n,
+            residual_moment_nm: id.residual_moment_nm,
+            stance_side: None,
+            muscles: None,
+        };
+        if let Some(a) = analyzer.as_mut() {
+            frame.muscles = Some(
+                a.analyse(model, &frame)
+                    .map_err(|e| MeasuredError::Muscles { time_s: t, reason: e.to_string() })?,
+            );
+        }
+        events.extend(detector.update(t, touching, heel));
+        frames.push(frame);
+    }
+    Ok(TrialResult {
+        spec,
+        skeleton,
+        frames,
+        events,
+        fall: None,
+        wall_time_s: started.elapsed().as_secs_f64(),
+        steps: 0,
+        dt_s: dt,
+        start_ramp_s: t0,
+        settle_s: 0.0,
+    })
+}
