@@ -18,6 +18,7 @@ pub mod measured;
 pub mod measures;
 mod nullable_f64;
 pub mod record;
+pub mod signal;
 pub mod skeleton;
 pub mod spec;
 pub mod stride_work;
