@@ -131,7 +131,12 @@ mod tests {
     #[test]
     fn neutral_pose_stacks_the_joint_offsets() {
         let m = model();
-        let p = pose(&m, DMat3::IDENTITY, DVec3::new(0.0, 1.0, 0.0), &m.neutral_pose());
+        let p = pose(
+            &m,
+            DMat3::IDENTITY,
+            DVec3::new(0.0, 1.0, 0.0),
+            &m.neutral_pose(),
+        );
         for j in &m.joints {
             let expected = p.origin[j.parent.index()] + j.location_in_parent_m;
             assert!((p.origin[j.child.index()] - expected).length() < 1e-12);
@@ -149,7 +154,9 @@ mod tests {
         let joint = &m.joints[m.coordinates[knee.index()].joint.index()];
         let shank = joint.child.index();
         // Positive knee flexion turns the shank backwards (about −z): its x axis tilts down.
-        let angle = p0.rotation[shank].x_axis.angle_between(p1.rotation[shank].x_axis);
+        let angle = p0.rotation[shank]
+            .x_axis
+            .angle_between(p1.rotation[shank].x_axis);
         assert!((angle - 0.5).abs() < 1e-12);
         assert!(p1.rotation[shank].x_axis.y < 0.0);
         assert_eq!(p0.origin[shank], p1.origin[shank]);

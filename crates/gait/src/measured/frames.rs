@@ -38,12 +38,12 @@ impl Trajectory {
         let t = &motion.time_s;
         let smooth = |name: &str, values: Vec<f64>| -> Result<CubicSpline, MeasuredError> {
             let filtered = match settings.cutoff_hz {
-                Some(c) => lowpass_zero_phase(&values, dt_s, c).map_err(|e| {
-                    MeasuredError::Signal {
+                Some(c) => {
+                    lowpass_zero_phase(&values, dt_s, c).map_err(|e| MeasuredError::Signal {
                         channel: name.to_owned(),
                         reason: e.to_string(),
-                    }
-                })?,
+                    })?
+                }
                 None => values,
             };
             CubicSpline::new(t, &filtered).map_err(|e| MeasuredError::Signal {
@@ -53,18 +53,36 @@ impl Trajectory {
         };
         let nq = motion.q_rad.first().map_or(0, Vec::len);
         let q = (0..nq)
-            .map(|c| smooth(&format!("coordinate {c}"), motion.q_rad.iter().map(|q| q[c]).collect()))
+            .map(|c| {
+                smooth(
+                    &format!("coordinate {c}"),
+                    motion.q_rad.iter().map(|q| q[c]).collect(),
+                )
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let angle = |k: usize, name: &str| {
-            smooth(name, motion.pelvis_angles_rad.iter().map(|a| a[k]).collect())
+            smooth(
+                name,
+                motion.pelvis_angles_rad.iter().map(|a| a[k]).collect(),
+            )
         };
-        let hip = |k: usize, name: &str| smooth(name, motion.mid_hip_m.iter().map(|p| p[k]).collect());
+        let hip =
+            |k: usize, name: &str| smooth(name, motion.mid_hip_m.iter().map(|p| p[k]).collect());
         let legs = &skeleton.legs;
         Ok(Self {
             q,
-            pelvis_angles: [angle(0, "pelvis tilt")?, angle(1, "pelvis list")?, angle(2, "pelvis rotation")?],
-            mid_hip: [hip(0, "mid-hip x")?, hip(1, "mid-hip y")?, hip(2, "mid-hip z")?],
-            mid_hip_in_pelvis: 0.5 * (legs[Side::Right].hip_in_pelvis + legs[Side::Left].hip_in_pelvis),
+            pelvis_angles: [
+                angle(0, "pelvis tilt")?,
+                angle(1, "pelvis list")?,
+                angle(2, "pelvis rotation")?,
+            ],
+            mid_hip: [
+                hip(0, "mid-hip x")?,
+                hip(1, "mid-hip y")?,
+                hip(2, "mid-hip z")?,
+            ],
+            mid_hip_in_pelvis: 0.5
+                * (legs[Side::Right].hip_in_pelvis + legs[Side::Left].hip_in_pelvis),
         })
     }
 
@@ -84,7 +102,12 @@ impl Trajectory {
 
     fn pose(&self, model: &Model, t: f64) -> Pose {
         let r = self.pelvis_rotation(t);
-        pose(model, r, self.mid_hip(t) - r * self.mid_hip_in_pelvis, &self.q(t))
+        pose(
+            model,
+            r,
+            self.mid_hip(t) - r * self.mid_hip_in_pelvis,
+            &self.q(t),
+        )
     }
 }
 
@@ -94,11 +117,13 @@ fn load_at(load: &MeasuredLoad, t: f64) -> Option<(DVec3, DVec3, DVec3)> {
     let ts = &load.time_s;
     let i = ts.partition_point(|&x| x <= t);
     if i == 0 {
-        return (ts.first()? - t <= 1e-9).then(|| (load.force_n[0], load.point_m[0], load.torque_nm[0]));
+        return (ts.first()? - t <= 1e-9)
+            .then(|| (load.force_n[0], load.point_m[0], load.torque_nm[0]));
     }
     if i == ts.len() {
         let last = ts.len() - 1;
-        return (t - ts[last] <= 1e-9).then(|| (load.force_n[last], load.point_m[last], load.torque_nm[last]));
+        return (t - ts[last] <= 1e-9)
+            .then(|| (load.force_n[last], load.point_m[last], load.torque_nm[last]));
     }
     let w = (t - ts[i - 1]) / (ts[i] - ts[i - 1]);
     let mix = |v: &[DVec3]| v[i - 1].lerp(v[i], w);
@@ -148,7 +173,10 @@ pub(super) fn analyse(
         .muscles
         .map(|s| Analyzer::new(model, &skeleton, s, 1.0 / dt))
         .transpose()
-        .map_err(|e| MeasuredError::Muscles { time_s: t0, reason: e.to_string() })?;
+        .map_err(|e| MeasuredError::Muscles {
+            time_s: t0,
+            reason: e.to_string(),
+        })?;
     let gravity = DVec3::new(0.0, -STANDARD_GRAVITY_MPS2, 0.0);
     let total_mass = model.total_mass_kg();
     let mut detector = EventDetector::default();
@@ -159,16 +187,21 @@ pub(super) fn analyse(
         let at = trajectory.pose(model, t);
         let motion_now = central_motion(
             model,
-            [&trajectory.pose(model, t - h), &at, &trajectory.pose(model, t + h)],
+            [
+                &trajectory.pose(model, t - h),
+                &at,
+                &trajectory.pose(model, t + h),
+            ],
             h,
         );
         let mut external = Vec::with_capacity(2);
-        let mut foot_load = Sides::new((DVec3::ZERO, DVec3::ZERO, DVec3::ZERO), (DVec3::ZERO, DVec3::ZERO, DVec3::ZERO));
+        let mut foot_load = Sides::new(
+            (DVec3::ZERO, DVec3::ZERO, DVec3::ZERO),
+            (DVec3::ZERO, DVec3::ZERO, DVec3::ZERO),
+        );
         for side in Side::BOTH {
-            let l = load_at(&loads[side], t).ok_or(MeasuredError::LoadsDoNotCover {
-                side,
-                time_s: t,
-            })?;
+            let l = load_at(&loads[side], t)
+                .ok_or(MeasuredError::LoadsDoNotCover { side, time_s: t })?;
             foot_load[side] = l;
             external.push(ExternalForce {
                 segment: skeleton.legs[side].foot,
@@ -184,8 +217,10 @@ pub(super) fn analyse(
         let heel = Sides::from_fn(|side| {
             let foot = skeleton.legs[side].foot;
             let contacts = &model.segments[foot.index()].contacts;
-            let mid_x = contacts.iter().map(|c| c.centre.x).sum::<f64>() / contacts.len().max(1) as f64;
-            let local = at.rotation[foot.index()].transpose() * (foot_load[side].1 - at.origin[foot.index()]);
+            let mid_x =
+                contacts.iter().map(|c| c.centre.x).sum::<f64>() / contacts.len().max(1) as f64;
+            let local = at.rotation[foot.index()].transpose()
+                * (foot_load[side].1 - at.origin[foot.index()]);
             touching[side] && local.x < mid_x
         });
         let toe = Sides::from_fn(|side| touching[side] && !heel[side]);
@@ -204,7 +239,13 @@ pub(super) fn analyse(
             applied_torques_nm: vec![f64::NAN; model.coordinates.len()],
             net_moments_nm: id.moments_nm,
             grf_n: foot_load.map(|l| l.0),
-            cop_m: Sides::from_fn(|s| if touching[s] { foot_load[s].1 - shift } else { DVec3::ZERO }),
+            cop_m: Sides::from_fn(|s| {
+                if touching[s] {
+                    foot_load[s].1 - shift
+                } else {
+                    DVec3::ZERO
+                }
+            }),
             heel_contact: heel,
             toe_contact: toe,
             pelvis_position_m: pelvis.origin - shift,
@@ -215,7 +256,8 @@ pub(super) fn analyse(
             push_force_n: DVec3::ZERO,
             knee_force_on_shank_n: Sides::from_fn(|side| {
                 let leg = &skeleton.legs[side];
-                at.rotation[leg.shank.index()].transpose() * id.joint_forces_n[leg.knee_joint.index()]
+                at.rotation[leg.shank.index()].transpose()
+                    * id.joint_forces_n[leg.knee_joint.index()]
             }),
             residual_force_n: id.residual_force_n,
             residual_moment_nm: id.residual_moment_nm,
@@ -225,7 +267,10 @@ pub(super) fn analyse(
         if let Some(a) = analyzer.as_mut() {
             frame.muscles = Some(
                 a.analyse(model, &frame)
-                    .map_err(|e| MeasuredError::Muscles { time_s: t, reason: e.to_string() })?,
+                    .map_err(|e| MeasuredError::Muscles {
+                        time_s: t,
+                        reason: e.to_string(),
+                    })?,
             );
         }
         events.extend(detector.update(t, touching, heel));

@@ -52,6 +52,11 @@ use crate::analysis::AnalysisSettings;
 use crate::skeleton::SkeletonError;
 use crate::trial::TrialResult;
 
+/// Default vertical force above which a foot is in contact \[N\]: above force-plate noise,
+/// far below any stance load. Not taken from one paper: published thresholds for gait events
+/// from force plates are of this order (10 N in Leitch et al. 2011, Gait Posture 33:130).
+pub const CONTACT_THRESHOLD_N: f64 = 20.0;
+
 /// How a measured recording is analysed, with documented defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MeasuredSettings {
@@ -60,9 +65,8 @@ pub struct MeasuredSettings {
     /// Default 6 Hz, the cut-off of OpenSim's gait examples (`walk_Setup_ID.xml` of
     /// Gait10dof18musc).
     pub cutoff_hz: Option<f64>,
-    /// Vertical ground reaction above which a foot is in contact \[N\]. Default 20 N, the
-    /// force-plate threshold for gait events of Zeni, Richards & Higginson 2008 (Gait Posture
-    /// 27:710) and common practice.
+    /// Vertical ground reaction above which a foot is in contact \[N\]. Default
+    /// [`CONTACT_THRESHOLD_N`].
     pub contact_threshold_n: f64,
     /// The muscle analysis; `None` stops after inverse dynamics. The kinetics are not filtered
     /// again (the kinematics were).
@@ -73,7 +77,7 @@ impl Default for MeasuredSettings {
     fn default() -> Self {
         Self {
             cutoff_hz: Some(6.0),
-            contact_threshold_n: 20.0,
+            contact_threshold_n: CONTACT_THRESHOLD_N,
             muscles: Some(AnalysisSettings {
                 kinetics_cutoff_hz: f64::INFINITY,
                 ..AnalysisSettings::default()
@@ -142,21 +146,43 @@ impl MeasuredMotion {
         let n = self.time_s.len();
         let bad = |m: String| Err(MeasuredError::Motion(m));
         if n < Self::MIN_SAMPLES {
-            return bad(format!("{n} samples; at least {} needed", Self::MIN_SAMPLES));
+            return bad(format!(
+                "{n} samples; at least {} needed",
+                Self::MIN_SAMPLES
+            ));
         }
         if self.pelvis_angles_rad.len() != n || self.mid_hip_m.len() != n || self.q_rad.len() != n {
-            return bad("the pelvis, hip and coordinate series differ in length from the time".into());
+            return bad(
+                "the pelvis, hip and coordinate series differ in length from the time".into(),
+            );
         }
-        if let Some(i) = self.q_rad.iter().position(|q| q.len() != model.coordinates.len()) {
-            return bad(format!("sample {i} has {} coordinates, the model {}", self.q_rad[i].len(), model.coordinates.len()));
+        if let Some(i) = self
+            .q_rad
+            .iter()
+            .position(|q| q.len() != model.coordinates.len())
+        {
+            return bad(format!(
+                "sample {i} has {} coordinates, the model {}",
+                self.q_rad[i].len(),
+                model.coordinates.len()
+            ));
         }
         let dt = (self.time_s[n - 1] - self.time_s[0]) / (n - 1) as f64;
         for (i, w) in self.time_s.windows(2).enumerate() {
             if !(w[1] > w[0]) {
-                return bad(format!("time is not increasing at sample {}: {} after {}", i + 1, w[1], w[0]));
+                return bad(format!(
+                    "time is not increasing at sample {}: {} after {}",
+                    i + 1,
+                    w[1],
+                    w[0]
+                ));
             }
             if ((w[1] - w[0]) - dt).abs() > 0.01 * dt {
-                return bad(format!("uneven sampling at t = {} s: step {} s against a mean of {dt} s", w[0], w[1] - w[0]));
+                return bad(format!(
+                    "uneven sampling at t = {} s: step {} s against a mean of {dt} s",
+                    w[0],
+                    w[1] - w[0]
+                ));
             }
         }
         for i in 0..n {
@@ -165,7 +191,10 @@ impl MeasuredMotion {
                 && self.mid_hip_m[i].is_finite()
                 && self.q_rad[i].iter().all(|v| v.is_finite());
             if !finite {
-                return bad(format!("a value at sample {i} (t = {} s) is not finite", self.time_s[i]));
+                return bad(format!(
+                    "a value at sample {i} (t = {} s) is not finite",
+                    self.time_s[i]
+                ));
             }
         }
         Ok(())
@@ -194,10 +223,154 @@ impl MeasuredLoad {
     /// reflected about the same instant.
     pub fn reversed(&self, span: (f64, f64)) -> Self {
         Self {
-            time_s: self.time_s.iter().rev().map(|t| span.0 + span.1 - t).collect(),
+            time_s: self
+                .time_s
+                .iter()
+                .rev()
+                .map(|t| span.0 + span.1 - t)
+                .collect(),
             force_n: self.force_n.iter().rev().copied().collect(),
             point_m: self.point_m.iter().rev().copied().collect(),
             torque_nm: self.torque_nm.iter().rev().copied().collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use glam::DVec3;
+    use musculo::{Model, STANDARD_GRAVITY_MPS2, Side, Sides};
+
+    use super::*;
+
+    fn model() -> Model {
+        Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap()
+    }
+
+    /// A synthetic recording: every coordinate and the pelvis swing sinusoidally at 1 Hz while
+    /// the body moves forward at 1.2 m/s; each foot carries half the weight at a fixed point.
+    fn recording(model: &Model) -> (MeasuredMotion, MeasuredLoads) {
+        let n = 121;
+        let time_s: Vec<f64> = (0..n).map(|i| 0.5 + i as f64 / 60.0).collect();
+        let w = std::f64::consts::TAU;
+        let motion = MeasuredMotion {
+            pelvis_angles_rad: time_s
+                .iter()
+                .map(|t| [0.1 * (w * t).sin(), 0.05 * (w * t).cos(), 0.0])
+                .collect(),
+            mid_hip_m: time_s
+                .iter()
+                .map(|t| DVec3::new(1.2 * t, 0.9 + 0.02 * (2.0 * w * t).sin(), 0.0))
+                .collect(),
+            q_rad: time_s
+                .iter()
+                .map(|t| {
+                    (0..model.coordinates.len())
+                        .map(|c| 0.2 * (w * t + c as f64).sin())
+                        .collect()
+                })
+                .collect(),
+            missing_coordinates: vec![],
+            time_s,
+        };
+        let half = 0.5 * model.total_mass_kg() * STANDARD_GRAVITY_MPS2;
+        let load = |z: f64| MeasuredLoad {
+            time_s: (0..=300).map(|i| i as f64 / 100.0).collect(),
+            force_n: vec![DVec3::new(0.0, half, 0.0); 301],
+            point_m: vec![DVec3::new(1.0, 0.0, z); 301],
+            torque_nm: vec![DVec3::new(0.0, 1.0, 0.0); 301],
+        };
+        (motion, Sides::new(load(0.1), load(-0.1)))
+    }
+
+    fn settings() -> MeasuredSettings {
+        MeasuredSettings {
+            muscles: None,
+            ..MeasuredSettings::default()
+        }
+    }
+
+    #[test]
+    fn time_reversal_keeps_the_joint_moments() {
+        let m = model();
+        let (motion, loads) = recording(&m);
+        let span = (motion.time_s[0], *motion.time_s.last().unwrap());
+        let forward = analyse(&m, &motion, &loads, &settings()).unwrap();
+        let back = analyse(
+            &m,
+            &motion.reversed(),
+            &loads.clone().map(|l| l.reversed(span)),
+            &settings(),
+        )
+        .unwrap();
+        let n = forward.frames.len();
+        // Away from the ends (where the filter's padding differs in the two directions).
+        for i in 10..n - 10 {
+            let (f, b) = (&forward.frames[i], &back.frames[n - 1 - i]);
+            assert!((f.time_s - (span.0 + span.1 - b.time_s)).abs() < 1e-9);
+            for (c, (x, y)) in f.net_moments_nm.iter().zip(&b.net_moments_nm).enumerate() {
+                assert!(
+                    (x - y).abs() < 1e-3 * (1.0 + x.abs()),
+                    "coordinate {c} at {}: {x} vs {y}",
+                    f.time_s
+                );
+            }
+            for (x, y) in f.qdot_rad_s.iter().zip(&b.qdot_rad_s) {
+                assert!((x + y).abs() < 1e-6 * (1.0 + x.abs()), "speeds change sign");
+            }
+        }
+        assert_eq!(forward.spec.direction, crate::Direction::Forward);
+        assert_eq!(back.spec.direction, crate::Direction::Backward);
+        assert!((forward.spec.speed_mps - 1.2).abs() < 1e-6);
+    }
+
+    #[test]
+    fn vertical_balance_closes_when_the_feet_carry_the_weight() {
+        // The body's vertical acceleration is the 2 Hz bob of the hips; the feet carry the
+        // weight exactly, so the pelvis residual is the bob's inertial force, m·a_y, and its
+        // mean over whole periods is zero.
+        let m = model();
+        let (motion, loads) = recording(&m);
+        let r = analyse(&m, &motion, &loads, &settings()).unwrap();
+        let inner = &r.frames[30..90];
+        let mean = inner.iter().map(|f| f.residual_force_n.y).sum::<f64>() / inner.len() as f64;
+        assert!(
+            mean.abs() < 0.05 * m.total_mass_kg() * STANDARD_GRAVITY_MPS2,
+            "{mean}"
+        );
+        // Both feet touch all along (above the 20 N threshold) and nobody pushed.
+        assert!(
+            r.frames
+                .iter()
+                .all(|f| f.heel_contact[Side::Right] || f.toe_contact[Side::Right])
+        );
+        assert!(r.events.is_empty());
+    }
+
+    #[test]
+    fn bad_recordings_are_refused() {
+        let m = model();
+        let (mut motion, loads) = recording(&m);
+        motion.time_s[5] = motion.time_s[4];
+        let e = analyse(&m, &motion, &loads, &settings()).unwrap_err();
+        assert!(e.to_string().contains("not increasing at sample 5"), "{e}");
+        let (mut motion, _) = recording(&m);
+        motion.q_rad[7][2] = f64::NAN;
+        let e = analyse(&m, &motion, &loads, &settings()).unwrap_err();
+        assert!(e.to_string().contains("sample 7"), "{e}");
+        let (motion, mut loads) = recording(&m);
+        loads[Side::Left].time_s.truncate(100);
+        loads[Side::Left].force_n.truncate(100);
+        let e = analyse(&m, &motion, &loads, &settings()).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                MeasuredError::LoadsDoNotCover {
+                    side: Side::Left,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 }
