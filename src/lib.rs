@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod model_report;
+pub mod opensim;
 pub mod output;
 pub mod parallel;
 pub mod progress;

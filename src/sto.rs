@@ -25,10 +25,9 @@
 //! `\r\n` endings are tolerated. The older SIMM-only header (`datacolumns 19`, `datarows 9009`)
 //! is kept as comments, its counts are not checked.
 //!
-//! The reader has no caller in the program yet: it is tested against OpenSim's own example
-//! files (`tests/data/opensim/`) and kept for reading measured motion, OpenSim inverse
-//! kinematics and ground-reaction files, into the analysis of measured walking (issue 22,
-//! `retrogait analyze`).
+//! The reader is tested against OpenSim's own example files (`tests/data/opensim/`) and reads
+//! measured motion and ground reactions for the analysis of measured walking (issue 22,
+//! `retrogait analyze`) through [`crate::opensim`].
 
 use thiserror::Error;
 
