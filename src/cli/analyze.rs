@@ -119,13 +119,25 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     };
     let grf_columns = Sides::from_fn(|side| {
         let p = &loads_spec.prefixes[side];
-        format!("force {}x/y/z, point {}x/y/z, torque {}x/y/z", p.force, p.point, p.torque)
+        format!(
+            "force {}x/y/z, point {}x/y/z, torque {}x/y/z",
+            p.force, p.point, p.torque
+        )
     });
     let loaded: LoadedMotion = load_motion(&args.coordinates, &model, &map)?;
     let grf = load_grf(&args.grf, &loads_spec)?;
-    check_overlap(&loaded.motion, &grf.loads, &args.coordinates, &args.grf)?;
+    check_overlap(
+        &loaded.motion,
+        &grf.loads,
+        &loads_spec,
+        &args.coordinates,
+        &args.grf,
+    )?;
     if !(args.cutoff.is_finite() && args.cutoff >= 0.0) {
-        bail!("--cutoff: {} Hz is not a frequency (0 = unfiltered)", args.cutoff);
+        bail!(
+            "--cutoff: {} Hz is not a frequency (0 = unfiltered)",
+            args.cutoff
+        );
     }
     let settings = MeasuredSettings {
         cutoff_hz: (args.cutoff > 0.0).then_some(args.cutoff),
@@ -136,7 +148,10 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         },
         ..MeasuredSettings::default()
     };
-    let mut runs = vec![("as-recorded", analyse_one(&model, &loaded.motion, &grf.loads, &settings)?)];
+    let mut runs = vec![(
+        "as-recorded",
+        analyse_one(&model, &loaded.motion, &grf.loads, &settings)?,
+    )];
     if args.reverse {
         let (motion, loads) = reversed(&loaded.motion, &grf.loads);
         runs.push(("reversed", analyse_one(&model, &motion, &loads, &settings)?));
@@ -173,7 +188,12 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     );
     let analysed: Vec<_> = runs
         .iter()
-        .filter_map(|(_, d)| Some((d.summary.gait.direction, d.summary.muscle_analysis.as_ref()?)))
+        .filter_map(|(_, d)| {
+            Some((
+                d.summary.gait.direction,
+                d.summary.muscle_analysis.as_ref()?,
+            ))
+        })
         .collect();
     if !analysed.is_empty() {
         println!("{}", crate::table::muscle_table(&analysed));
@@ -196,7 +216,10 @@ fn check_output_folder(out: &Path) -> Result<()> {
         let mut entries = std::fs::read_dir(out)
             .with_context(|| format!("--out {}: not a readable folder", out.display()))?;
         if entries.next().is_some() {
-            bail!("--out {}: the folder is not empty; choose another", out.display());
+            bail!(
+                "--out {}: the folder is not empty; choose another",
+                out.display()
+            );
         }
     }
     Ok(())
@@ -212,7 +235,9 @@ fn parse_prefixes(text: Option<&str>, flag: &str) -> Result<Option<ColumnPrefixe
             point: (*p).to_owned(),
             torque: (*t).to_owned(),
         })),
-        _ => bail!("{flag} {text:?}: expected three comma-separated column prefixes FORCE,POINT,TORQUE"),
+        _ => bail!(
+            "{flag} {text:?}: expected three comma-separated column prefixes FORCE,POINT,TORQUE"
+        ),
     }
 }
 
@@ -233,10 +258,18 @@ fn analyse_one(
 }
 
 /// Writes one analysis folder: `analysis.json`, `model.ron`, then the trial files.
-fn write_analysis(dir: &Path, model: &Model, record: &AnalysisRecord<'_>, done: &FinishedTrial) -> Result<()> {
+fn write_analysis(
+    dir: &Path,
+    model: &Model,
+    record: &AnalysisRecord<'_>,
+    done: &FinishedTrial,
+) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
-    crate::output::write_atomic(&dir.join("analysis.json"), &serde_json::to_vec_pretty(record)?)?;
+    crate::output::write_atomic(
+        &dir.join("analysis.json"),
+        &serde_json::to_vec_pretty(record)?,
+    )?;
     crate::output::write_atomic(
         &dir.join("model.ron"),
         ron::ser::to_string_pretty(&model.spec, Default::default())?.as_bytes(),

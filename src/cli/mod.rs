@@ -5,6 +5,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+pub mod analyze;
 pub mod gait_grid;
 pub mod loaders;
 pub mod model;
@@ -39,6 +40,9 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Merge the folders of a sweep (or of its shards) into one `results.csv`.
     Report(report::ReportArgs),
+    /// Analyse measured walking: OpenSim coordinates and ground reactions through the same
+    /// inverse dynamics, muscle analysis, knee loads and measures as a simulated trial.
+    Analyze(analyze::AnalyzeArgs),
 }
 
 /// Runs a parsed command line.
@@ -49,5 +53,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Model(args) => model::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Report(args) => report::run(args),
+        Command::Analyze(args) => analyze::run(args),
     }
 }

@@ -10,11 +10,7 @@ use musculo::{Side, Sides};
 use super::error::InputError;
 use super::{checked_column, checked_time, missing, read_storage, read_text};
 
-/// Vertical force above which a foot counts as touching the ground \[N\]. Force-plate event
-/// detection uses thresholds of about 10 to 50 N (Leitch et al. 2011, Gait Posture 33:130-132,
-/// doi:10.1016/j.gaitpost.2010.06.009, settle on 10 N after comparing several); 20 N is our
-/// choice within that range, above typical plate noise, not a value taken from one paper.
-pub const CONTACT_THRESHOLD_N: f64 = 20.0;
+pub use gait::measured::CONTACT_THRESHOLD_N;
 
 /// The column-name prefixes of one foot's ground reaction: `<force>x`, `<force>y`, `<force>z`
 /// and likewise for the point and the torque (OpenSim's `force_identifier`,

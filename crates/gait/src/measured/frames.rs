@@ -112,18 +112,23 @@ impl Trajectory {
 }
 
 /// The load of one foot at `t` by linear interpolation (the loads are sampled much faster
-/// than the kinematics, as force plates are).
+/// than the kinematics, as force plates are); within one sample beyond either end, the end
+/// sample (as the command line's coverage check allows).
 fn load_at(load: &MeasuredLoad, t: f64) -> Option<(DVec3, DVec3, DVec3)> {
     let ts = &load.time_s;
+    let (first, last) = (*ts.first()?, *ts.last()?);
+    let tolerance = if ts.len() > 1 {
+        (last - first) / (ts.len() - 1) as f64
+    } else {
+        0.0
+    } + 1e-9;
+    let sample = |i: usize| (load.force_n[i], load.point_m[i], load.torque_nm[i]);
     let i = ts.partition_point(|&x| x <= t);
     if i == 0 {
-        return (ts.first()? - t <= 1e-9)
-            .then(|| (load.force_n[0], load.point_m[0], load.torque_nm[0]));
+        return (first - t <= tolerance).then(|| sample(0));
     }
     if i == ts.len() {
-        let last = ts.len() - 1;
-        return (t - ts[last] <= 1e-9)
-            .then(|| (load.force_n[last], load.point_m[last], load.torque_nm[last]));
+        return (t - last <= tolerance).then(|| sample(ts.len() - 1));
     }
     let w = (t - ts[i - 1]) / (ts[i] - ts[i - 1]);
     let mix = |v: &[DVec3]| v[i - 1].lerp(v[i], w);
@@ -144,31 +149,15 @@ pub(super) fn analyse(
     let (t0, t_end) = (times[0], times[n - 1]);
     let dt = (t_end - t0) / (n - 1) as f64;
     let trajectory = Trajectory::new(motion, &skeleton, settings, dt)?;
-    // Measures are taken in the frame moving with the mean walking velocity (a Galilean change
-    // of frame: accelerations, forces and moments are unchanged), where overground walking is
-    // treadmill walking on a belt moving at minus that velocity.
+    // Measures are taken in the frame moving with the body's mean velocity (a Galilean change
+    // of frame: accelerations, forces and moments are unchanged), where the ground moves as a
+    // treadmill's belt does, whether the recording was overground or on a treadmill.
     let mut travel = trajectory.mid_hip(t_end) - trajectory.mid_hip(t0);
     travel.y = 0.0;
     let mean_velocity = travel / (t_end - t0);
     let facing = (0..n)
         .map(|i| trajectory.pelvis_rotation(times[i]).x_axis)
         .sum::<DVec3>();
-    let spec = TrialSpec {
-        direction: if mean_velocity.dot(facing) >= 0.0 {
-            Direction::Forward
-        } else {
-            Direction::Backward
-        },
-        speed_mps: mean_velocity.length(),
-        incline_pct: 0.0,
-        duration_s: t_end - t0,
-        seed: 0,
-        sample_rate_hz: 1.0 / dt,
-        pushes: PushSpec {
-            force_n: 0.0,
-            ..PushSpec::default()
-        },
-    };
     let mut analyzer = settings
         .muscles
         .map(|s| Analyzer::new(model, &skeleton, s, 1.0 / dt))
@@ -183,6 +172,11 @@ pub(super) fn analyse(
     let mut frames = Vec::with_capacity(n);
     let mut events = Vec::new();
     let h = DIFFERENCE_STEP_S;
+    let weight = total_mass * STANDARD_GRAVITY_MPS2;
+    // Horizontal velocities of feet bearing more than half the body weight: they rest on the
+    // ground, so their mean is the ground's velocity in the recording's frame (zero
+    // overground, the belt's on an instrumented treadmill).
+    let (mut ground_velocity, mut stance_samples) = (DVec3::ZERO, 0usize);
     for &t in times {
         let at = trajectory.pose(model, t);
         let motion_now = central_motion(
@@ -211,6 +205,14 @@ pub(super) fn analyse(
             });
         }
         let id = inverse_dynamics(model, &motion_now, &at.axes, gravity, &external);
+        for side in Side::BOTH {
+            if foot_load[side].0.y > 0.5 * weight {
+                let mut v = motion_now[skeleton.legs[side].foot.index()].state.com_velocity;
+                v.y = 0.0;
+                ground_velocity += v;
+                stance_samples += 1;
+            }
+        }
         let touching = foot_load.map(|(f, _, _)| f.y > settings.contact_threshold_n);
         // Heel or forefoot: where the centre of pressure lies along the foot, behind or ahead
         // of the middle of its contact spheres.
@@ -252,7 +254,8 @@ pub(super) fn analyse(
             pelvis_velocity_mps: pelvis.com_velocity - mean_velocity,
             com_m: com / total_mass - shift,
             com_velocity_mps: com_velocity / total_mass - mean_velocity,
-            belt_velocity_mps: -mean_velocity,
+            // Set below, once the ground's velocity is known.
+            belt_velocity_mps: DVec3::ZERO,
             push_force_n: DVec3::ZERO,
             knee_force_on_shank_n: Sides::from_fn(|side| {
                 let leg = &skeleton.legs[side];
@@ -276,6 +279,31 @@ pub(super) fn analyse(
         events.extend(detector.update(t, touching, heel));
         frames.push(frame);
     }
+    // The ground seen from the frame moving with the body: the belt of a treadmill trial.
+    let belt = if stance_samples > 0 {
+        ground_velocity / stance_samples as f64
+    } else {
+        DVec3::ZERO
+    } - mean_velocity;
+    for f in &mut frames {
+        f.belt_velocity_mps = belt;
+    }
+    let spec = TrialSpec {
+        direction: if belt.dot(facing) <= 0.0 {
+            Direction::Forward
+        } else {
+            Direction::Backward
+        },
+        speed_mps: belt.length(),
+        incline_pct: 0.0,
+        duration_s: t_end - t0,
+        seed: 0,
+        sample_rate_hz: 1.0 / dt,
+        pushes: PushSpec {
+            force_n: 0.0,
+            ..PushSpec::default()
+        },
+    };
     Ok(TrialResult {
         spec,
         skeleton,

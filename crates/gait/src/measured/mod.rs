@@ -52,9 +52,10 @@ use crate::analysis::AnalysisSettings;
 use crate::skeleton::SkeletonError;
 use crate::trial::TrialResult;
 
-/// Default vertical force above which a foot is in contact \[N\]: above force-plate noise,
-/// far below any stance load. Not taken from one paper: published thresholds for gait events
-/// from force plates are of this order (10 N in Leitch et al. 2011, Gait Posture 33:130).
+/// Vertical force above which a foot counts as touching the ground \[N\]. Force-plate event
+/// detection uses thresholds of about 10 to 50 N (Leitch et al. 2011, Gait Posture 33:130-132,
+/// doi:10.1016/j.gaitpost.2010.06.009, settle on 10 N after comparing several); 20 N is our
+/// choice within that range, above typical plate noise, not a value taken from one paper.
 pub const CONTACT_THRESHOLD_N: f64 = 20.0;
 
 /// How a measured recording is analysed, with documented defaults.
