@@ -16,6 +16,20 @@ Run from anywhere (paths are resolved relative to this file):
 
 Options: --no-doc (print only; do not touch docs/), --doc PATH, --figures DIR.
 
+Measured walking (the section "The muscle model on measured walking") uses the stored snapshot
+in tools/validation/measured/as-recorded and .../reversed, made from the repository root with
+
+    target/release/retrogait analyze --coordinates tests/data/opensim/subject01_walk_IK.mot \
+        --grf tests/data/opensim/subject01_walk_grf.mot \
+        --external-loads tests/data/opensim/subject01_walk_grf.xml \
+        --height 1.8 --mass 72.6 --reverse --out /tmp/measured
+    python3 tools/validation/compare.py --measured /tmp/measured --snapshot-measured
+
+    --measured DIR          use another `retrogait analyze --reverse` output folder (it must hold
+                            as-recorded/ and reversed/, each with summary.json, cycles.csv,
+                            events.json, frames.csv and analysis.json)
+    --snapshot-measured     first copy those files into tools/validation/measured/
+
 What it does
 - Reads the simulation's gait-cycle curves (cycles.csv), summary and gait events.
 - Reads the reference data in tools/validation/data/ and tests/data/opensim/ (see the
@@ -1069,6 +1083,309 @@ def table_reference_notes(ref: Reference) -> str:
     ])
 
 
+# --------------------------------------------------------------------------------------------
+# Measured walking: subject01 through our inverse dynamics and muscle model (`retrogait analyze`)
+# --------------------------------------------------------------------------------------------
+
+MEASURED_SNAPSHOT = HERE / "measured"
+MEASURED_FILES = ("summary.json", "cycles.csv", "events.json", "frames.csv", "analysis.json")
+MEASURED_RUNS = ("as-recorded", "reversed")
+# Our coordinate -> (OpenSim ID column stem, sign that turns OpenSim's moment into ours).
+ID_COORDS = [("hip_flexion", "hip_flexion", 1.0), ("knee_flexion", "knee_angle", -1.0),
+             ("ankle_dorsiflexion", "ankle_angle", 1.0)]
+ID_R_MIN = 0.95  # criterion: Pearson r >= 0.95
+ID_RMS_MAX = 0.15  # criterion: RMS difference <= 0.15 N·m/kg
+# Muscles of each group in assets/models/adult.ron (group activation curve = mean of members,
+# as gait::measures writes cycles.csv).
+MUSCLE_GROUPS = {
+    "hip_flexors": ["iliopsoas"], "gluteals": ["glut_max"], "hamstrings": ["hamstrings", "bifemsh"],
+    "quadriceps": ["rect_fem", "vasti"], "gastrocnemius": ["gastroc"], "soleus": ["soleus"],
+    "tibialis_anterior": ["tib_ant"], "hip_abductors": ["hip_abductors"], "hip_adductors": ["hip_adductors"],
+}
+KNEE_MUSCLES = ["hamstrings", "bifemsh", "rect_fem", "vasti", "gastroc"]
+
+
+def read_frames(path: Path) -> dict[str, np.ndarray]:
+    """frames.csv -> {column: float array}; non-numeric cells become NaN."""
+    with path.open() as fh:
+        rows = list(csv.reader(fh))
+    head, body = rows[0], rows[1:]
+    out = {}
+    for i, name in enumerate(head):
+        vals = []
+        for r in body:
+            try:
+                vals.append(float(r[i]))
+            except ValueError:
+                vals.append(float("nan"))
+        out[name] = np.array(vals)
+    return out
+
+
+class MeasuredRun:
+    """One folder of `retrogait analyze` output (as-recorded or reversed)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.summary = json.loads((folder / "summary.json").read_text())
+        self.cycles = load_cycles(folder / "cycles.csv")
+        self.events = json.loads((folder / "events.json").read_text())
+        self.analysis = json.loads((folder / "analysis.json").read_text())
+        self.frames = read_frames(folder / "frames.csv")
+        self.mass = float(self.analysis["subject_mass_kg"])
+        self.weight_n = self.mass * G
+        self.t = self.frames["time_s"]
+        # Complete strides only: a 'foot strike' at the first frame only marks a foot that was
+        # already on the ground when the recording started, not a strike.
+        t_first = float(self.t[0])
+        self.strides = []  # (side, t0, t1, foot-off)
+        for side, tag in (("Right", "r"), ("Left", "l")):
+            st = sorted(e["time_s"] for e in self.events
+                        if e["side"] == side and e["kind"] == "foot_strike" and e["time_s"] > t_first + 1e-6)
+            offs = [e["time_s"] for e in self.events if e["side"] == side and e["kind"] == "foot_off"]
+            for t0, t1 in zip(st, st[1:]):
+                fo = [x for x in offs if t0 < x < t1]
+                self.strides.append((tag, t0, t1, fo[0] if fo else float("nan")))
+        self.stance_pct = float(np.mean([100 * (fo - t0) / (t1 - t0) for _, t0, t1, fo in self.strides]))
+
+    def leg_series(self, var: str, side: str) -> np.ndarray:
+        """A cycles.csv-style variable computed per frame for one leg (only what is needed here)."""
+        if var.endswith("_activation"):
+            g = var[: -len("_activation")]
+            return np.mean([self.frames[f"activation_{m}_{side}"] for m in MUSCLE_GROUPS[g]], axis=0)
+        raise KeyError(var)
+
+    def curve(self, var: str):
+        """Mean and SD over the complete strides of both legs (101 points), from frames.csv."""
+        cs = [normalise(self.t, self.leg_series(var, s), t0, t1) for s, t0, t1, _ in self.strides]
+        return np.mean(cs, axis=0), np.std(cs, axis=0, ddof=1 if len(cs) > 1 else 0), len(cs)
+
+
+class CyclesRun:
+    """Adapter: activation_timing() on a measured run's cycles.csv exactly as written."""
+
+    def __init__(self, mr: MeasuredRun):
+        self.cycles = mr.cycles
+
+    def curve(self, var):
+        return pooled(self.cycles, var)
+
+
+def load_measured(folder: Path) -> dict[str, MeasuredRun]:
+    return {name: MeasuredRun(folder / name) for name in MEASURED_RUNS}
+
+
+def id_comparison(mr: MeasuredRun) -> list[dict]:
+    """Our inverse-dynamics moments vs OpenSim's subject01_walk_ID.sto on our frame times."""
+    idd = read_sto(OPENSIM / "subject01_walk_ID.sto")
+    t = mr.t
+    rows = []
+    for side in ("r", "l"):
+        for ours, stem, sign in ID_COORDS:
+            a = mr.frames[f"moment_{ours}_{side}_nm"] / mr.mass
+            b = sign * np.interp(t, idd["time"], idd[f"{stem}_{side}_moment"]) / mr.mass
+            r = float(np.corrcoef(a, b)[0, 1])
+            rms = float(np.sqrt(np.mean((a - b) ** 2)))
+            rows.append({"coord": f"{ours}_{side}", "ours": a, "osim": b, "r": r, "rms": rms,
+                         "pass": r >= ID_R_MIN and rms <= ID_RMS_MAX})
+    return rows
+
+
+def table_measured_id(mr: MeasuredRun) -> str:
+    rows = []
+    for d in id_comparison(mr):
+        a, b = d["ours"], d["osim"]
+        rows.append([d["coord"].replace("_", " "), f"{d['r']:.3f}", f"{d['rms']:.3f}",
+                     f"{a.max():+.2f} / {b.max():+.2f}", f"{a.min():+.2f} / {b.min():+.2f}",
+                     "pass" if d["pass"] else "**fail**"])
+    t = mr.t
+    body = md_table(["Coordinate (ours; + = flexor/dorsiflexor)", "Pearson r", "RMS difference [N·m/kg]",
+                     "Max, ours / OpenSim [N·m/kg]", "Min, ours / OpenSim [N·m/kg]",
+                     f"r ≥ {ID_R_MIN} and RMS ≤ {ID_RMS_MAX}"], rows)
+    body += (f"\n\n{len(t)} frames, {t[0]:.2f}-{t[-1]:.2f} s; moments divided by "
+             f"{mr.mass:.1f} kg; OpenSim's knee_angle moment sign-flipped (our knee flexion = "
+             f"− knee_angle).")
+    return body
+
+
+def table_measured_emg(mr: MeasuredRun, fw: Run) -> str:
+    ours = activation_timing(mr)
+    raw = activation_timing(CyclesRun(mr))
+    walker = activation_timing(fw)
+    rows = []
+    for a, c, w in zip(ours, raw, walker):
+        rows.append([a["group"].replace("_", " "), a["ref"], a["on"], f"{100 * a['area_in']:.0f}",
+                     f"{a['peak']:.2f} @{a['peak_at']}", f"{100 * c['area_in']:.0f}",
+                     w["on"], f"{100 * w['area_in']:.0f}", f"{100 * a['ref_share']:.0f}"])
+    body = md_table(["Group", "EMG on, forward [%GC] [M]", "Measured gait on [%GC]",
+                     "Measured gait activation inside window [%]", "Measured gait peak @%GC",
+                     "Same, cycles.csv as written [%]", "Walker forward on [%GC]",
+                     "Walker forward inside window [%]", "Window share of cycle [%]"], rows)
+    n = {s: sum(1 for x in mr.strides if x[0] == s) for s in ("r", "l")}
+    body += (f"\n\nMeasured gait: {n['r']} right + {n['l']} left complete strides from frames.csv "
+             f"(stance {mr.stance_pct:.0f} % of the cycle); 'on' = mean activation ≥ "
+             f"{100 * ON_THRESHOLD:.0f} % of the curve's maximum. cycles.csv as written pools "
+             f"{mr.summary['strides_per_leg']} strides per leg (right, left), counting the first "
+             f"frame's foot contact as a strike.")
+    return body
+
+
+def peak_frame_loads(mr: MeasuredRun, side: str) -> dict:
+    tf = mr.frames[f"knee_tf_{side}_n"]
+    i = int(np.nanargmax(tf))
+    return {
+        "i": i, "t": float(mr.t[i]), "tf": float(tf[i] / mr.weight_n),
+        "pf": float(np.nanmax(mr.frames[f"knee_pf_{side}_n"]) / mr.weight_n),
+        "pf_at_tf": float(mr.frames[f"knee_pf_{side}_n"][i] / mr.weight_n),
+        "knee_deg": float(np.degrees(mr.frames[f"q_knee_flexion_{side}_rad"][i])),
+        "knee_mom": float(mr.frames[f"moment_knee_flexion_{side}_nm"][i] / mr.mass),
+        "ankle_mom": float(mr.frames[f"moment_ankle_dorsiflexion_{side}_nm"][i] / mr.mass),
+        "vgrf": float(mr.frames[f"grf_{side}_y_n"][i] / mr.weight_n),
+        "force": {m: float(mr.frames[f"force_{m}_{side}_n"][i] / mr.weight_n) for m in KNEE_MUSCLES},
+        "act": {m: float(mr.frames[f"activation_{m}_{side}"][i]) for m in KNEE_MUSCLES + ["soleus"]},
+    }
+
+
+def stance_phase(mr: MeasuredRun, side: str, t: float) -> str:
+    for s, t0, t1, fo in mr.strides:
+        if s == side and t0 <= t < t1:
+            return f"{100 * (t - t0) / (t1 - t0):.0f} %GC (foot-off {100 * (fo - t0) / (t1 - t0):.0f} %)"
+    return "outside the complete strides"
+
+
+def table_measured_knee(mr: MeasuredRun, fw: Run) -> str:
+    s = mr.summary
+    sf = fw.summary
+    pk = {side: peak_frame_loads(mr, side) for side in ("r", "l")}
+    tfm, _ = peak(fw.mean("knee_tf_force_bw"), "max", lambda x: (0, x), fw.gait["stance_pct"])
+    pfm, _ = peak(fw.mean("knee_pf_force_bw"), "max", lambda x: (0, x), fw.gait["stance_pct"])
+    rows = [
+        ["Knee TF peak, any frame [BW]", f(s["peak_knee_tf_force_bw"]),
+         f"{pk['r']['tf']:.2f} / {pk['l']['tf']:.2f}", f(sf["peak_knee_tf_force_bw"]) + f" (mean curve {tfm:.2f})",
+         f"{KUTZNER_TF_BW:.2f} [R] (Kutzner et al. 2010, mean peak)",
+         f"× {s['peak_knee_tf_force_bw'] / KUTZNER_TF_BW:.1f} / × {sf['peak_knee_tf_force_bw'] / KUTZNER_TF_BW:.1f}"],
+        ["Knee PF peak, any frame [BW]", f(s["peak_knee_pf_force_bw"]),
+         f"{pk['r']['pf']:.2f} / {pk['l']['pf']:.2f}", f(sf["peak_knee_pf_force_bw"]) + f" (mean curve {pfm:.2f})",
+         f"{PF_BAND_BW[0]}-{PF_BAND_BW[1]} [M]",
+         f"× {s['peak_knee_pf_force_bw'] / PF_BAND_BW[1]:.1f} / × {sf['peak_knee_pf_force_bw'] / PF_BAND_BW[1]:.1f} vs 1.8"],
+        ["Peak knee extensor moment [N·m/kg]", f(s["peak_knee_ext_moment_nm_per_kg"]), "", f(sf["peak_knee_ext_moment_nm_per_kg"]),
+         "0.4-0.8 [M] (Winter 2009)", ""],
+        ["Peak vertical GRF [BW]", f(s["peak_vertical_grf_bw"]), "", f(sf["peak_vertical_grf_bw"]), "1.1-1.25 [M]", ""],
+    ]
+    body = md_table(["Quantity", "Measured gait (summary)", "Measured gait right / left (frames)",
+                     "Walker forward (summary)", "In vivo / published", "Measured / walker vs published"], rows)
+    rows2 = []
+    for side in ("r", "l"):
+        p = pk[side]
+        rows2.append([{"r": "right", "l": "left"}[side], f"{p['t']:.2f} s, {stance_phase(mr, side, p['t'])}",
+                      f"{p['tf']:.2f}", f"{p['pf_at_tf']:.2f}", f"{p['knee_deg']:.0f}", f"{p['knee_mom']:+.2f}",
+                      f"{p['ankle_mom']:+.2f}", f"{p['vgrf']:.2f}"]
+                     + [f"{p['force'][m]:.2f} ({p['act'][m]:.2f})" for m in KNEE_MUSCLES]
+                     + [f"{p['act']['soleus']:.2f}"])
+    body += "\n\nAt the frame of each leg's TF peak (muscle forces in BW, activation in brackets):\n\n"
+    body += md_table(["Leg", "Time, phase", "TF [BW]", "PF [BW]", "Knee flexion [deg]",
+                      "Knee moment [N·m/kg]", "Ankle moment [N·m/kg]", "vGRF [BW]"]
+                     + [m for m in KNEE_MUSCLES] + ["soleus activation"], rows2)
+    body += (f"\n\nMeasured human gait through our model: {s['peak_knee_tf_force_bw']:.2f} BW; the simulated "
+             f"walker: {sf['peak_knee_tf_force_bw']:.2f} BW; in vivo {KUTZNER_TF_BW:.2f} BW.")
+    return body
+
+
+def frame_work(mr: MeasuredRun, col: str) -> tuple[float, float]:
+    """Positive and negative integral [J] of a power column over the whole recording."""
+    p = np.nan_to_num(mr.frames[col])
+    dt = float(np.mean(np.diff(mr.t)))
+    return positive_negative_work(p, dt)
+
+
+def table_measured_reversal(ms: dict[str, MeasuredRun]) -> str:
+    a, b = ms["as-recorded"], ms["reversed"]
+    rows = []
+    for g in sorted(a.summary["muscles"]):
+        x, y = a.summary["muscles"][g], b.summary["muscles"][g]
+        fa = [frame_work(a, f"fiber_power_{m}_{s}_w") for m in MUSCLE_GROUPS[g] for s in ("r", "l")]
+        fb = [frame_work(b, f"fiber_power_{m}_{s}_w") for m in MUSCLE_GROUPS[g] for s in ("r", "l")]
+        ca, ea = sum(v[0] for v in fa), sum(v[1] for v in fa)
+        cb, eb = sum(v[0] for v in fb), sum(v[1] for v in fb)
+        rows.append([g.replace("_", " "),
+                     f"{x['concentric_work_j_per_stride']:.1f} / {x['eccentric_work_j_per_stride']:.1f}",
+                     f"{y['concentric_work_j_per_stride']:.1f} / {y['eccentric_work_j_per_stride']:.1f}",
+                     f"{ca:.1f} / {ea:.1f}", f"{cb:.1f} / {eb:.1f}",
+                     f"{cb + ea:+.1f} / {-eb - ca:+.1f}",
+                     f"{x['mean_activation']:.3f} / {y['mean_activation']:.3f}"])
+    tot = np.zeros(4)
+    for g in a.summary["muscles"]:
+        for k, run in enumerate((a, b)):
+            w = [frame_work(run, f"fiber_power_{m}_{s}_w") for m in MUSCLE_GROUPS[g] for s in ("r", "l")]
+            tot[2 * k] += sum(v[0] for v in w)
+            tot[2 * k + 1] += sum(v[1] for v in w)
+    rows.append(["**all groups**", "", "", f"{tot[0]:.1f} / {tot[1]:.1f}", f"{tot[2]:.1f} / {tot[3]:.1f}",
+                 f"{tot[2] + tot[1]:+.1f} / {-tot[3] - tot[0]:+.1f}", ""])
+    body = md_table(["Group", "As recorded conc / ecc [J/stride, one leg] (summary)",
+                     "Reversed conc / ecc [J/stride, one leg] (summary)",
+                     "As recorded conc / ecc [J, both legs, whole 2.5 s] (frames)",
+                     "Reversed conc / ecc [J, both legs, whole 2.5 s] (frames)",
+                     "Swap check: rev conc − |rec ecc| / |rev ecc| − rec conc [J, whole]",
+                     "Mean activation, recorded / reversed"], rows)
+    rows2 = []
+    for j, coord in (("hip", "hip_flexion"), ("knee", "knee_flexion"), ("ankle", "ankle_dorsiflexion")):
+        ja, jb = a.summary["joints"][j], b.summary["joints"][j]
+        wa = [positive_negative_work(np.nan_to_num(a.frames[f"moment_{coord}_{s}_nm"] * a.frames[f"qdot_{coord}_{s}_rad_s"]),
+                                     float(np.mean(np.diff(a.t)))) for s in ("r", "l")]
+        wb = [positive_negative_work(np.nan_to_num(b.frames[f"moment_{coord}_{s}_nm"] * b.frames[f"qdot_{coord}_{s}_rad_s"]),
+                                     float(np.mean(np.diff(b.t)))) for s in ("r", "l")]
+        pa, na = sum(v[0] for v in wa), sum(v[1] for v in wa)
+        pb, nb = sum(v[0] for v in wb), sum(v[1] for v in wb)
+        rows2.append([j, f"{ja['positive_work_j_per_kg_stride']:.3f} / {ja['negative_work_j_per_kg_stride']:.3f}",
+                      f"{jb['positive_work_j_per_kg_stride']:.3f} / {jb['negative_work_j_per_kg_stride']:.3f}",
+                      f"{pa:.1f} / {na:.1f}", f"{pb:.1f} / {nb:.1f}", f"{pb + na:+.2f} / {-nb - pa:+.2f}"])
+    body += "\n\nJoints (net moment × angular velocity), the skeleton's share of the same check:\n\n"
+    body += md_table(["Joint", "As recorded pos / neg [J/kg/stride] (summary)", "Reversed pos / neg [J/kg/stride] (summary)",
+                      "As recorded pos / neg [J, both legs, whole 2.5 s]", "Reversed pos / neg [J, both legs, whole 2.5 s]",
+                      "Swap check: rev pos − |rec neg| / |rev neg| − rec pos [J]"], rows2)
+    sa, sb = a.summary, b.summary
+    rows3 = [["Knee TF peak, any frame [BW]", f(sa["peak_knee_tf_force_bw"]), f(sb["peak_knee_tf_force_bw"])],
+             ["Knee PF peak, any frame [BW]", f(sa["peak_knee_pf_force_bw"]), f(sb["peak_knee_pf_force_bw"])],
+             ["Knee TF peak right / left [BW]",
+              f"{peak_frame_loads(a, 'r')['tf']:.2f} / {peak_frame_loads(a, 'l')['tf']:.2f}",
+              f"{peak_frame_loads(b, 'r')['tf']:.2f} / {peak_frame_loads(b, 'l')['tf']:.2f}"],
+             ["Metabolic power, gross [W/kg]", f(sa["metabolic_power_w_per_kg"]), f(sb["metabolic_power_w_per_kg"])],
+             ["Reserve torque RMS [N·m]", f(sa["reserve_rms_nm"], 3), f(sb["reserve_rms_nm"], 3)]]
+    body += "\n\n" + md_table(["Whole recording", "As recorded", "Reversed"], rows3)
+    return body
+
+
+def fig_measured_id(mr: MeasuredRun, fig_dir: Path):
+    rows = {d["coord"]: d for d in id_comparison(mr)}
+    fig, axs = plt.subplots(3, 2, figsize=(9, 6.6), constrained_layout=True, sharex=True)
+    for k, (ours, name) in enumerate([("hip_flexion", "Hip flexion"), ("knee_flexion", "Knee flexion"),
+                                      ("ankle_dorsiflexion", "Ankle dorsiflexion")]):
+        for c, (side, sname) in enumerate((("r", "right"), ("l", "left"))):
+            ax = axs[k, c]
+            d = rows[f"{ours}_{side}"]
+            ax.plot(mr.t, d["osim"], color=C_REF, lw=1.0, ls="--", label="OpenSim ID (subject01_walk_ID.sto)")
+            ax.plot(mr.t, d["ours"], color=C_FW, lw=1.4, label="retrogait analyze")
+            ax.set_title(f"{name} moment, {sname} (r {d['r']:.3f}, RMS {d['rms']:.3f})", fontsize=9)
+            ax.set_ylabel("N·m/kg", fontsize=8)
+            ax.set_xlim(mr.t[0], mr.t[-1])
+            ax.tick_params(labelsize=7)
+            ax.axhline(0, color="#999999", lw=0.5)
+            if k == 2:
+                ax.set_xlabel("time [s]", fontsize=8)
+    axs[0, 0].legend(fontsize=6, loc="upper right")
+    save(fig, "measured_id.png", fig_dir)
+
+
+def measured_blocks(ms: dict[str, MeasuredRun], fw: Run) -> dict[str, str]:
+    a = ms["as-recorded"]
+    return {
+        "measured-id": table_measured_id(a),
+        "measured-emg": table_measured_emg(a, fw),
+        "measured-knee": table_measured_knee(a, fw),
+        "measured-reversal": table_measured_reversal(ms),
+    }
+
+
 GENERATORS = {
     "headline": table_headline,
     "reference-notes": lambda fw, bw, ref, env: table_reference_notes(ref),
@@ -1114,6 +1431,13 @@ def snapshot(src: Path, dst: Path):
             shutil.copyfile(src / name, dst / name)
 
 
+def snapshot_measured(src: Path, dst: Path):
+    for run in MEASURED_RUNS:
+        (dst / run).mkdir(parents=True, exist_ok=True)
+        for name in MEASURED_FILES:
+            shutil.copyfile(src / run / name, dst / run / name)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("forward", nargs="?", type=Path, default=SIM_SNAPSHOT / "forward")
@@ -1123,6 +1447,10 @@ def main(argv=None) -> int:
     ap.add_argument("--doc", type=Path, default=REPO / "docs" / "validation.md")
     ap.add_argument("--figures", type=Path, default=REPO / "docs" / "figures")
     ap.add_argument("--no-doc", action="store_true", help="print tables only; write nothing")
+    ap.add_argument("--measured", type=Path, default=MEASURED_SNAPSHOT,
+                    help="`retrogait analyze --reverse` output folder (as-recorded/, reversed/)")
+    ap.add_argument("--snapshot-measured", action="store_true",
+                    help="copy the measured analysis files into tools/validation/measured/ first")
     args = ap.parse_args(argv)
 
     fwd, bwd = args.forward, args.backward
@@ -1131,6 +1459,11 @@ def main(argv=None) -> int:
         snapshot(bwd, SIM_SNAPSHOT / "backward")
         fwd, bwd = SIM_SNAPSHOT / "forward", SIM_SNAPSHOT / "backward"
 
+    meas = args.measured
+    if args.snapshot_measured:
+        snapshot_measured(meas, MEASURED_SNAPSHOT)
+        meas = MEASURED_SNAPSHOT
+
     fw, bw = Run(fwd), Run(bwd)
     if fw.direction != "forward" or bw.direction != "backward":
         raise SystemExit(f"expected forward then backward runs, got {fw.direction}, {bw.direction}")
@@ -1138,6 +1471,8 @@ def main(argv=None) -> int:
     env = load_locohub()
 
     blocks = {name: gen(fw, bw, ref, env) for name, gen in GENERATORS.items()}
+    measured = load_measured(meas)
+    blocks.update(measured_blocks(measured, fw))
     for name, text in blocks.items():
         print(f"## {name}\n{text}\n")
 
@@ -1148,6 +1483,7 @@ def main(argv=None) -> int:
         fig_fw_activation(fw, args.figures)
         fig_bw_reversal(fw, bw, args.figures)
         fig_bw_knee(fw, bw, args.figures)
+        fig_measured_id(measured["as-recorded"], args.figures)
         if args.doc.exists():
             seen = update_doc(args.doc, blocks)
             missing = sorted(set(blocks) - set(seen))

@@ -207,7 +207,9 @@ pub(super) fn analyse(
         let id = inverse_dynamics(model, &motion_now, &at.axes, gravity, &external);
         for side in Side::BOTH {
             if foot_load[side].0.y > 0.5 * weight {
-                let mut v = motion_now[skeleton.legs[side].foot.index()].state.com_velocity;
+                let mut v = motion_now[skeleton.legs[side].foot.index()]
+                    .state
+                    .com_velocity;
                 v.y = 0.0;
                 ground_velocity += v;
                 stance_samples += 1;
