@@ -93,6 +93,15 @@ impl EventDetector {
     /// A contact change must persist this long to count \[s\] (rejects single-step bounces).
     pub const DEBOUNCE_S: f64 = 0.01;
 
+    /// A detector for a recording that starts with the feet `touching` (a foot already on the
+    /// ground at the first sample was not struck then; `Default` starts with both in the air).
+    pub fn starting_with(touching: Sides<bool>) -> Self {
+        Self {
+            state: touching,
+            pending_since: Sides::default(),
+        }
+    }
+
     /// Feeds the raw contact of both feet at `time_s` (touching, and with the heel); returns
     /// the events it confirms.
     pub fn update(

@@ -168,7 +168,7 @@ pub(super) fn analyse(
         })?;
     let gravity = DVec3::new(0.0, -STANDARD_GRAVITY_MPS2, 0.0);
     let total_mass = model.total_mass_kg();
-    let mut detector = EventDetector::default();
+    let mut detector: Option<EventDetector> = None;
     let mut frames = Vec::with_capacity(n);
     let mut events = Vec::new();
     let h = DIFFERENCE_STEP_S;
@@ -278,6 +278,7 @@ pub(super) fn analyse(
                     })?,
             );
         }
+        let detector = detector.get_or_insert_with(|| EventDetector::starting_with(touching));
         events.extend(detector.update(t, touching, heel));
         frames.push(frame);
     }
