@@ -1135,8 +1135,8 @@ class MeasuredRun:
         self.mass = float(self.analysis["subject_mass_kg"])
         self.weight_n = self.mass * G
         self.t = self.frames["time_s"]
-        # Complete strides only: a 'foot strike' at the first frame only marks a foot that was
-        # already on the ground when the recording started, not a strike.
+        # Complete strides only (a strike at the first frame, which `analyze` no longer
+        # records for a foot already down, would not start a complete stride).
         t_first = float(self.t[0])
         self.strides = []  # (side, t0, t1, foot-off)
         for side, tag in (("Right", "r"), ("Left", "l")):
@@ -1225,8 +1225,7 @@ def table_measured_emg(mr: MeasuredRun, fw: Run) -> str:
     body += (f"\n\nMeasured gait: {n['r']} right + {n['l']} left complete strides from frames.csv "
              f"(stance {mr.stance_pct:.0f} % of the cycle); 'on' = mean activation ≥ "
              f"{100 * ON_THRESHOLD:.0f} % of the curve's maximum. cycles.csv as written pools "
-             f"{mr.summary['strides_per_leg']} strides per leg (right, left), counting the first "
-             f"frame's foot contact as a strike.")
+             f"{mr.summary['strides_per_leg']} strides per leg (right, left).")
     return body
 
 
