@@ -168,9 +168,21 @@ impl MeasuredMotion {
                 model.coordinates.len()
             ));
         }
+        for i in 0..n {
+            let finite = self.time_s[i].is_finite()
+                && self.pelvis_angles_rad[i].iter().all(|v| v.is_finite())
+                && self.mid_hip_m[i].is_finite()
+                && self.q_rad[i].iter().all(|v| v.is_finite());
+            if !finite {
+                return bad(format!(
+                    "a value at sample {i} (t = {} s) is not finite",
+                    self.time_s[i]
+                ));
+            }
+        }
         let dt = (self.time_s[n - 1] - self.time_s[0]) / (n - 1) as f64;
         for (i, w) in self.time_s.windows(2).enumerate() {
-            if !(w[1] > w[0]) {
+            if w[1] <= w[0] {
                 return bad(format!(
                     "time is not increasing at sample {}: {} after {}",
                     i + 1,
@@ -183,18 +195,6 @@ impl MeasuredMotion {
                     "uneven sampling at t = {} s: step {} s against a mean of {dt} s",
                     w[0],
                     w[1] - w[0]
-                ));
-            }
-        }
-        for i in 0..n {
-            let finite = self.time_s[i].is_finite()
-                && self.pelvis_angles_rad[i].iter().all(|v| v.is_finite())
-                && self.mid_hip_m[i].is_finite()
-                && self.q_rad[i].iter().all(|v| v.is_finite());
-            if !finite {
-                return bad(format!(
-                    "a value at sample {i} (t = {} s) is not finite",
-                    self.time_s[i]
                 ));
             }
         }
