@@ -10,7 +10,7 @@ use gait::measured::{MeasuredLoads, MeasuredMotion, MeasuredSettings, analyse};
 use musculo::{Model, Side, Sides};
 use serde::Serialize;
 
-use super::loaders::{load_subject_model, new_run_dir};
+use super::loaders::{SubjectModelOptions, load_subject_model, new_run_dir};
 use crate::opensim::{
     ColumnPrefixes, CoordinateMap, ExternalLoadsSpec, LoadedMotion, check_overlap,
     load_external_loads, load_grf, load_motion,
@@ -54,15 +54,9 @@ pub struct AnalyzeArgs {
     /// Skip the muscle analysis (inverse dynamics only).
     #[arg(long)]
     pub no_muscles: bool,
-    /// Model file (RON); the built-in adult model if omitted.
-    #[arg(long)]
-    pub model: Option<PathBuf>,
-    /// Subject stature \[m\]; the model's default subject if omitted.
-    #[arg(long, requires = "mass")]
-    pub height: Option<f64>,
-    /// Subject body mass \[kg\].
-    #[arg(long, requires = "height")]
-    pub mass: Option<f64>,
+    /// Model and subject.
+    #[command(flatten)]
+    pub model: SubjectModelOptions,
     /// Output folder (must not exist or be empty); a new folder under `runs/` if omitted.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -96,7 +90,7 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     // Everything is read and checked before anything is written.
     let out = args.out.clone().unwrap_or_else(new_run_dir);
     check_output_folder(&out)?;
-    let model = load_subject_model(args.model.as_deref(), args.height, args.mass)?;
+    let model = load_subject_model(&args.model)?;
     let map = if Path::new(&args.coordinate_map).is_file() {
         CoordinateMap::load(&args.coordinate_map)?
     } else {

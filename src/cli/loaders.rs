@@ -10,6 +10,17 @@ use musculo::{Model, Subject};
 /// Options shared by commands that load a model and a controller.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ModelOptions {
+    /// Model and subject.
+    #[command(flatten)]
+    pub subject: SubjectModelOptions,
+    /// Walking-controller parameters (RON); the built-in ones if omitted.
+    #[arg(long)]
+    pub controller: Option<PathBuf>,
+}
+
+/// Options of commands that load a model scaled to a subject.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SubjectModelOptions {
     /// Model file (RON); the built-in adult model if omitted.
     #[arg(long)]
     pub model: Option<PathBuf>,
@@ -19,28 +30,21 @@ pub struct ModelOptions {
     /// Subject body mass \[kg\].
     #[arg(long, requires = "height")]
     pub mass: Option<f64>,
-    /// Walking-controller parameters (RON); the built-in ones if omitted.
-    #[arg(long)]
-    pub controller: Option<PathBuf>,
 }
 
 /// Loads the model named on the command line, or the built-in one.
 pub fn load_model(opts: &ModelOptions) -> Result<Model> {
-    load_subject_model(opts.model.as_deref(), opts.height, opts.mass)
+    load_subject_model(&opts.subject)
 }
 
-/// Loads the model file `path` (the built-in adult model if `None`), scaled to the subject
-/// when both `height` \[m\] and `mass` \[kg\] are given.
-pub fn load_subject_model(
-    path: Option<&std::path::Path>,
-    height: Option<f64>,
-    mass: Option<f64>,
-) -> Result<Model> {
-    let subject = match (height, mass) {
+/// Loads the model file named on the command line (the built-in adult model if none), scaled
+/// to the subject when both height and mass are given.
+pub fn load_subject_model(opts: &SubjectModelOptions) -> Result<Model> {
+    let subject = match (opts.height, opts.mass) {
         (Some(height_m), Some(mass_kg)) => Some(Subject { height_m, mass_kg }),
         _ => None,
     };
-    match path {
+    match &opts.model {
         Some(p) => Model::load(p, subject).map_err(anyhow::Error::from),
         None => Model::from_ron_str(musculo::ADULT_MODEL_RON, "<built-in adult model>", subject)
             .map_err(anyhow::Error::from),
