@@ -314,7 +314,8 @@ pub(super) fn analyse(
         events,
         fall: None,
         wall_time_s: started.elapsed().as_secs_f64(),
-        steps: 0,
+        // One "step" per sample interval, so that steps × dt is the time analysed.
+        steps: (n - 1) as u64,
         dt_s: dt,
         start_ramp_s: t0,
         settle_s: 0.0,
