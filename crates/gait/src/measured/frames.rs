@@ -111,18 +111,31 @@ impl Trajectory {
     }
 }
 
+/// The ground's load on one foot at one instant.
+#[derive(Debug, Clone, Copy, Default)]
+struct FootLoad {
+    force: DVec3,
+    point: DVec3,
+    torque: DVec3,
+}
+
 /// The load of one foot at `t` by linear interpolation (the loads are sampled much faster
 /// than the kinematics, as force plates are); within one sample beyond either end, the end
 /// sample (as the command line's coverage check allows).
-fn load_at(load: &MeasuredLoad, t: f64) -> Option<(DVec3, DVec3, DVec3)> {
+fn load_at(load: &MeasuredLoad, t: f64) -> Option<FootLoad> {
     let ts = &load.time_s;
     let (first, last) = (*ts.first()?, *ts.last()?);
-    let tolerance = if ts.len() > 1 {
+    let step = if ts.len() > 1 {
         (last - first) / (ts.len() - 1) as f64
     } else {
         0.0
-    } + 1e-9;
-    let sample = |i: usize| (load.force_n[i], load.point_m[i], load.torque_nm[i]);
+    };
+    let tolerance = step + 1e-9;
+    let sample = |i: usize| FootLoad {
+        force: load.force_n[i],
+        point: load.point_m[i],
+        torque: load.torque_nm[i],
+    };
     let i = ts.partition_point(|&x| x <= t);
     if i == 0 {
         return (first - t <= tolerance).then(|| sample(0));
@@ -132,7 +145,135 @@ fn load_at(load: &MeasuredLoad, t: f64) -> Option<(DVec3, DVec3, DVec3)> {
     }
     let w = (t - ts[i - 1]) / (ts[i] - ts[i - 1]);
     let mix = |v: &[DVec3]| v[i - 1].lerp(v[i], w);
-    Some((mix(&load.force_n), mix(&load.point_m), mix(&load.torque_nm)))
+    Some(FootLoad {
+        force: mix(&load.force_n),
+        point: mix(&load.point_m),
+        torque: mix(&load.torque_nm),
+    })
+}
+
+/// What one sample of the recording gives: its frame (without the muscle analysis, and with
+/// the belt velocity still unknown), the contacts, and the horizontal velocities of the feet
+/// that carry more than half the body weight.
+struct Sample {
+    frame: Frame,
+    touching: Sides<bool>,
+    heel: Sides<bool>,
+    loaded_feet_velocity: Vec<DVec3>,
+}
+
+/// A recording ready to be sampled: the model, its layout, the smooth trajectory and the loads.
+struct Recording<'a> {
+    model: &'a Model,
+    skeleton: &'a Skeleton,
+    trajectory: Trajectory,
+    loads: &'a MeasuredLoads,
+    contact_threshold_n: f64,
+    /// Time of the first sample \[s\].
+    t0: f64,
+    /// Mean horizontal velocity of the mid-hip point over the recording [m/s]: the frames'
+    /// positions and velocities are taken in the frame moving with it.
+    mean_velocity: DVec3,
+}
+
+impl Recording<'_> {
+    /// The sample at `t`: kinematics by central differences on the trajectory, the loads,
+    /// inverse dynamics, contacts (vertical force above the threshold; heel when the centre of
+    /// pressure is behind the middle of the foot's contact spheres).
+    fn sample(&self, t: f64) -> Result<Sample, MeasuredError> {
+        let (model, skeleton) = (self.model, self.skeleton);
+        let h = DIFFERENCE_STEP_S;
+        let at = self.trajectory.pose(model, t);
+        let motion = central_motion(
+            model,
+            [
+                &self.trajectory.pose(model, t - h),
+                &at,
+                &self.trajectory.pose(model, t + h),
+            ],
+            h,
+        );
+        let mut load = Sides::new(FootLoad::default(), FootLoad::default());
+        for side in Side::BOTH {
+            load[side] = load_at(&self.loads[side], t)
+                .ok_or(MeasuredError::LoadsDoNotCover { side, time_s: t })?;
+        }
+        let external: Vec<ExternalForce> = Side::BOTH
+            .iter()
+            .map(|&side| ExternalForce {
+                segment: skeleton.legs[side].foot,
+                force: load[side].force,
+                point: load[side].point,
+                torque: load[side].torque,
+            })
+            .collect();
+        let gravity = DVec3::new(0.0, -STANDARD_GRAVITY_MPS2, 0.0);
+        let id = inverse_dynamics(model, &motion, &at.axes, gravity, &external);
+        let total_mass = model.total_mass_kg();
+        let loaded_feet_velocity = Side::BOTH
+            .iter()
+            .filter(|&&side| load[side].force.y > 0.5 * total_mass * STANDARD_GRAVITY_MPS2)
+            .map(|&side| {
+                let v = motion[skeleton.legs[side].foot.index()].state.com_velocity;
+                DVec3::new(v.x, 0.0, v.z)
+            })
+            .collect();
+        let touching = load.map(|l| l.force.y > self.contact_threshold_n);
+        let heel = Sides::from_fn(|side| {
+            let foot = skeleton.legs[side].foot.index();
+            let contacts = &model.segments[foot].contacts;
+            let mid_x =
+                contacts.iter().map(|c| c.centre.x).sum::<f64>() / contacts.len().max(1) as f64;
+            let local = at.rotation[foot].transpose() * (load[side].point - at.origin[foot]);
+            touching[side] && local.x < mid_x
+        });
+        let shift = self.mean_velocity * (t - self.t0);
+        let (mut com, mut com_velocity) = (DVec3::ZERO, DVec3::ZERO);
+        for (seg, m) in model.segments.iter().zip(&motion) {
+            com += seg.mass_kg * m.state.com;
+            com_velocity += seg.mass_kg * m.state.com_velocity;
+        }
+        let pelvis = &motion[skeleton.pelvis.index()].state;
+        let frame = Frame {
+            time_s: t,
+            q_rad: self.trajectory.q(t),
+            qdot_rad_s: self.trajectory.q.iter().map(|s| s.derivative(t)).collect(),
+            // No controller: nothing was applied.
+            applied_torques_nm: vec![f64::NAN; model.coordinates.len()],
+            net_moments_nm: id.moments_nm,
+            grf_n: load.map(|l| l.force),
+            cop_m: Sides::from_fn(|s| {
+                if touching[s] {
+                    load[s].point - shift
+                } else {
+                    DVec3::ZERO
+                }
+            }),
+            heel_contact: heel,
+            toe_contact: Sides::from_fn(|s| touching[s] && !heel[s]),
+            pelvis_position_m: pelvis.origin - shift,
+            pelvis_velocity_mps: pelvis.com_velocity - self.mean_velocity,
+            com_m: com / total_mass - shift,
+            com_velocity_mps: com_velocity / total_mass - self.mean_velocity,
+            belt_velocity_mps: DVec3::ZERO,
+            push_force_n: DVec3::ZERO,
+            knee_force_on_shank_n: Sides::from_fn(|side| {
+                let leg = &skeleton.legs[side];
+                at.rotation[leg.shank.index()].transpose()
+                    * id.joint_forces_n[leg.knee_joint.index()]
+            }),
+            residual_force_n: id.residual_force_n,
+            residual_moment_nm: id.residual_moment_nm,
+            stance_side: None,
+            muscles: None,
+        };
+        Ok(Sample {
+            frame,
+            touching,
+            heel,
+            loaded_feet_velocity,
+        })
+    }
 }
 
 /// Analyses a measured recording; see [`super::analyse`].
@@ -154,10 +295,19 @@ pub(super) fn analyse(
     // treadmill's belt does, whether the recording was overground or on a treadmill.
     let mut travel = trajectory.mid_hip(t_end) - trajectory.mid_hip(t0);
     travel.y = 0.0;
-    let mean_velocity = travel / (t_end - t0);
-    let facing = (0..n)
-        .map(|i| trajectory.pelvis_rotation(times[i]).x_axis)
-        .sum::<DVec3>();
+    let facing: DVec3 = times
+        .iter()
+        .map(|&t| trajectory.pelvis_rotation(t).x_axis)
+        .sum();
+    let recording = Recording {
+        model,
+        skeleton: &skeleton,
+        trajectory,
+        loads,
+        contact_threshold_n: settings.contact_threshold_n,
+        t0,
+        mean_velocity: travel / (t_end - t0),
+    };
     let mut analyzer = settings
         .muscles
         .map(|s| Analyzer::new(model, &skeleton, s, 1.0 / dt))
@@ -166,128 +316,37 @@ pub(super) fn analyse(
             time_s: t0,
             reason: e.to_string(),
         })?;
-    let gravity = DVec3::new(0.0, -STANDARD_GRAVITY_MPS2, 0.0);
-    let total_mass = model.total_mass_kg();
     let mut detector: Option<EventDetector> = None;
     let mut frames = Vec::with_capacity(n);
     let mut events = Vec::new();
-    let h = DIFFERENCE_STEP_S;
-    let weight = total_mass * STANDARD_GRAVITY_MPS2;
-    // Horizontal velocities of feet bearing more than half the body weight: they rest on the
-    // ground, so their mean is the ground's velocity in the recording's frame (zero
-    // overground, the belt's on an instrumented treadmill).
-    let (mut ground_velocity, mut stance_samples) = (DVec3::ZERO, 0usize);
+    // The feet that bear more than half the body weight rest on the ground, so their mean
+    // horizontal velocity is the ground's in the recording's frame (zero overground, the belt's
+    // on an instrumented treadmill).
+    let mut loaded_feet_velocity = Vec::new();
     for &t in times {
-        let at = trajectory.pose(model, t);
-        let motion_now = central_motion(
-            model,
-            [
-                &trajectory.pose(model, t - h),
-                &at,
-                &trajectory.pose(model, t + h),
-            ],
-            h,
-        );
-        let mut external = Vec::with_capacity(2);
-        let mut foot_load = Sides::new(
-            (DVec3::ZERO, DVec3::ZERO, DVec3::ZERO),
-            (DVec3::ZERO, DVec3::ZERO, DVec3::ZERO),
-        );
-        for side in Side::BOTH {
-            let l = load_at(&loads[side], t)
-                .ok_or(MeasuredError::LoadsDoNotCover { side, time_s: t })?;
-            foot_load[side] = l;
-            external.push(ExternalForce {
-                segment: skeleton.legs[side].foot,
-                force: l.0,
-                point: l.1,
-                torque: l.2,
-            });
-        }
-        let id = inverse_dynamics(model, &motion_now, &at.axes, gravity, &external);
-        for side in Side::BOTH {
-            if foot_load[side].0.y > 0.5 * weight {
-                let mut v = motion_now[skeleton.legs[side].foot.index()]
-                    .state
-                    .com_velocity;
-                v.y = 0.0;
-                ground_velocity += v;
-                stance_samples += 1;
-            }
-        }
-        let touching = foot_load.map(|(f, _, _)| f.y > settings.contact_threshold_n);
-        // Heel or forefoot: where the centre of pressure lies along the foot, behind or ahead
-        // of the middle of its contact spheres.
-        let heel = Sides::from_fn(|side| {
-            let foot = skeleton.legs[side].foot;
-            let contacts = &model.segments[foot.index()].contacts;
-            let mid_x =
-                contacts.iter().map(|c| c.centre.x).sum::<f64>() / contacts.len().max(1) as f64;
-            let local = at.rotation[foot.index()].transpose()
-                * (foot_load[side].1 - at.origin[foot.index()]);
-            touching[side] && local.x < mid_x
-        });
-        let toe = Sides::from_fn(|side| touching[side] && !heel[side]);
-        let shift = mean_velocity * (t - t0);
-        let (mut com, mut com_velocity) = (DVec3::ZERO, DVec3::ZERO);
-        for (seg, m) in model.segments.iter().zip(&motion_now) {
-            com += seg.mass_kg * m.state.com;
-            com_velocity += seg.mass_kg * m.state.com_velocity;
-        }
-        let pelvis = &motion_now[skeleton.pelvis.index()].state;
-        let mut frame = Frame {
-            time_s: t,
-            q_rad: trajectory.q(t),
-            qdot_rad_s: trajectory.q.iter().map(|s| s.derivative(t)).collect(),
-            // No controller: nothing was applied.
-            applied_torques_nm: vec![f64::NAN; model.coordinates.len()],
-            net_moments_nm: id.moments_nm,
-            grf_n: foot_load.map(|l| l.0),
-            cop_m: Sides::from_fn(|s| {
-                if touching[s] {
-                    foot_load[s].1 - shift
-                } else {
-                    DVec3::ZERO
-                }
-            }),
-            heel_contact: heel,
-            toe_contact: toe,
-            pelvis_position_m: pelvis.origin - shift,
-            pelvis_velocity_mps: pelvis.com_velocity - mean_velocity,
-            com_m: com / total_mass - shift,
-            com_velocity_mps: com_velocity / total_mass - mean_velocity,
-            // Set below, once the ground's velocity is known.
-            belt_velocity_mps: DVec3::ZERO,
-            push_force_n: DVec3::ZERO,
-            knee_force_on_shank_n: Sides::from_fn(|side| {
-                let leg = &skeleton.legs[side];
-                at.rotation[leg.shank.index()].transpose()
-                    * id.joint_forces_n[leg.knee_joint.index()]
-            }),
-            residual_force_n: id.residual_force_n,
-            residual_moment_nm: id.residual_moment_nm,
-            stance_side: None,
-            muscles: None,
-        };
+        let mut sample = recording.sample(t)?;
         if let Some(a) = analyzer.as_mut() {
-            frame.muscles = Some(
-                a.analyse(model, &frame)
-                    .map_err(|e| MeasuredError::Muscles {
-                        time_s: t,
-                        reason: e.to_string(),
-                    })?,
-            );
+            let muscles = a
+                .analyse(model, &sample.frame)
+                .map_err(|e| MeasuredError::Muscles {
+                    time_s: t,
+                    reason: e.to_string(),
+                })?;
+            sample.frame.muscles = Some(muscles);
         }
-        let detector = detector.get_or_insert_with(|| EventDetector::starting_with(touching));
-        events.extend(detector.update(t, touching, heel));
-        frames.push(frame);
+        let detector =
+            detector.get_or_insert_with(|| EventDetector::starting_with(sample.touching));
+        events.extend(detector.update(t, sample.touching, sample.heel));
+        loaded_feet_velocity.extend(sample.loaded_feet_velocity);
+        frames.push(sample.frame);
     }
     // The ground seen from the frame moving with the body: the belt of a treadmill trial.
-    let belt = if stance_samples > 0 {
-        ground_velocity / stance_samples as f64
-    } else {
+    let ground = if loaded_feet_velocity.is_empty() {
         DVec3::ZERO
-    } - mean_velocity;
+    } else {
+        loaded_feet_velocity.iter().sum::<DVec3>() / loaded_feet_velocity.len() as f64
+    };
+    let belt = ground - recording.mean_velocity;
     for f in &mut frames {
         f.belt_velocity_mps = belt;
     }
