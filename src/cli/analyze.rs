@@ -46,7 +46,7 @@ pub struct AnalyzeArgs {
     pub coordinate_map: String,
     /// Low-pass cut-off of the coordinates \[Hz\] (zero-phase Butterworth as OpenSim's tools);
     /// 0 = unfiltered.
-    #[arg(long, default_value_t = 6.0)]
+    #[arg(long, default_value_t = 6.0, allow_negative_numbers = true)]
     pub cutoff: f64,
     /// Also analyse the recording played backwards in time, beside it.
     #[arg(long)]
@@ -94,7 +94,12 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     let map = if Path::new(&args.coordinate_map).is_file() {
         CoordinateMap::load(&args.coordinate_map)?
     } else {
-        CoordinateMap::builtin(&args.coordinate_map)?
+        CoordinateMap::builtin(&args.coordinate_map).with_context(|| {
+            format!(
+                "--coordinate-map {}: no such file either",
+                args.coordinate_map
+            )
+        })?
     };
     let loads_spec = match &args.external_loads {
         Some(xml) => load_external_loads(xml)?,
@@ -127,10 +132,14 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         &args.coordinates,
         &args.grf,
     )?;
-    if !(args.cutoff.is_finite() && args.cutoff >= 0.0) {
+    let times = &loaded.motion.time_s;
+    let sample_hz = (times.len() - 1) as f64 / (times[times.len() - 1] - times[0]);
+    if !(args.cutoff.is_finite() && args.cutoff >= 0.0 && args.cutoff < 0.5 * sample_hz) {
         bail!(
-            "--cutoff: {} Hz is not a frequency (0 = unfiltered)",
-            args.cutoff
+            "--cutoff: {} Hz is not a cut-off for {} (0 = unfiltered; below half its \
+             {sample_hz:.1} Hz sampling rate)",
+            args.cutoff,
+            args.coordinates.display()
         );
     }
     let settings = MeasuredSettings {

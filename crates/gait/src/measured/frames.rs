@@ -30,6 +30,7 @@ struct Trajectory {
 
 impl Trajectory {
     fn new(
+        model: &Model,
         motion: &MeasuredMotion,
         skeleton: &Skeleton,
         settings: &MeasuredSettings,
@@ -51,11 +52,13 @@ impl Trajectory {
                 reason: e.to_string(),
             })
         };
-        let nq = motion.q_rad.first().map_or(0, Vec::len);
-        let q = (0..nq)
-            .map(|c| {
+        let q = model
+            .coordinates
+            .iter()
+            .enumerate()
+            .map(|(c, coordinate)| {
                 smooth(
-                    &format!("coordinate {c}"),
+                    &coordinate.name,
                     motion.q_rad.iter().map(|q| q[c]).collect(),
                 )
             })
@@ -289,7 +292,7 @@ pub(super) fn analyse(
     let n = times.len();
     let (t0, t_end) = (times[0], times[n - 1]);
     let dt = (t_end - t0) / (n - 1) as f64;
-    let trajectory = Trajectory::new(motion, &skeleton, settings, dt)?;
+    let trajectory = Trajectory::new(model, motion, &skeleton, settings, dt)?;
     // Measures are taken in the frame moving with the body's mean velocity (a Galilean change
     // of frame: accelerations, forces and moments are unchanged), where the ground moves as a
     // treadmill's belt does, whether the recording was overground or on a treadmill.
