@@ -91,31 +91,8 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(new_run_dir);
     check_output_folder(&out)?;
     let model = load_subject_model(&args.model)?;
-    let map = if Path::new(&args.coordinate_map).is_file() {
-        CoordinateMap::load(&args.coordinate_map)?
-    } else {
-        CoordinateMap::builtin(&args.coordinate_map).with_context(|| {
-            format!(
-                "--coordinate-map {}: no such file either",
-                args.coordinate_map
-            )
-        })?
-    };
-    let loads_spec = match &args.external_loads {
-        Some(xml) => load_external_loads(xml)?,
-        None => {
-            let mut spec = ExternalLoadsSpec::opensim_default();
-            for (side, text, flag) in [
-                (Side::Right, &args.right_columns, "--right-columns"),
-                (Side::Left, &args.left_columns, "--left-columns"),
-            ] {
-                if let Some(p) = parse_prefixes(text.as_deref(), flag)? {
-                    spec.prefixes[side] = p;
-                }
-            }
-            spec
-        }
-    };
+    let map = coordinate_map(&args.coordinate_map)?;
+    let loads_spec = external_loads_spec(&args)?;
     let grf_columns = Sides::from_fn(|side| {
         let p = &loads_spec.prefixes[side];
         format!(
@@ -132,25 +109,7 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         &args.coordinates,
         &args.grf,
     )?;
-    let times = &loaded.motion.time_s;
-    let sample_hz = (times.len() - 1) as f64 / (times[times.len() - 1] - times[0]);
-    if !(args.cutoff.is_finite() && args.cutoff >= 0.0 && args.cutoff < 0.5 * sample_hz) {
-        bail!(
-            "--cutoff: {} Hz is not a cut-off for {} (0 = unfiltered; below half its \
-             {sample_hz:.1} Hz sampling rate)",
-            args.cutoff,
-            args.coordinates.display()
-        );
-    }
-    let settings = MeasuredSettings {
-        cutoff_hz: (args.cutoff > 0.0).then_some(args.cutoff),
-        muscles: if args.no_muscles {
-            None
-        } else {
-            MeasuredSettings::default().muscles
-        },
-        ..MeasuredSettings::default()
-    };
+    let settings = settings(&args, &loaded.motion)?;
     let mut runs = vec![(
         "as-recorded",
         analyse_one(&model, &loaded.motion, &grf.loads, &settings)?,
@@ -185,6 +144,64 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         let dir = if nested { out.join(label) } else { out.clone() };
         write_analysis(&dir, &model, &record(*label == "reversed"), done)?;
     }
+    print_tables(&runs, &loaded.motion, &args.coordinates);
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// The coordinate map named on the command line: a RON file, or a built-in map's name.
+fn coordinate_map(name: &str) -> Result<CoordinateMap> {
+    if Path::new(name).is_file() {
+        return Ok(CoordinateMap::load(name)?);
+    }
+    CoordinateMap::builtin(name)
+        .with_context(|| format!("--coordinate-map {name}: no such file either"))
+}
+
+/// Which columns of the ground-reaction file belong to which foot: the ExternalLoads XML, or
+/// OpenSim's default naming with the `--right-columns`/`--left-columns` prefixes.
+fn external_loads_spec(args: &AnalyzeArgs) -> Result<ExternalLoadsSpec> {
+    if let Some(xml) = &args.external_loads {
+        return Ok(load_external_loads(xml)?);
+    }
+    let mut spec = ExternalLoadsSpec::opensim_default();
+    for (side, text, flag) in [
+        (Side::Right, &args.right_columns, "--right-columns"),
+        (Side::Left, &args.left_columns, "--left-columns"),
+    ] {
+        if let Some(p) = parse_prefixes(text.as_deref(), flag)? {
+            spec.prefixes[side] = p;
+        }
+    }
+    Ok(spec)
+}
+
+/// The analysis settings of the command line; the cut-off must lie below half the
+/// coordinates' sampling rate.
+fn settings(args: &AnalyzeArgs, motion: &MeasuredMotion) -> Result<MeasuredSettings> {
+    let times = &motion.time_s;
+    let sample_hz = (times.len() - 1) as f64 / (times[times.len() - 1] - times[0]);
+    if !(args.cutoff.is_finite() && args.cutoff >= 0.0 && args.cutoff < 0.5 * sample_hz) {
+        bail!(
+            "--cutoff: {} Hz is not a cut-off for {} (0 = unfiltered; below half its \
+             {sample_hz:.1} Hz sampling rate)",
+            args.cutoff,
+            args.coordinates.display()
+        );
+    }
+    Ok(MeasuredSettings {
+        cutoff_hz: (args.cutoff > 0.0).then_some(args.cutoff),
+        muscles: if args.no_muscles {
+            None
+        } else {
+            MeasuredSettings::default().muscles
+        },
+        ..MeasuredSettings::default()
+    })
+}
+
+/// The gait and muscle tables of the analyses, side by side, and what the recording lacked.
+fn print_tables(runs: &[(&str, FinishedTrial)], motion: &MeasuredMotion, coordinates: &Path) {
     println!(
         "{}",
         crate::table::gait_table(runs.iter().map(|(_, d)| &d.summary.gait))
@@ -201,15 +218,13 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     if !analysed.is_empty() {
         println!("{}", crate::table::muscle_table(&analysed));
     }
-    if !loaded.motion.missing_coordinates.is_empty() {
+    if !motion.missing_coordinates.is_empty() {
         println!(
             "held at zero (not in {}): {}",
-            args.coordinates.display(),
-            loaded.motion.missing_coordinates.join(", ")
+            coordinates.display(),
+            motion.missing_coordinates.join(", ")
         );
     }
-    println!("wrote {}", out.display());
-    Ok(())
 }
 
 /// Refuses an output folder that holds anything (earlier results are never overwritten) or
