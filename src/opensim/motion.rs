@@ -85,39 +85,7 @@ pub fn load_motion(
     let time_s = checked_time(path, &st)?;
     let n = time_s.len();
 
-    // Angle columns the file has and the model can take: (label, model index or pelvis slot).
-    let mut ignored_columns = Vec::new();
-    let mut mapped: Vec<(usize, f64, Vec<f64>, &str)> = Vec::new();
-    for label in st.labels.iter().skip(1) {
-        let is_pelvis = map.pelvis_angles.contains(label) || map.pelvis_translation.contains(label);
-        if label == "time" || is_pelvis {
-            continue;
-        }
-        let reason = match map.coordinates.iter().find(|c| &c.opensim == label) {
-            Some(entry) => match model.coordinate_id(&entry.model) {
-                Some(id) => {
-                    let values = checked_column(path, &st, label)?;
-                    mapped.push((id.index(), entry.sign, values, label));
-                    continue;
-                }
-                None => format!(
-                    "map `{}` sends it to `{}`, which model `{}` does not have",
-                    map.name, entry.model, model.name
-                ),
-            },
-            None if map.ignored.contains(label) => {
-                format!(
-                    "map `{}` ignores it (no counterpart in retrogait's model)",
-                    map.name
-                )
-            }
-            None => format!("map `{}` does not know it", map.name),
-        };
-        ignored_columns.push(IgnoredColumn {
-            column: label.clone(),
-            reason,
-        });
-    }
+    let (mapped, ignored_columns) = map_columns(path, &st, model, map)?;
     let mut missing_pelvis_columns = Vec::new();
     let mut pelvis = |label: &String| -> Result<Option<Vec<f64>>, InputError> {
         if st.column_index(label).is_some() {
@@ -143,7 +111,7 @@ pub fn load_motion(
         .iter()
         .zip(&pelvis_angles)
         .filter_map(|(l, v)| v.as_deref().map(|v| (l.as_str(), v)))
-        .chain(mapped.iter().map(|(_, _, v, l)| (*l, v.as_slice())))
+        .chain(mapped.iter().map(|m| (m.label, m.values.as_slice())))
         .collect();
     let in_degrees = st.in_degrees.ok_or_else(|| InputError::MissingInDegrees {
         file: path.to_path_buf(),
@@ -161,7 +129,7 @@ pub fn load_motion(
     let mut pelvis_angles_rad = Vec::with_capacity(n);
     let mut mid_hip_m = Vec::with_capacity(n);
     let mut q_rad = vec![vec![0.0; model.coordinate_count()]; n];
-    for i in 0..n {
+    for (i, q) in q_rad.iter_mut().enumerate() {
         let a = [0, 1, 2].map(|k| value(&pelvis_angles[k], i) * to_rad);
         let p = DVec3::new(
             value(&pelvis_translation[0], i),
@@ -173,15 +141,15 @@ pub fn load_motion(
             * DMat3::from_rotation_y(a[2]);
         pelvis_angles_rad.push(a);
         mid_hip_m.push(p + r * hip);
-        for (id, sign, values, _) in &mapped {
-            q_rad[i][*id] = sign * values[i] * to_rad;
+        for m in &mapped {
+            q[m.index] = m.sign * m.values[i] * to_rad;
         }
     }
     let missing_coordinates = model
         .coordinates
         .iter()
         .enumerate()
-        .filter(|(id, _)| !mapped.iter().any(|m| m.0 == *id))
+        .filter(|(id, _)| !mapped.iter().any(|m| m.index == *id))
         .map(|(_, c)| c.name.clone())
         .collect();
     Ok(LoadedMotion {
@@ -196,6 +164,66 @@ pub fn load_motion(
         missing_pelvis_columns,
         in_degrees,
     })
+}
+
+/// A file column that feeds a model coordinate.
+struct MappedColumn<'a> {
+    /// The model coordinate's index.
+    index: usize,
+    /// Sign from the file's convention to the model's.
+    sign: f64,
+    /// The column's values, in the file's unit.
+    values: Vec<f64>,
+    /// The column's label.
+    label: &'a str,
+}
+
+/// The file's coordinate columns that feed model coordinates, and the columns left out with
+/// the reason (the pelvis columns are read separately).
+fn map_columns<'a>(
+    path: &Path,
+    st: &'a Storage,
+    model: &Model,
+    map: &CoordinateMap,
+) -> Result<(Vec<MappedColumn<'a>>, Vec<IgnoredColumn>), InputError> {
+    let mut ignored_columns = Vec::new();
+    let mut mapped = Vec::new();
+    for label in st.labels.iter().skip(1) {
+        let is_pelvis = map.pelvis_angles.contains(label) || map.pelvis_translation.contains(label);
+        if label == "time" || is_pelvis {
+            continue;
+        }
+        let reason = match map.coordinates.iter().find(|c| &c.opensim == label) {
+            Some(entry) => match model.coordinate_id(&entry.model) {
+                Some(id) => {
+                    let values = checked_column(path, st, label)?;
+                    mapped.push(MappedColumn {
+                        index: id.index(),
+                        sign: entry.sign,
+                        values,
+                        label,
+                    });
+                    continue;
+                }
+                None => format!(
+                    "map `{}` sends it to `{}`, which model `{}` does not have",
+                    map.name, entry.model, model.name
+                ),
+            },
+            None if map.ignored.contains(label) => {
+                format!(
+                    "map `{}` ignores it (no counterpart in retrogait's model)",
+                    map.name
+                )
+            }
+            None => format!("map `{}` does not know it", map.name),
+        };
+        ignored_columns.push(IgnoredColumn {
+            column: label.clone(),
+            reason,
+        });
+    }
+    Ok((mapped, ignored_columns))
 }
 
 /// Errors naming every required column the file lacks.
