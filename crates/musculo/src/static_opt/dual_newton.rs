@@ -159,11 +159,26 @@ impl DualNewton {
 
     /// Solves for right-hand side `b` (one value per row, N·m); returns the number of Newton
     /// steps, or `None` if it did not converge (then the warm start is forgotten).
+    ///
+    /// A warm start that fails (the previous frame's multipliers can be a poor start after a
+    /// jump in the moments) is retried from a cold start before giving up; the count includes
+    /// the steps of both.
     pub(crate) fn solve(&mut self, b: &[f64]) -> Option<u32> {
         debug_assert_eq!(b.len(), self.rows);
-        if !self.warm || !self.mu.iter().all(|m| m.is_finite()) {
-            self.mu.fill(0.0);
+        let mut warm_steps = 0;
+        if self.warm && self.mu.iter().all(|m| m.is_finite()) {
+            match self.iterate(b) {
+                Ok(steps) => return Some(steps),
+                Err(steps) => warm_steps = steps,
+            }
         }
+        self.mu.fill(0.0);
+        self.iterate(b).ok().map(|steps| steps + warm_steps)
+    }
+
+    /// Iterates from the current `μ`; the number of steps taken, as `Err` if it did not
+    /// converge.
+    fn iterate(&mut self, b: &[f64]) -> Result<u32, u32> {
         let tol = RESIDUAL_TOL * b.iter().fold(1.0_f64, |acc, v| acc.max(v.abs()));
         let mut g = self.evaluate(b, false);
         // Whether the last step was a full Newton step that kept the active set, so solved the
@@ -174,7 +189,7 @@ impl DualNewton {
         while iteration < MAX_ITERATIONS {
             if kept_active_set && max_abs(&self.residual) <= tol {
                 self.warm = true;
-                return Some(iteration);
+                return Ok(iteration);
             }
             // The Newton step, backtracked until it increases g enough (or converges); if even
             // tiny steps do not, the safeguard step, backtracked only against rounding.
@@ -207,10 +222,10 @@ impl DualNewton {
         // No further progress (or the step cap): the residual is still a certificate.
         if max_abs(&self.residual) <= tol {
             self.warm = true;
-            return Some(iteration);
+            return Ok(iteration);
         }
         self.warm = false;
-        None
+        Err(iteration)
     }
 
     /// Tries `μ + t d` for `t = 1, ½, ¼, …` (at most `halvings` halvings); returns `g` at the
@@ -445,8 +460,6 @@ mod tests {
     fn random_problems_match_clarabel_from_cold_and_warm_starts() {
         let mut rng = ChaCha8Rng::seed_from_u64(24);
         let (mut worst, mut loose) = (0.0_f64, 0.0_f64);
-        // Hard problems (up to 30 muscles on one row, many saturated) may exceed the step cap;
-        // the optimiser then falls back to Clarabel. They must stay rare.
         let (mut solved, mut failed) = (0, 0);
         for case in 0..300 {
             let rows = rng.random_range(1..=8);
@@ -536,18 +549,16 @@ mod tests {
                 );
                 let allowance = 1e-6 + (f_ipm - f_dn).max(0.0).sqrt();
                 loose = loose.max(allowance);
-                for m in 0..muscles {
-                    let a = dn.activations()[m];
+                for (m, (&a, &a_ref)) in dn.activations().iter().zip(&x).enumerate() {
                     assert!((0.0..=1.0).contains(&a));
                     assert!(
                         (a - cold.activations()[m]).abs() <= 1e-9,
                         "case {case}: warm≠cold"
                     );
-                    worst = worst.max((a - x[m]).abs());
+                    worst = worst.max((a - a_ref).abs());
                     assert!(
-                        (a - x[m]).abs() <= allowance,
-                        "case {case} step {step} ({it} steps) muscle {m}: {a} vs Clarabel {}",
-                        x[m]
+                        (a - a_ref).abs() <= allowance,
+                        "case {case} step {step} ({it} steps) muscle {m}: {a} vs Clarabel {a_ref}"
                     );
                 }
                 for j in 0..rows {
@@ -560,11 +571,8 @@ mod tests {
             }
         }
         assert!(worst > 0.0, "compared something");
-        assert!(
-            failed * 100 <= solved,
-            "{failed} failures in {} solves",
-            solved + failed
-        );
+        // Each problem converged warm (or, after a failed warm start, cold) and cold.
+        assert_eq!(failed, 0, "{failed} failures in {} solves", solved + failed);
         // Clarabel's tolerance, not the dual Newton solution, is what needs the allowance.
         assert!(loose < 1e-3, "allowance {loose}");
     }
