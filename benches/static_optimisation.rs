@@ -2,7 +2,8 @@
 //! mid-stance-like frame with realistic moments and speeds, for both cost exponents, each from a
 //! cold start (a fresh optimiser, as the first frame of a trial): `_p2` is the default solver
 //! (dual semismooth Newton), `_p2_clarabel` the interior-point reference, `_p3` Clarabel's
-//! power-cone program.
+//! power-cone program. `_p2_resolve` solves the frame again warm-started at its own solution
+//! (no Newton step): the part of a frame that is not the QP (paths, fibre states, the outputs).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use musculo::{
@@ -67,5 +68,26 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+fn resolve(c: &mut Criterion) {
+    let model = Model::from_ron_str(ADULT_MODEL_RON, "adult.ron", None).expect("built-in model");
+    let (q, qd, m) = frame(&model);
+    let mut so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).expect("ok");
+    so.solve(&model, &q, &qd, &m).expect("solves");
+    c.bench_function("static_optimisation_frame_p2_resolve", |b| {
+        b.iter(|| {
+            let sol = so
+                .solve(
+                    black_box(&model),
+                    black_box(&q),
+                    black_box(&qd),
+                    black_box(&m),
+                )
+                .expect("solves");
+            assert_eq!(sol.iterations, 0);
+            sol
+        })
+    });
+}
+
+criterion_group!(benches, bench, resolve);
 criterion_main!(benches);
