@@ -17,12 +17,15 @@
 //!
 //! For `p = 2` (the default) the problem is a strictly convex, separable QP, solved exactly by a
 //! semismooth Newton method on its dual (the primal–dual active set method; Hintermüller, Ito &
-//! Kunisch 2002; method and sources in the `dual_newton` submodule's source), warm-started from the previous frame's
-//! multipliers and so its active set. This takes a few microseconds a frame; if it ever fails to
-//! converge the frame falls back to Clarabel, and [`MuscleSolution::method`] says so.
+//! Kunisch 2002, SIAM J Optim 13:865-888; the method, its safeguards and sources are documented
+//! in `static_opt/dual_newton.rs`), warm-started from the previous frame's multipliers and so
+//! its active set. This takes a few microseconds a frame (`benches/static_optimisation.rs`); if
+//! it ever fails to converge the frame falls back to Clarabel, and [`MuscleSolution::method`]
+//! and [`StaticOptimizer::fallbacks`] say so.
 //!
 //! Clarabel (Goulart & Chen 2024, interior point, pure Rust, cold-started every frame) solves
-//! the other cases and is the reference ([`ForceSharingSolver::Clarabel`]): the QP for `p = 2`,
+//! the other cases and is the reference ([`ForceSharingSolver::Clarabel`]): the QP for `p = 2`
+//! (with tolerances tightened to 10⁻¹⁰, see `CLARABEL_QP_TOLERANCE`),
 //! and for other `p > 1` a conic program with one power cone per variable (`t ≥ |x|^p` ⟺
 //! `(t, 1, x) ∈ K_pow(1/p)`). Coordinates crossed by no muscle are not part of the problem; their
 //! whole moment is reported as residual (it comes from an ideal actuator).
