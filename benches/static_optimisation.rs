@@ -1,8 +1,14 @@
 //! Time of one static-optimisation frame of the full model (both legs, 22 muscles), at a
-//! mid-stance-like frame with realistic moments and speeds, for both cost exponents.
+//! mid-stance-like frame with realistic moments and speeds, for both cost exponents, each from a
+//! cold start (a fresh optimiser, as the first frame of a trial): `_p2` is the default solver
+//! (dual semismooth Newton), `_p2_clarabel` the interior-point reference, `_p3` Clarabel's
+//! power-cone program. `_p2_resolve` solves the frame again warm-started at its own solution
+//! (no Newton step): the part of a frame that is not the QP (paths, fibre states, the outputs).
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use musculo::{ADULT_MODEL_RON, Model, StaticOptimizationSettings, StaticOptimizer};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use musculo::{
+    ADULT_MODEL_RON, ForceSharingSolver, Model, StaticOptimizationSettings, StaticOptimizer,
+};
 use std::hint::black_box;
 
 fn frame(model: &Model) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
@@ -30,28 +36,58 @@ fn frame(model: &Model) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
 fn bench(c: &mut Criterion) {
     let model = Model::from_ron_str(ADULT_MODEL_RON, "adult.ron", None).expect("built-in model");
     let (q, qd, m) = frame(&model);
-    for p in [2.0, 3.0] {
+    for (name, p, solver) in [
+        ("p2", 2.0, ForceSharingSolver::Auto),
+        ("p2_clarabel", 2.0, ForceSharingSolver::Clarabel),
+        ("p3", 3.0, ForceSharingSolver::Auto),
+    ] {
         let so = StaticOptimizer::new(
             &model,
             StaticOptimizationSettings {
                 activation_exponent: p,
+                solver,
                 ..Default::default()
             },
         )
         .expect("settings");
-        c.bench_function(&format!("static_optimisation_frame_p{p}"), |b| {
-            b.iter(|| {
-                so.solve(
+        c.bench_function(&format!("static_optimisation_frame_{name}"), |b| {
+            b.iter_batched(
+                || so.clone(),
+                |mut so| {
+                    so.solve(
+                        black_box(&model),
+                        black_box(&q),
+                        black_box(&qd),
+                        black_box(&m),
+                    )
+                    .expect("solves")
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+}
+
+fn resolve(c: &mut Criterion) {
+    let model = Model::from_ron_str(ADULT_MODEL_RON, "adult.ron", None).expect("built-in model");
+    let (q, qd, m) = frame(&model);
+    let mut so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).expect("ok");
+    so.solve(&model, &q, &qd, &m).expect("solves");
+    c.bench_function("static_optimisation_frame_p2_resolve", |b| {
+        b.iter(|| {
+            let sol = so
+                .solve(
                     black_box(&model),
                     black_box(&q),
                     black_box(&qd),
                     black_box(&m),
                 )
-                .expect("solves")
-            })
-        });
-    }
+                .expect("solves");
+            assert_eq!(sol.iterations, 0);
+            sol
+        })
+    });
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench, resolve);
 criterion_main!(benches);

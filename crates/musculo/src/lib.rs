@@ -18,7 +18,7 @@
 //! ```
 //! use musculo::{Model, StaticOptimizer, StaticOptimizationSettings};
 //! let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult.ron", None)?;
-//! let so = StaticOptimizer::new(&model, StaticOptimizationSettings::default())?;
+//! let mut so = StaticOptimizer::new(&model, StaticOptimizationSettings::default())?;
 //! let q = model.neutral_pose();
 //! let mut moments = vec![0.0; model.coordinate_count()];
 //! moments[model.coordinate_id("knee_flexion_r").unwrap().index()] = -50.0; // extension
@@ -53,7 +53,10 @@ pub use model::{
 };
 pub use muscle::{FiberState, Muscle};
 pub use spec::{ModelSpec, MuscleGroup};
-pub use static_opt::{MuscleSolution, SolveError, StaticOptimizationSettings, StaticOptimizer};
+pub use static_opt::{
+    ForceSharingSolver, MuscleSolution, SolveError, SolveMethod, StaticOptimizationSettings,
+    StaticOptimizer,
+};
 
 /// The built-in adult model (`assets/models/adult.ron`), embedded so the library and the CLI
 /// work without the assets folder.

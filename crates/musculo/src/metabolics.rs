@@ -929,7 +929,7 @@ mod tests {
     fn a_static_optimisation_frame_costs_more_than_rest() {
         use crate::static_opt::{StaticOptimizationSettings, StaticOptimizer};
         let model = Model::from_ron_str(crate::ADULT_MODEL_RON, "adult.ron", None).unwrap();
-        let so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
+        let mut so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
         let q = model.neutral_pose();
         let mut moments = vec![0.0; q.len()];
         moments[model.coordinate_id("knee_flexion_r").unwrap().index()] = -40.0;

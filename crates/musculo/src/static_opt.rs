@@ -15,10 +15,24 @@
 //! torque `R` (1 N·m by default, as OpenSim's reserve actuators), penalised like muscles so that
 //! they work only where the muscles cannot; their torque `R ρ_j` is returned as the residual.
 //!
-//! Solved with Clarabel (Goulart & Chen 2024, interior point, pure Rust): a QP for `p = 2`, and
-//! for other `p > 1` a conic program with one power cone per variable (`t ≥ |x|^p` ⟺
+//! For `p = 2` (the default) the problem is a strictly convex, separable QP, solved exactly by a
+//! semismooth Newton method on its dual (the primal–dual active set method; Hintermüller, Ito &
+//! Kunisch 2002, SIAM J Optim 13:865-888; the method, its safeguards and sources are documented
+//! in `static_opt/dual_newton.rs`), warm-started from the previous frame's multipliers and so
+//! its active set. This takes a few microseconds a frame (`benches/static_optimisation.rs`); if
+//! it ever fails to converge the frame falls back to Clarabel, and [`MuscleSolution::method`]
+//! and [`StaticOptimizer::fallbacks`] say so.
+//!
+//! Clarabel (Goulart & Chen 2024, interior point, pure Rust, cold-started every frame) solves
+//! the other cases and is the reference ([`ForceSharingSolver::Clarabel`]): the QP for `p = 2`
+//! (with tolerances tightened to 10⁻¹⁰, see `CLARABEL_QP_TOLERANCE`),
+//! and for other `p > 1` a conic program with one power cone per variable (`t ≥ |x|^p` ⟺
 //! `(t, 1, x) ∈ K_pow(1/p)`). Coordinates crossed by no muscle are not part of the problem; their
 //! whole moment is reported as residual (it comes from an ideal actuator).
+//!
+//! The solution is unique (the cost is strictly convex), so the warm start changes the result
+//! only within the solvers' tolerances; the optimiser's state is that warm start and its work
+//! buffers, which is why [`StaticOptimizer::solve`] takes `&mut self`.
 
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
@@ -30,6 +44,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::{CoordinateId, Model};
 use crate::muscle::FiberState;
 
+mod dual_newton;
+use dual_newton::DualNewton;
+
 /// Options of the force-sharing problem, with documented defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -40,6 +57,31 @@ pub struct StaticOptimizationSettings {
     pub reserve_optimal_torque_nm: f64,
     /// Include the force-velocity multiplier (true) or treat fibres as isometric. Default true.
     pub use_force_velocity: bool,
+    /// Algorithm. Default [`ForceSharingSolver::Auto`] (the dual Newton method for `p = 2`,
+    /// Clarabel otherwise); files written before this setting existed read as `Auto`.
+    pub solver: ForceSharingSolver,
+}
+
+/// Which algorithm solves the force-sharing problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ForceSharingSolver {
+    /// For `p = 2`, the semismooth Newton method on the dual (Hintermüller, Ito & Kunisch 2002),
+    /// warm-started, with Clarabel as fallback if it fails; Clarabel for other `p`.
+    #[default]
+    Auto,
+    /// Clarabel's interior point method for every `p`, cold-started each frame (the reference).
+    Clarabel,
+}
+
+/// Which algorithm produced a [`MuscleSolution`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SolveMethod {
+    /// The dual semismooth Newton (active-set) method.
+    DualNewton,
+    /// Clarabel, as chosen by the settings or because `p ≠ 2`.
+    Clarabel,
+    /// Clarabel, because the dual Newton method did not converge on this frame.
+    ClarabelFallback,
 }
 
 impl Default for StaticOptimizationSettings {
@@ -48,6 +90,7 @@ impl Default for StaticOptimizationSettings {
             activation_exponent: 2.0,
             reserve_optimal_torque_nm: 1.0,
             use_force_velocity: true,
+            solver: ForceSharingSolver::Auto,
         }
     }
 }
@@ -111,17 +154,28 @@ pub struct MuscleSolution {
     /// Moment not produced by muscles about each coordinate [N·m]: the reserve actuator's torque
     /// for muscle-actuated coordinates, the whole required moment for the others.
     pub residual_moments_nm: Vec<f64>,
-    /// Interior-point iterations used.
+    /// Iterations used: Newton steps of the dual Newton method (0 when the warm start was
+    /// already optimal), interior-point iterations of Clarabel.
     pub iterations: u32,
+    /// Which algorithm produced this solution.
+    pub method: SolveMethod,
 }
 
-/// A static-optimisation problem set up once for a model.
+/// A static-optimisation problem set up once for a model, with the warm start and the work
+/// buffers of its solver (cloning it clones them).
 #[derive(Debug, Clone)]
 pub struct StaticOptimizer {
     settings: StaticOptimizationSettings,
     actuated: Vec<CoordinateId>,
     /// For each muscle, the positions in `actuated` of the coordinates its path crosses.
     muscle_rows: Vec<Vec<(usize, usize)>>,
+    /// For each muscle, the start of its moment arms in `arms_m` (one per path coordinate).
+    arm_start: Vec<usize>,
+    /// This frame's moment arms \[m\] and right-hand side \[N·m\].
+    arms_m: Vec<f64>,
+    rhs: Vec<f64>,
+    newton: DualNewton,
+    fallbacks: u64,
 }
 
 impl StaticOptimizer {
@@ -142,7 +196,7 @@ impl StaticOptimizer {
             });
         }
         let actuated = model.muscle_actuated_coordinates();
-        let muscle_rows = model
+        let muscle_rows: Vec<Vec<(usize, usize)>> = model
             .muscles
             .iter()
             .map(|m| {
@@ -154,10 +208,24 @@ impl StaticOptimizer {
                     .collect()
             })
             .collect();
+        let mut arm_start = Vec::with_capacity(model.muscles.len() + 1);
+        arm_start.push(0);
+        for m in &model.muscles {
+            arm_start.push(arm_start[arm_start.len() - 1] + m.path.coordinates().len());
+        }
+        let rows_only: Vec<Vec<usize>> = muscle_rows
+            .iter()
+            .map(|r| r.iter().map(|&(_, row)| row).collect())
+            .collect();
         Ok(Self {
             settings,
+            newton: DualNewton::new(actuated.len(), &rows_only, r),
+            rhs: vec![0.0; actuated.len()],
+            arms_m: vec![0.0; arm_start[arm_start.len() - 1]],
+            arm_start,
             actuated,
             muscle_rows,
+            fallbacks: 0,
         })
     }
 
@@ -171,11 +239,25 @@ impl StaticOptimizer {
         &self.actuated
     }
 
+    /// How many frames the dual Newton method failed on and Clarabel solved instead, since this
+    /// optimiser was made.
+    pub fn fallbacks(&self) -> u64 {
+        self.fallbacks
+    }
+
+    /// Forgets the warm start: the next frame is solved from a cold start, as the first one.
+    pub fn reset_warm_start(&mut self) {
+        self.newton.reset();
+    }
+
     /// Solves one frame. `q` \[rad\], `qdot` [rad/s] and `moments_nm` (net joint moments from
     /// inverse dynamics, the moment the actuators must supply about each coordinate) are indexed
     /// by [`CoordinateId`].
+    ///
+    /// The dual Newton method starts from the previous frame's solution (see the module docs);
+    /// the result does not depend on it beyond the solver tolerance.
     pub fn solve(
-        &self,
+        &mut self,
         model: &Model,
         q: &[f64],
         qdot: &[f64],
@@ -185,16 +267,13 @@ impl StaticOptimizer {
         check_input(model, "qdot", qdot)?;
         check_input(model, "moments_nm", moments_nm)?;
         let n_muscles = model.muscles.len();
+        let reserve_nm = self.settings.reserve_optimal_torque_nm;
 
         // Fibre states and the moment-arm × force coefficients of every muscle.
         let mut fibers = Vec::with_capacity(n_muscles);
-        let mut rhs: Vec<f64> = self
-            .actuated
-            .iter()
-            .map(|c| moments_nm[c.index()])
-            .collect();
-        // Column entries (row, coefficient of a_m) for the equality matrix.
-        let mut columns: Vec<Vec<(usize, f64)>> = Vec::with_capacity(n_muscles);
+        for (row, c) in self.actuated.iter().enumerate() {
+            self.rhs[row] = moments_nm[c.index()];
+        }
         for (m, muscle) in model.muscles.iter().enumerate() {
             let path = muscle.path.evaluate(q);
             let mut fiber = muscle.rigid_tendon_state(&path, qdot);
@@ -202,131 +281,179 @@ impl StaticOptimizer {
                 fiber.force_velocity = 1.0;
             }
             let (active, passive) = fiber.force_per_activation(muscle.max_isometric_force_n);
-            let mut col = Vec::with_capacity(self.muscle_rows[m].len());
-            for &(k, row) in &self.muscle_rows[m] {
+            let entries = self.newton.entries(m);
+            let coef = &mut self.newton.coefficients_mut()[entries];
+            for (e, &(k, row)) in self.muscle_rows[m].iter().enumerate() {
                 let r = path.moment_arms_m[k];
-                rhs[row] -= r * passive;
-                col.push((row, r * active));
+                self.rhs[row] -= r * passive;
+                coef[e] = r * active;
             }
-            columns.push(col);
+            let arms = &mut self.arms_m[self.arm_start[m]..self.arm_start[m + 1]];
+            arms.copy_from_slice(&path.moment_arms_m[..arms.len()]);
             fibers.push(fiber);
         }
 
-        let x = self.solve_program(&columns, &rhs)?;
-        let (activations, reserves) = x.0.split_at(n_muscles);
+        let quadratic = self.settings.activation_exponent == 2.0;
+        let newton = if quadratic && self.settings.solver == ForceSharingSolver::Auto {
+            Some(self.newton.solve(&self.rhs))
+        } else {
+            None
+        };
+        let (activations, reserves, iterations, method) = match newton {
+            Some(Some(iterations)) => (
+                self.newton.activations().to_vec(),
+                (0..self.actuated.len())
+                    .map(|j| self.newton.reserve_control(j))
+                    .collect(),
+                iterations,
+                SolveMethod::DualNewton,
+            ),
+            fell_back => {
+                let method = if fell_back.is_some() {
+                    self.fallbacks += 1;
+                    SolveMethod::ClarabelFallback
+                } else {
+                    SolveMethod::Clarabel
+                };
+                let (mut x, iterations) = interior_point(
+                    &self.newton,
+                    &self.rhs,
+                    reserve_nm,
+                    self.settings.activation_exponent,
+                    quadratic.then_some(CLARABEL_QP_TOLERANCE),
+                )?;
+                let reserves = x.split_off(n_muscles);
+                (x, reserves, iterations, method)
+            }
+        };
 
         let mut forces_n = Vec::with_capacity(n_muscles);
         let mut fiber_power_w = Vec::with_capacity(n_muscles);
         let mut muscle_moments_nm = vec![0.0; model.coordinates.len()];
         for (m, muscle) in model.muscles.iter().enumerate() {
             let f = fibers[m].mtu_force_n(muscle.max_isometric_force_n, activations[m]);
-            let path = muscle.path.evaluate(q);
-            for (k, c) in muscle.path.coordinates().iter().enumerate() {
-                muscle_moments_nm[c.index()] += path.moment_arms_m[k] * f;
+            let arms = &self.arms_m[self.arm_start[m]..self.arm_start[m + 1]];
+            for (c, arm) in muscle.path.coordinates().iter().zip(arms) {
+                muscle_moments_nm[c.index()] += arm * f;
             }
             forces_n.push(f);
             fiber_power_w.push(fibers[m].fiber_power_w(f));
         }
         let mut residual_moments_nm = moments_nm.to_vec();
         for (row, c) in self.actuated.iter().enumerate() {
-            residual_moments_nm[c.index()] =
-                reserves[row] * self.settings.reserve_optimal_torque_nm;
+            residual_moments_nm[c.index()] = reserves[row] * reserve_nm;
         }
         Ok(MuscleSolution {
-            activations: activations.to_vec(),
+            activations,
             forces_n,
             fibers,
             fiber_power_w,
             muscle_moments_nm,
             residual_moments_nm,
-            iterations: x.1,
+            iterations,
+            method,
         })
     }
+}
 
-    /// Builds and solves the conic program; returns `[a..., ρ...]` and the iteration count.
-    fn solve_program(
-        &self,
-        columns: &[Vec<(usize, f64)>],
-        rhs: &[f64],
-    ) -> Result<(Vec<f64>, u32), SolveError> {
-        let n_m = columns.len();
-        let n_r = rhs.len();
-        let n = n_m + n_r;
-        let p = self.settings.activation_exponent;
-        let quadratic = p == 2.0;
-        let n_vars = if quadratic { n } else { 2 * n };
+/// Builds and solves the conic program with Clarabel for the coefficients held by `problem`
+/// (its structure and this frame's `A`) and right-hand side `rhs` \[N·m\], reserve optimal
+/// torque `reserve_nm` and cost exponent `p`, with Clarabel's default tolerances (10⁻⁸) unless
+/// `tolerance` is given; returns `[a..., ρ...]` and the iteration count.
+fn interior_point(
+    problem: &DualNewton,
+    rhs: &[f64],
+    reserve_nm: f64,
+    p: f64,
+    tolerance: Option<f64>,
+) -> Result<(Vec<f64>, u32), SolveError> {
+    let n_m = problem.muscle_count();
+    let n_r = rhs.len();
+    let n = n_m + n_r;
+    let quadratic = p == 2.0;
+    let n_vars = if quadratic { n } else { 2 * n };
 
-        let (mut rows, mut cols, mut vals) = (Vec::new(), Vec::new(), Vec::new());
-        let mut b = Vec::new();
-        // Moment equilibrium (zero cone).
-        for (m, col) in columns.iter().enumerate() {
-            for &(row, v) in col {
-                rows.push(row);
-                cols.push(m);
-                vals.push(v);
-            }
-        }
-        for j in 0..n_r {
-            rows.push(j);
-            cols.push(n_m + j);
-            vals.push(self.settings.reserve_optimal_torque_nm);
-        }
-        b.extend_from_slice(rhs);
-        // Activation bounds (non-negative cone): a ≤ 1 and -a ≤ 0.
-        let mut r = n_r;
-        for m in 0..n_m {
-            rows.extend([r, r + 1]);
-            cols.extend([m, m]);
-            vals.extend([1.0, -1.0]);
-            b.extend([1.0, 0.0]);
-            r += 2;
-        }
-        let mut cones: Vec<SupportedConeT<f64>> = vec![ZeroConeT(n_r), NonnegativeConeT(2 * n_m)];
-        let (p_matrix, q) = if quadratic {
-            // ½ xᵀ (2I) x = Σ x².
-            (diagonal(n_vars, 2.0), vec![0.0; n_vars])
-        } else {
-            // Epigraph variables t_i ≥ |x_i|^p via (t_i, 1, x_i) ∈ K_pow(1/p); minimise Σ t_i.
-            for i in 0..n {
-                rows.extend([r, r + 2]);
-                cols.extend([n + i, i]);
-                vals.extend([-1.0, -1.0]);
-                b.extend([0.0, 1.0, 0.0]);
-                cones.push(PowerConeT(1.0 / p));
-                r += 3;
-            }
-            let mut q = vec![0.0; n_vars];
-            q[n..].fill(1.0);
-            (CscMatrix::zeros((n_vars, n_vars)), q)
-        };
-        let a = CscMatrix::new_from_triplets(r, n_vars, rows, cols, vals);
-        let settings = DefaultSettings {
-            verbose: false,
-            ..DefaultSettings::default()
-        };
-        let mut solver =
-            DefaultSolver::new(&p_matrix, &q, &a, &b, &cones, settings).map_err(|e| {
-                SolveError::NotSolved {
-                    status: format!("setup failed: {e:?}"),
-                }
-            })?;
-        solver.solve();
-        match solver.solution.status {
-            SolverStatus::Solved | SolverStatus::AlmostSolved => {
-                let mut x = solver.solution.x;
-                x.truncate(n);
-                // Interior-point iterates sit strictly inside the bounds up to the tolerance.
-                for a in &mut x[..n_m] {
-                    *a = a.clamp(0.0, 1.0);
-                }
-                Ok((x, solver.solution.iterations))
-            }
-            status => Err(SolveError::NotSolved {
-                status: format!("{status:?}"),
-            }),
+    let (mut rows, mut cols, mut vals) = (Vec::new(), Vec::new(), Vec::new());
+    let mut b = Vec::new();
+    // Moment equilibrium (zero cone).
+    let coef = problem.coefficients();
+    for m in 0..n_m {
+        let entries = problem.entries(m);
+        for (&row, &v) in problem.rows_of(m).iter().zip(&coef[entries]) {
+            rows.push(row);
+            cols.push(m);
+            vals.push(v);
         }
     }
+    for j in 0..n_r {
+        rows.push(j);
+        cols.push(n_m + j);
+        vals.push(reserve_nm);
+    }
+    b.extend_from_slice(rhs);
+    // Activation bounds (non-negative cone): a ≤ 1 and -a ≤ 0.
+    let mut r = n_r;
+    for m in 0..n_m {
+        rows.extend([r, r + 1]);
+        cols.extend([m, m]);
+        vals.extend([1.0, -1.0]);
+        b.extend([1.0, 0.0]);
+        r += 2;
+    }
+    let mut cones: Vec<SupportedConeT<f64>> = vec![ZeroConeT(n_r), NonnegativeConeT(2 * n_m)];
+    let (p_matrix, q) = if quadratic {
+        // ½ xᵀ (2I) x = Σ x².
+        (diagonal(n_vars, 2.0), vec![0.0; n_vars])
+    } else {
+        // Epigraph variables t_i ≥ |x_i|^p via (t_i, 1, x_i) ∈ K_pow(1/p); minimise Σ t_i.
+        for i in 0..n {
+            rows.extend([r, r + 2]);
+            cols.extend([n + i, i]);
+            vals.extend([-1.0, -1.0]);
+            b.extend([0.0, 1.0, 0.0]);
+            cones.push(PowerConeT(1.0 / p));
+            r += 3;
+        }
+        let mut q = vec![0.0; n_vars];
+        q[n..].fill(1.0);
+        (CscMatrix::zeros((n_vars, n_vars)), q)
+    };
+    let a = CscMatrix::new_from_triplets(r, n_vars, rows, cols, vals);
+    let mut settings = DefaultSettings {
+        verbose: false,
+        ..DefaultSettings::default()
+    };
+    if let Some(tol) = tolerance {
+        settings.tol_gap_abs = tol;
+        settings.tol_gap_rel = tol;
+        settings.tol_feas = tol;
+    }
+    let mut solver = DefaultSolver::new(&p_matrix, &q, &a, &b, &cones, settings).map_err(|e| {
+        SolveError::NotSolved {
+            status: format!("setup failed: {e:?}"),
+        }
+    })?;
+    solver.solve();
+    match solver.solution.status {
+        SolverStatus::Solved | SolverStatus::AlmostSolved => {
+            let mut x = solver.solution.x;
+            x.truncate(n);
+            // Interior-point iterates sit strictly inside the bounds up to the tolerance.
+            for a in &mut x[..n_m] {
+                *a = a.clamp(0.0, 1.0);
+            }
+            Ok((x, solver.solution.iterations))
+        }
+        status => Err(SolveError::NotSolved {
+            status: format!("{status:?}"),
+        }),
+    }
 }
+
+/// Clarabel's gap and feasibility tolerances for the QP (`p = 2`). Its defaults (10⁻⁸) are
+/// relative to the cost, which leaves activations near a bound and reserves up to ~10⁻⁵ off;
+/// as the reference of the dual Newton method it is asked for 10⁻¹⁰.
+const CLARABEL_QP_TOLERANCE: f64 = 1e-10;
 
 fn diagonal(n: usize, value: f64) -> CscMatrix<f64> {
     CscMatrix::new(n, n, (0..=n).collect(), (0..n).collect(), vec![value; n])

@@ -230,8 +230,9 @@ fn hundred_thousand_random_and_mutated_documents_never_panic() {
                 check_accepted(&model);
                 if accepted % 500 == 0 {
                     // An accepted model must also be usable by the solver.
-                    let so = StaticOptimizer::new(&model, StaticOptimizationSettings::default())
-                        .unwrap();
+                    let mut so =
+                        StaticOptimizer::new(&model, StaticOptimizationSettings::default())
+                            .unwrap();
                     let q = model.neutral_pose();
                     let _ = so.solve(&model, &q, &q, &q);
                 }

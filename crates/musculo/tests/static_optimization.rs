@@ -1,14 +1,15 @@
 //! Static optimisation shares joint moments among muscles: equilibrium holds, analytic cases
 //! (one muscle, two identical muscles) come out exactly, moments the muscles cannot produce
-//! appear as reported residuals, and random valid frames always give bounded activations.
+//! appear as reported residuals, random valid frames always give bounded activations, and the
+//! default dual Newton solver agrees with Clarabel whatever its warm start.
 
 use std::path::Path;
 
 use glam::DVec3;
 use musculo::spec::{ModelSpec, MuscleGroup, MuscleSpec, PathSpec, TermSpec};
 use musculo::{
-    ADULT_MODEL_RON, Model, SolveError, StaticOptimizationSettings, StaticOptimizer, curves,
-    knee_loads,
+    ADULT_MODEL_RON, ForceSharingSolver, Model, SolveError, SolveMethod,
+    StaticOptimizationSettings, StaticOptimizer, curves, knee_loads,
 };
 use proptest::prelude::*;
 
@@ -67,7 +68,7 @@ fn knee_moment(model: &Model, moment: f64) -> Vec<f64> {
 #[test]
 fn one_muscle_matches_the_closed_form_solution() {
     let model = model_with(vec![knee_extensor("ext")]);
-    let so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
+    let mut so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
     let q = model.neutral_pose();
     let moment = -20.0;
     let sol = so
@@ -93,7 +94,7 @@ fn one_muscle_matches_the_closed_form_solution() {
 #[test]
 fn two_identical_muscles_share_equally() {
     let model = model_with(vec![knee_extensor("a"), knee_extensor("b")]);
-    let so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
+    let mut so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
     let q = model.neutral_pose();
     let sol = so
         .solve(&model, &q, &q, &knee_moment(&model, -30.0))
@@ -108,7 +109,7 @@ fn two_identical_muscles_share_equally() {
 #[test]
 fn infeasible_moment_is_reported_as_residual_never_hidden() {
     let model = model_with(vec![knee_extensor("ext")]);
-    let so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
+    let mut so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
     let q = model.neutral_pose();
     let sol = so
         .solve(&model, &q, &q, &knee_moment(&model, -200.0))
@@ -132,7 +133,7 @@ fn infeasible_moment_is_reported_as_residual_never_hidden() {
 #[test]
 fn coordinates_without_muscles_report_their_whole_moment_as_residual() {
     let model = adult();
-    let so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
+    let mut so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
     let lumbar = model.coordinate_id("lumbar_extension").unwrap();
     assert!(!so.actuated_coordinates().contains(&lumbar));
     let q = model.neutral_pose();
@@ -152,7 +153,7 @@ fn cubic_cost_keeps_equilibrium_and_spreads_activation_more_evenly() {
     };
     let moments = knee_moment(&model, -60.0);
     let solve = |p: f64| {
-        let so = StaticOptimizer::new(
+        let mut so = StaticOptimizer::new(
             &model,
             StaticOptimizationSettings {
                 activation_exponent: p,
@@ -192,7 +193,7 @@ fn bad_inputs_and_settings_are_errors_not_panics() {
             ..
         })
     ));
-    let so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
+    let mut so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
     let q = model.neutral_pose();
     let mut moments = vec![0.0; q.len()];
     moments[3] = f64::NAN;
@@ -217,7 +218,7 @@ fn bad_inputs_and_settings_are_errors_not_panics() {
 #[test]
 fn knee_loads_add_muscle_forces_to_the_axial_intersegmental_force() {
     let model = adult();
-    let so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
+    let mut so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
     let mut q = model.neutral_pose();
     let knee = model.coordinate_id("knee_flexion_r").unwrap().index();
     q[knee] = 20f64.to_radians();
@@ -276,7 +277,7 @@ proptest! {
     #[test]
     fn random_frames_satisfy_equilibrium_and_bounds((q, qdot, moments) in random_frame()) {
         let model = adult();
-        let so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
+        let mut so = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
         let sol = so.solve(&model, &q, &qdot, &moments).unwrap();
         for (i, a) in sol.activations.iter().enumerate() {
             prop_assert!((0.0..=1.0).contains(a), "activation {i} = {a}");
@@ -294,4 +295,66 @@ proptest! {
             prop_assert!((p - expect).abs() < 1e-9);
         }
     }
+}
+
+#[test]
+fn the_solver_setting_picks_the_method_and_both_agree() {
+    let model = adult();
+    let mut q = model.neutral_pose();
+    q[model.coordinate_id("knee_flexion_r").unwrap().index()] = 0.3;
+    let mut moments = knee_moment(&model, -45.0);
+    moments[model.coordinate_id("hip_flexion_r").unwrap().index()] = 30.0;
+    let solve = |solver, p| {
+        let settings = StaticOptimizationSettings {
+            activation_exponent: p,
+            solver,
+            ..Default::default()
+        };
+        let mut so = StaticOptimizer::new(&model, settings).unwrap();
+        so.solve(&model, &q, &vec![0.0; q.len()], &moments).unwrap()
+    };
+    let fast = solve(ForceSharingSolver::Auto, 2.0);
+    let ipm = solve(ForceSharingSolver::Clarabel, 2.0);
+    assert_eq!(fast.method, SolveMethod::DualNewton);
+    assert_eq!(ipm.method, SolveMethod::Clarabel);
+    assert_eq!(
+        solve(ForceSharingSolver::Auto, 3.0).method,
+        SolveMethod::Clarabel
+    );
+    // Clarabel leaves degenerate zero activations (at the bound with a zero bound multiplier)
+    // a few 1e-6 inside; the dual Newton method puts them exactly at 0.
+    for (a, b) in fast.activations.iter().zip(&ipm.activations) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
+    for (a, b) in fast
+        .residual_moments_nm
+        .iter()
+        .zip(&ipm.residual_moments_nm)
+    {
+        assert!((a - b).abs() < 1e-6, "{a} vs {b} N·m");
+    }
+    // Settings written before the solver setting existed still read, as the default solver.
+    let old: StaticOptimizationSettings = ron::from_str("(activation_exponent: 2.0)").unwrap();
+    assert_eq!(old.solver, ForceSharingSolver::Auto);
+    let new: StaticOptimizationSettings = ron::from_str("(solver: Clarabel)").unwrap();
+    assert_eq!(new.solver, ForceSharingSolver::Clarabel);
+}
+
+#[test]
+fn a_warm_start_does_not_change_the_solution() {
+    let model = adult();
+    let q = model.neutral_pose();
+    let mut warm = StaticOptimizer::new(&model, StaticOptimizationSettings::default()).unwrap();
+    let zero = vec![0.0; q.len()];
+    warm.solve(&model, &q, &zero, &knee_moment(&model, 35.0))
+        .unwrap();
+    let moments = knee_moment(&model, -70.0);
+    let from_warm = warm.solve(&model, &q, &zero, &moments).unwrap();
+    warm.reset_warm_start();
+    let from_cold = warm.solve(&model, &q, &zero, &moments).unwrap();
+    assert!(from_cold.iterations > 0);
+    for (a, b) in from_warm.activations.iter().zip(&from_cold.activations) {
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+    assert_eq!(warm.fallbacks(), 0);
 }
