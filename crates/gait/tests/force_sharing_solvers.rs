@@ -4,12 +4,12 @@
 //! Clarabel's cost-relative tolerance is looser than that, a solution provably closer to the
 //! optimum than Clarabel's.
 
-use gait::analysis::AnalysisSettings;
-use gait::controller::walking::WalkingParams;
-use gait::{Direction, Trial, TrialSpec};
+use gait::Direction;
+mod common;
+
 use musculo::{
-    CoordinateId, ForceSharingSolver, Model, MuscleSolution, SolveMethod,
-    StaticOptimizationSettings, StaticOptimizer,
+    CoordinateId, ForceSharingSolver, MuscleSolution, SolveMethod, StaticOptimizationSettings,
+    StaticOptimizer,
 };
 
 /// Σ a² + Σ ρ² with the default reserve (1 N·m, so ρ is the residual moment).
@@ -34,21 +34,8 @@ fn equilibrium(actuated: &[CoordinateId], s: &MuscleSolution, moments: &[f64]) -
 
 #[test]
 fn dual_newton_matches_clarabel_on_every_frame_of_walking() {
-    let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
     for direction in [Direction::Forward, Direction::Backward] {
-        let spec = TrialSpec {
-            direction,
-            speed_mps: 1.0,
-            duration_s: 4.0,
-            sample_rate_hz: 200.0,
-            ..Default::default()
-        };
-        let mut trial = Trial::new(model.clone(), spec, WalkingParams::default()).unwrap();
-        trial
-            .set_analysis(Some(AnalysisSettings::default()))
-            .unwrap();
-        let result = trial.run(|_| {}).unwrap();
-        assert!(result.fall.is_none(), "{direction:?} fell");
+        let (model, result) = common::walk_with_muscles(direction, 4.0);
 
         // The same frames, solved again in order (so with the analyser's warm starts) and by
         // the reference.

@@ -4,32 +4,14 @@
 //! equal the net moment), and per-stride concentric plus eccentric work equal to the integral
 //! of fibre power.
 
-use gait::analysis::AnalysisSettings;
-use gait::controller::walking::WalkingParams;
 use gait::measures::muscle_measures;
-use gait::{Direction, EventKind, Trial, TrialSpec};
+use gait::{Direction, EventKind};
 use musculo::{Model, Side};
 
+mod common;
+
 fn walk(direction: Direction) -> (Model, gait::TrialResult) {
-    let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
-    let spec = TrialSpec {
-        direction,
-        speed_mps: 1.0,
-        duration_s: 9.0,
-        sample_rate_hz: 200.0,
-        ..Default::default()
-    };
-    let mut trial = Trial::new(model.clone(), spec, WalkingParams::default()).unwrap();
-    trial
-        .set_analysis(Some(AnalysisSettings::default()))
-        .unwrap();
-    let result = trial.run(|_| {}).unwrap();
-    assert!(
-        result.fall.is_none(),
-        "{direction:?} fell: {:?}",
-        result.fall
-    );
-    (model, result)
+    common::walk_with_muscles(direction, 9.0)
 }
 
 #[test]

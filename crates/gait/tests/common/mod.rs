@@ -1,0 +1,30 @@
+//! What the gait integration tests share: a walking trial with the muscle analysis.
+
+use gait::analysis::AnalysisSettings;
+use gait::controller::walking::WalkingParams;
+use gait::{Direction, Trial, TrialSpec};
+use musculo::Model;
+
+/// The built-in model walking `duration_s` at 1.0 m/s on the level belt in `direction` with the
+/// default controller and the muscle analysis at 200 Hz; asserts that it did not fall.
+pub fn walk_with_muscles(direction: Direction, duration_s: f64) -> (Model, gait::TrialResult) {
+    let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
+    let spec = TrialSpec {
+        direction,
+        speed_mps: 1.0,
+        duration_s,
+        sample_rate_hz: 200.0,
+        ..Default::default()
+    };
+    let mut trial = Trial::new(model.clone(), spec, WalkingParams::default()).unwrap();
+    trial
+        .set_analysis(Some(AnalysisSettings::default()))
+        .unwrap();
+    let result = trial.run(|_| {}).unwrap();
+    assert!(
+        result.fall.is_none(),
+        "{direction:?} fell: {:?}",
+        result.fall
+    );
+    (model, result)
+}
