@@ -51,6 +51,22 @@ pub fn pose(model: &Model, root_rotation: DMat3, root_origin: DVec3, q: &[f64]) 
     }
 }
 
+/// Whole-body centre of mass \[m\] and its velocity [m/s]: the mass-weighted means of the
+/// segments' (`states`, indexed by `SegmentId`).
+pub fn centre_of_mass<'a>(
+    model: &Model,
+    states: impl IntoIterator<Item = &'a SegmentState>,
+) -> (DVec3, DVec3) {
+    let mut m = 0.0;
+    let (mut c, mut v) = (DVec3::ZERO, DVec3::ZERO);
+    for (s, seg) in states.into_iter().zip(&model.segments) {
+        m += seg.mass_kg;
+        c += s.com * seg.mass_kg;
+        v += s.com_velocity * seg.mass_kg;
+    }
+    (c / m, v / m)
+}
+
 /// A segment's state with its accelerations, what inverse dynamics needs of it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SegmentMotion {

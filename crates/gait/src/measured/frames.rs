@@ -8,7 +8,7 @@ use musculo::{Model, STANDARD_GRAVITY_MPS2, Side, Sides};
 use super::{MeasuredError, MeasuredLoad, MeasuredLoads, MeasuredMotion, MeasuredSettings};
 use crate::analysis::Analyzer;
 use crate::dynamics::{ExternalForce, inverse_dynamics};
-use crate::kinematics::{Pose, central_motion, pose};
+use crate::kinematics::{Pose, central_motion, centre_of_mass, pose};
 use crate::record::{EventDetector, Frame};
 use crate::signal::{CubicSpline, lowpass_zero_phase};
 use crate::skeleton::Skeleton;
@@ -103,14 +103,14 @@ impl Trajectory {
         self.q.iter().map(|s| s.value(t)).collect()
     }
 
-    fn pose(&self, model: &Model, t: f64) -> Pose {
+    /// The model posed at `t`, with the coordinates `q` (the trajectory's at `t`).
+    fn pose_with(&self, model: &Model, t: f64, q: &[f64]) -> Pose {
         let r = self.pelvis_rotation(t);
-        pose(
-            model,
-            r,
-            self.mid_hip(t) - r * self.mid_hip_in_pelvis,
-            &self.q(t),
-        )
+        pose(model, r, self.mid_hip(t) - r * self.mid_hip_in_pelvis, q)
+    }
+
+    fn pose(&self, model: &Model, t: f64) -> Pose {
+        self.pose_with(model, t, &self.q(t))
     }
 }
 
@@ -177,6 +177,11 @@ struct Recording<'a> {
     /// Mean horizontal velocity of the mid-hip point over the recording [m/s]: the frames'
     /// positions and velocities are taken in the frame moving with it.
     mean_velocity: DVec3,
+    /// Body weight \[N\].
+    weight_n: f64,
+    /// Middle of each foot's contact spheres along the foot (x, foot frame) \[m\]: the centre
+    /// of pressure behind it is under the heel.
+    mid_foot_x: Sides<f64>,
 }
 
 impl Recording<'_> {
@@ -186,7 +191,8 @@ impl Recording<'_> {
     fn sample(&self, t: f64) -> Result<Sample, MeasuredError> {
         let (model, skeleton) = (self.model, self.skeleton);
         let h = DIFFERENCE_STEP_S;
-        let at = self.trajectory.pose(model, t);
+        let q = self.trajectory.q(t);
+        let at = self.trajectory.pose_with(model, t, &q);
         let motion = central_motion(
             model,
             [
@@ -212,10 +218,9 @@ impl Recording<'_> {
             .collect();
         let gravity = DVec3::new(0.0, -STANDARD_GRAVITY_MPS2, 0.0);
         let id = inverse_dynamics(model, &motion, &at.axes, gravity, &external);
-        let total_mass = model.total_mass_kg();
         let loaded_feet_velocity = Side::BOTH
             .iter()
-            .filter(|&&side| load[side].force.y > 0.5 * total_mass * STANDARD_GRAVITY_MPS2)
+            .filter(|&&side| load[side].force.y > 0.5 * self.weight_n)
             .map(|&side| {
                 let v = motion[skeleton.legs[side].foot.index()].state.com_velocity;
                 DVec3::new(v.x, 0.0, v.z)
@@ -224,22 +229,15 @@ impl Recording<'_> {
         let touching = load.map(|l| l.force.y > self.contact_threshold_n);
         let heel = Sides::from_fn(|side| {
             let foot = skeleton.legs[side].foot.index();
-            let contacts = &model.segments[foot].contacts;
-            let mid_x =
-                contacts.iter().map(|c| c.centre.x).sum::<f64>() / contacts.len().max(1) as f64;
             let local = at.rotation[foot].transpose() * (load[side].point - at.origin[foot]);
-            touching[side] && local.x < mid_x
+            touching[side] && local.x < self.mid_foot_x[side]
         });
         let shift = self.mean_velocity * (t - self.t0);
-        let (mut com, mut com_velocity) = (DVec3::ZERO, DVec3::ZERO);
-        for (seg, m) in model.segments.iter().zip(&motion) {
-            com += seg.mass_kg * m.state.com;
-            com_velocity += seg.mass_kg * m.state.com_velocity;
-        }
+        let (com, com_velocity) = centre_of_mass(model, motion.iter().map(|m| &m.state));
         let pelvis = &motion[skeleton.pelvis.index()].state;
         let frame = Frame {
             time_s: t,
-            q_rad: self.trajectory.q(t),
+            q_rad: q,
             qdot_rad_s: self.trajectory.q.iter().map(|s| s.derivative(t)).collect(),
             // No controller: nothing was applied.
             applied_torques_nm: vec![f64::NAN; model.coordinates.len()],
@@ -256,8 +254,8 @@ impl Recording<'_> {
             toe_contact: Sides::from_fn(|s| touching[s] && !heel[s]),
             pelvis_position_m: pelvis.origin - shift,
             pelvis_velocity_mps: pelvis.com_velocity - self.mean_velocity,
-            com_m: com / total_mass - shift,
-            com_velocity_mps: com_velocity / total_mass - self.mean_velocity,
+            com_m: com - shift,
+            com_velocity_mps: com_velocity - self.mean_velocity,
             belt_velocity_mps: DVec3::ZERO,
             push_force_n: DVec3::ZERO,
             knee_force_on_shank_n: Sides::from_fn(|side| {
@@ -310,6 +308,11 @@ pub(super) fn analyse(
         contact_threshold_n: settings.contact_threshold_n,
         t0,
         mean_velocity: travel / (t_end - t0),
+        weight_n: model.total_mass_kg() * STANDARD_GRAVITY_MPS2,
+        mid_foot_x: skeleton.legs.map(|leg| {
+            let contacts = &model.segments[leg.foot.index()].contacts;
+            contacts.iter().map(|c| c.centre.x).sum::<f64>() / contacts.len().max(1) as f64
+        }),
     };
     let mut analyzer = settings
         .muscles

@@ -8,7 +8,6 @@ use musculo::{STANDARD_GRAVITY_MPS2, Side, Sides};
 use super::Trial;
 use crate::contact::{SphereForce, split_ground_reaction};
 use crate::dynamics::{ExternalForce, inverse_dynamics};
-use crate::kinematics::SegmentMotion;
 use crate::record::Frame;
 
 /// Forces and moments of one physics step (or, summed and scaled, their mean over several).
@@ -145,16 +144,9 @@ impl Trial {
         if self.segments_before.is_empty() {
             return k;
         }
-        let dt = self.settings.physics.dt_s;
-        let motion: Vec<SegmentMotion> = self
-            .segments_before
-            .iter()
-            .zip(&self.segments)
-            .map(|(before, after)| SegmentMotion::over_step(before, after, dt))
-            .collect();
         let id = inverse_dynamics(
             &self.model,
-            &motion,
+            &self.motion,
             &self.axes_before,
             DVec3::new(0.0, -STANDARD_GRAVITY_MPS2, 0.0),
             &external,

@@ -28,6 +28,7 @@ use crate::contact::{ContactReader, Contacts};
 use crate::controller::walking::{WalkingController, WalkingParams};
 use crate::controller::{BeltState, Controller, Observation, SegmentState};
 use crate::error::SimError;
+use crate::kinematics::SegmentMotion;
 use crate::record::{EventDetector, Fall, Frame, GaitEvent};
 use crate::skeleton::Skeleton;
 use crate::spec::{SpecError, TrialSpec};
@@ -60,6 +61,9 @@ pub struct Trial {
     momentum_before: DVec3,
     segments_before: Vec<SegmentState>,
     axes_before: Vec<DVec3>,
+    /// Each segment's state at the start of the last step and its accelerations over it (what
+    /// inverse dynamics needs; refilled in place every step).
+    motion: Vec<SegmentMotion>,
     // Recording.
     events: EventDetector,
     standing_pelvis_height_m: f64,
@@ -199,6 +203,7 @@ impl Trial {
             momentum_before: DVec3::ZERO,
             segments_before: Vec::new(),
             axes_before: Vec::new(),
+            motion: Vec::new(),
             events: EventDetector::default(),
             standing_pelvis_height_m: standing_height,
             analyzer: None,
@@ -281,14 +286,7 @@ impl Trial {
 
     /// Whole-body centre of mass and its velocity.
     pub fn centre_of_mass(&self) -> (DVec3, DVec3) {
-        let mut m = 0.0;
-        let (mut c, mut v) = (DVec3::ZERO, DVec3::ZERO);
-        for (s, seg) in self.segments.iter().zip(&self.model.segments) {
-            m += seg.mass_kg;
-            c += s.com * seg.mass_kg;
-            v += s.com_velocity * seg.mass_kg;
-        }
-        (c / m, v / m)
+        crate::kinematics::centre_of_mass(&self.model, &self.segments)
     }
 
     /// Fraction of its speed the belt runs at now (it ramps up from rest at the start).
@@ -460,6 +458,14 @@ impl Trial {
                 .walker
                 .segment_state(&self.world.bodies, SegmentId(i as u32));
         }
+        let dt = self.settings.physics.dt_s;
+        self.motion.clear();
+        self.motion.extend(
+            self.segments_before
+                .iter()
+                .zip(&self.segments)
+                .map(|(before, after)| SegmentMotion::over_step(before, after, dt)),
+        );
     }
 
     /// A non-finite segment state is an error naming the segment.
