@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use gait::controller::walking::{DEFAULT_WALKING_RON, WalkingParams};
-use musculo::{Model, Subject};
+use musculo::spec::ContactLaw;
+use musculo::{Model, ModelSpec, Subject};
 
 /// Options shared by commands that load a model and a controller.
 #[derive(Debug, Clone, clap::Args)]
@@ -30,6 +31,19 @@ pub struct SubjectModelOptions {
     /// Subject body mass \[kg\].
     #[arg(long, requires = "height")]
     pub mass: Option<f64>,
+    /// How the feet meet the belt: `rigid` spheres or compliant `hunt-crossley` spheres (the
+    /// model file's `ground_contact`); the model file's choice if omitted.
+    #[arg(long, value_enum)]
+    pub ground_contact: Option<GroundContactArg>,
+}
+
+/// The `--ground-contact` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroundContactArg {
+    /// Rigid contact spheres.
+    Rigid,
+    /// Compliant Hunt-Crossley spheres.
+    HuntCrossley,
 }
 
 /// Loads the model named on the command line, or the built-in one.
@@ -44,12 +58,28 @@ pub fn load_subject_model(opts: &SubjectModelOptions) -> Result<Model> {
         (Some(height_m), Some(mass_kg)) => Some(Subject { height_m, mass_kg }),
         _ => None,
     };
-    match &opts.model {
-        Some(p) => Model::load(p, subject).map_err(anyhow::Error::from),
-        None => Model::from_ron_str(musculo::ADULT_MODEL_RON, "<built-in adult model>", subject)
-            .map_err(anyhow::Error::from),
-    }
-    .context("cannot load the musculoskeletal model")
+    let (text, file) = match &opts.model {
+        Some(p) => (
+            std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read model file {}", p.display()))?,
+            p.clone(),
+        ),
+        None => (
+            musculo::ADULT_MODEL_RON.to_owned(),
+            PathBuf::from("<built-in adult model>"),
+        ),
+    };
+    let load = || {
+        let mut spec = ModelSpec::parse(&text, &file)?;
+        if let Some(law) = opts.ground_contact {
+            spec.ground_contact.law = match law {
+                GroundContactArg::Rigid => ContactLaw::Rigid,
+                GroundContactArg::HuntCrossley => ContactLaw::HuntCrossley,
+            };
+        }
+        Model::compile(spec, &file, subject)
+    };
+    load().context("cannot load the musculoskeletal model")
 }
 
 /// Loads the walking-controller parameters named on the command line, or the built-in ones;

@@ -13,6 +13,7 @@ pub mod controller;
 pub mod cycles;
 pub mod dynamics;
 pub mod error;
+pub mod hunt_crossley;
 pub mod kinematics;
 pub mod measured;
 pub mod measures;

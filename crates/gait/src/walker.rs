@@ -88,7 +88,10 @@ impl Walker {
             if is_foot {
                 let side = seg.side.unwrap_or(Side::Right);
                 feet[side] = id;
-                for c in &seg.contacts {
+                // Compliant spheres are force elements (`hunt_crossley`), not colliders: rapier
+                // must not also stop them rigidly at the belt.
+                let rigid = model.ground_contact == musculo::GroundContact::Rigid;
+                for c in seg.contacts.iter().filter(|_| rigid) {
                     let h = world.colliders.insert_with_parent(
                         ColliderBuilder::ball(c.radius as f32)
                             .translation(v3(c.centre))

@@ -17,12 +17,14 @@ use glam::{DMat3, DVec3};
 use crate::error::ModelError;
 use crate::mass::MassProperties;
 use crate::model::{
-    ActivationDynamics, Contact, Coordinate, CoordinateId, Joint, JointId, Model, Segment,
-    SegmentId, Shape, Side, Subject,
+    ActivationDynamics, Contact, Coordinate, CoordinateId, GroundContact, HuntCrossley, Joint,
+    JointId, Model, Segment, SegmentId, Shape, Side, Subject,
 };
 use crate::muscle::Muscle;
 use crate::path::Path;
-use crate::spec::{JointSpec, ModelSpec, MuscleSpec, SegmentSpec, ShapeSpec, Vec3Spec};
+use crate::spec::{
+    ContactLaw, ContactSpec, JointSpec, ModelSpec, MuscleSpec, SegmentSpec, ShapeSpec, Vec3Spec,
+};
 
 /// Largest accepted coordinate of a landmark or joint centre [fraction of stature].
 const MAX_POSITION_FRACTION: f64 = 1.0;
@@ -181,6 +183,7 @@ pub(crate) fn compile(
     let subject = subject.unwrap_or_else(|| spec.default_subject.into());
     subject.validate(file, "subject")?;
     let activation = compile_activation(&cx, &spec)?;
+    let ground_contact = compile_ground_contact(&cx, &spec)?;
 
     let mut segments: Vec<Segment> = Vec::new();
     let mut axial_segments = HashMap::new();
@@ -200,8 +203,20 @@ pub(crate) fn compile(
     for (k, side) in Side::BOTH.into_iter().enumerate() {
         for (i, s) in spec.leg.segments.iter().enumerate() {
             let field = item("leg.segments", i, &s.name);
-            let seg =
+            let mut seg =
                 compile_segment(&cx, &field, s, Some(side), &subject, &mut mass_fraction_sum)?;
+            if let (GroundContact::HuntCrossley(_), Some(hc)) =
+                (ground_contact, &spec.ground_contact.hunt_crossley)
+                && hc.segment == s.name
+            {
+                seg.contacts = compile_contacts(
+                    &cx,
+                    "ground_contact.hunt_crossley.spheres",
+                    &hc.spheres,
+                    Some(side),
+                    subject.height_m,
+                )?;
+            }
             if axial_segments.contains_key(&s.name)
                 || side_segments[k]
                     .insert(s.name.clone(), SegmentId(segments.len() as u32))
@@ -335,6 +350,7 @@ pub(crate) fn compile(
         coordinates,
         muscles,
         activation,
+        ground_contact,
         spec,
     })
 }
@@ -368,6 +384,112 @@ fn compile_activation(cx: &Ctx, spec: &ModelSpec) -> Result<ActivationDynamics, 
             "",
         )?,
     })
+}
+
+/// Contact spheres given in fractions of stature, scaled to `height_m` and mirrored for the
+/// left side.
+fn compile_contacts(
+    cx: &Ctx,
+    field: &str,
+    specs: &[ContactSpec],
+    side: Option<Side>,
+    height_m: f64,
+) -> Result<Vec<Contact>, ModelError> {
+    let mirror = Mirror(side == Some(Side::Left));
+    let mut contacts: Vec<Contact> = Vec::with_capacity(specs.len());
+    for (i, c) in specs.iter().enumerate() {
+        let cf = item(field, i, &c.name);
+        if contacts.iter().any(|o| o.name == c.name) {
+            return Err(cx.duplicate(format!("{cf}.name"), "contact", &c.name));
+        }
+        contacts.push(Contact {
+            name: c.name.clone(),
+            centre: mirror.point(cx.vec3(&format!("{cf}.centre"), c.centre)? * height_m),
+            radius: cx.range(&format!("{cf}.radius"), c.radius, 0.0, 0.1, true, "")? * height_m,
+        });
+    }
+    Ok(contacts)
+}
+
+/// The ground contact law, with the Hunt-Crossley parameters validated whenever the file gives
+/// them (so a file is checked whole, whichever law a run selects).
+fn compile_ground_contact(cx: &Ctx, spec: &ModelSpec) -> Result<GroundContact, ModelError> {
+    let g = &spec.ground_contact;
+    let f = "ground_contact.hunt_crossley";
+    let params = match &g.hunt_crossley {
+        Some(hc) => {
+            if !spec.leg.segments.iter().any(|s| s.name == hc.segment) {
+                return Err(cx.unknown(
+                    format!("{f}.segment"),
+                    "leg segment",
+                    &hc.segment,
+                    spec.leg.segments.iter().map(|s| s.name.clone()),
+                ));
+            }
+            if hc.spheres.is_empty() {
+                return Err(cx.invalid(format!("{f}.spheres"), "at least one sphere is needed"));
+            }
+            Some(HuntCrossley {
+                stiffness: cx.range(
+                    &format!("{f}.stiffness"),
+                    hc.stiffness,
+                    0.0,
+                    1e9,
+                    true,
+                    " N/m²",
+                )?,
+                dissipation_s_per_m: cx.range(
+                    &format!("{f}.dissipation_s_per_m"),
+                    hc.dissipation_s_per_m,
+                    0.0,
+                    100.0,
+                    false,
+                    " s/m",
+                )?,
+                static_friction: cx.range(
+                    &format!("{f}.static_friction"),
+                    hc.static_friction,
+                    0.0,
+                    5.0,
+                    false,
+                    "",
+                )?,
+                dynamic_friction: cx.range(
+                    &format!("{f}.dynamic_friction"),
+                    hc.dynamic_friction,
+                    0.0,
+                    5.0,
+                    false,
+                    "",
+                )?,
+                viscous_friction_s_per_m: cx.range(
+                    &format!("{f}.viscous_friction_s_per_m"),
+                    hc.viscous_friction_s_per_m,
+                    0.0,
+                    100.0,
+                    false,
+                    " s/m",
+                )?,
+                transition_velocity_mps: cx.range(
+                    &format!("{f}.transition_velocity_mps"),
+                    hc.transition_velocity_mps,
+                    0.0,
+                    10.0,
+                    true,
+                    " m/s",
+                )?,
+            })
+        }
+        None => None,
+    };
+    match (g.law, params) {
+        (ContactLaw::Rigid, _) => Ok(GroundContact::Rigid),
+        (ContactLaw::HuntCrossley, Some(p)) => Ok(GroundContact::HuntCrossley(p)),
+        (ContactLaw::HuntCrossley, None) => Err(cx.invalid(
+            f,
+            "the HuntCrossley law needs its parameters and spheres here",
+        )),
+    }
 }
 
 fn compile_segment(
@@ -463,18 +585,7 @@ fn compile_segment(
             },
         });
     }
-    let mut contacts: Vec<Contact> = Vec::with_capacity(s.contacts.len());
-    for (i, c) in s.contacts.iter().enumerate() {
-        let cf = item(&format!("{field}.contacts"), i, &c.name);
-        if contacts.iter().any(|o| o.name == c.name) {
-            return Err(cx.duplicate(format!("{cf}.name"), "contact", &c.name));
-        }
-        contacts.push(Contact {
-            name: c.name.clone(),
-            centre: mirror.point(cx.vec3(&format!("{cf}.centre"), c.centre)? * h),
-            radius: cx.range(&format!("{cf}.radius"), c.radius, 0.0, 0.1, true, "")? * h,
-        });
-    }
+    let contacts = compile_contacts(cx, &format!("{field}.contacts"), &s.contacts, side, h)?;
     Ok(Segment {
         name: format!("{}{}", s.name, side.map_or("", Side::suffix)),
         side,

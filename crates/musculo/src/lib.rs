@@ -48,8 +48,8 @@ pub use error::ModelError;
 pub use knee::{KneeLoads, knee_loads};
 pub use metabolics::{MetabolicsError, MetabolicsSettings, UmbergerMetabolics};
 pub use model::{
-    Coordinate, CoordinateId, Joint, JointId, Model, MuscleId, STANDARD_GRAVITY_MPS2, Segment,
-    SegmentId, Side, Sides, Subject,
+    Coordinate, CoordinateId, GroundContact, HuntCrossley, Joint, JointId, Model, MuscleId,
+    STANDARD_GRAVITY_MPS2, Segment, SegmentId, Side, Sides, Subject,
 };
 pub use muscle::{FiberState, Muscle};
 pub use spec::{ModelSpec, MuscleGroup};

@@ -302,6 +302,33 @@ pub struct ActivationDynamics {
     pub minimum_activation: f64,
 }
 
+/// The law the feet's contact spheres follow (validated [`crate::spec::GroundContactSpec`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum GroundContact {
+    /// Rigid frictional non-penetration, solved by the physics engine.
+    Rigid,
+    /// Compliant Hunt-Crossley spheres.
+    HuntCrossley(HuntCrossley),
+}
+
+/// Validated Hunt-Crossley parameters (see [`crate::spec::HuntCrossleySpec`] for the
+/// conventions and sources).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HuntCrossley {
+    /// Material stiffness E \[N/m²\] (OpenSim's convention).
+    pub stiffness: f64,
+    /// Dissipation \[s/m\].
+    pub dissipation_s_per_m: f64,
+    /// Static friction coefficient.
+    pub static_friction: f64,
+    /// Dynamic friction coefficient.
+    pub dynamic_friction: f64,
+    /// Viscous friction coefficient \[s/m\].
+    pub viscous_friction_s_per_m: f64,
+    /// Friction regularisation speed \[m/s\].
+    pub transition_velocity_mps: f64,
+}
+
 /// A validated musculoskeletal model scaled to one subject.
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
@@ -321,6 +348,8 @@ pub struct Model {
     pub muscles: Vec<Muscle>,
     /// Activation dynamics shared by all muscles.
     pub activation: ActivationDynamics,
+    /// How the feet's contact spheres meet the ground.
+    pub ground_contact: GroundContact,
     /// The description the model was compiled from (kept so runs can record it).
     pub spec: ModelSpec,
 }

@@ -42,6 +42,9 @@ pub struct ModelSpec {
     pub leg: LegSpec,
     /// First-order activation dynamics shared by all muscles.
     pub activation_dynamics: ActivationDynamicsSpec,
+    /// How the feet meet the ground. Absent: rigid contact spheres (the segments' `contacts`).
+    #[serde(default)]
+    pub ground_contact: GroundContactSpec,
 }
 
 impl ModelSpec {
@@ -101,6 +104,62 @@ pub struct SegmentSpec {
     /// Contact spheres that may touch the ground (the feet's heel and toe points).
     #[serde(default)]
     pub contacts: Vec<ContactSpec>,
+}
+
+/// Which law the feet's contact spheres follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ContactLaw {
+    /// Rigid, frictional non-penetration solved by the physics engine (the segments'
+    /// `contacts`).
+    #[default]
+    Rigid,
+    /// Compliant spheres pressed into the ground with the Hunt-Crossley force law
+    /// ([`GroundContactSpec::hunt_crossley`]).
+    HuntCrossley,
+}
+
+/// How the feet meet the ground: the law in use, and the compliant law's data (kept in the
+/// file even while the rigid law is used, so a run can switch law without another file).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroundContactSpec {
+    /// The law in use. Default `Rigid`.
+    #[serde(default)]
+    pub law: ContactLaw,
+    /// Parameters and spheres of the Hunt-Crossley law; required when `law` is
+    /// `HuntCrossley`.
+    #[serde(default)]
+    pub hunt_crossley: Option<HuntCrossleySpec>,
+}
+
+/// A compliant foot: Hunt-Crossley spheres with regularised Coulomb-viscous friction, the
+/// contact model of Simbody's `HuntCrossleyForce` (Sherman, Seth & Delp 2011, Procedia IUTAM
+/// 2:241-261) and of OpenSim's `SmoothSphereHalfSpaceForce` (Falisse et al. 2019, J R Soc
+/// Interface 16:20190402). Units and conventions are OpenSim's, so published values can be
+/// copied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HuntCrossleySpec {
+    /// Where the values come from.
+    pub source: String,
+    /// Material stiffness E \[N/m²\] in OpenSim's convention: each surface's Hertz constant is
+    /// E^(2/3), and two surfaces of equal E in series give k = E^(2/3) / 2.
+    pub stiffness: f64,
+    /// Hunt-Crossley dissipation c \[s/m\]: the force is scaled by (1 + 1.5 c v) with v the
+    /// approach speed.
+    pub dissipation_s_per_m: f64,
+    /// Static friction coefficient μs.
+    pub static_friction: f64,
+    /// Dynamic friction coefficient μd.
+    pub dynamic_friction: f64,
+    /// Viscous friction coefficient μv \[s/m\].
+    pub viscous_friction_s_per_m: f64,
+    /// Slip speed below which friction is regularised (grows linearly from zero) \[m/s\].
+    pub transition_velocity_mps: f64,
+    /// The leg segment that carries the spheres (the foot); its rigid `contacts` are replaced.
+    pub segment: String,
+    /// The spheres, in the segment's frame, in fractions of stature as the rigid contacts.
+    pub spheres: Vec<ContactSpec>,
 }
 
 /// One row of an anthropometric table placed in a segment frame.

@@ -96,7 +96,26 @@ impl Trial {
     /// Ground reaction force on every touching contact sphere in the last step, split from
     /// the whole-body momentum balance's total by [`split_ground_reaction`], and their sum per
     /// foot.
+    /// With compliant feet the forces are those the spheres applied, exactly.
     pub fn ground_forces(&self) -> (Vec<SphereForce>, Sides<DVec3>) {
+        if self.compliant.is_some() {
+            let mut per_foot = Sides::new(DVec3::ZERO, DVec3::ZERO);
+            let forces = self
+                .contacts
+                .spheres
+                .iter()
+                .map(|c| {
+                    let force_n = c.normal_force_n + c.friction_estimate_n;
+                    per_foot[c.side] += force_n;
+                    SphereForce {
+                        side: c.side,
+                        point_m: c.point_m,
+                        force_n,
+                    }
+                })
+                .collect();
+            return (forces, per_foot);
+        }
         split_ground_reaction(
             self.total_ground_reaction_n(),
             self.treadmill.normal,

@@ -28,6 +28,7 @@ use crate::contact::{ContactReader, Contacts};
 use crate::controller::walking::{WalkingController, WalkingParams};
 use crate::controller::{BeltState, Controller, Observation, SegmentState};
 use crate::error::SimError;
+use crate::hunt_crossley::{CompliantFeet, FootLoad};
 use crate::kinematics::SegmentMotion;
 use crate::record::{EventDetector, Fall, Frame, GaitEvent};
 use crate::skeleton::Skeleton;
@@ -57,6 +58,11 @@ pub struct Trial {
     torques: Vec<f64>,
     inverse_inertia: Vec<f64>,
     contacts: Contacts,
+    /// The compliant feet, when the model's ground contact is Hunt-Crossley; their contacts
+    /// and loads for the coming step are computed before the physics.
+    compliant: Option<CompliantFeet>,
+    compliant_contacts: Contacts,
+    foot_loads: Vec<FootLoad>,
     // The state at the start of the last step (for the ground reaction and inverse dynamics).
     momentum_before: DVec3,
     segments_before: Vec<SegmentState>,
@@ -122,9 +128,10 @@ impl TrialResult {
 
 impl Trial {
     /// Sets up a trial of `model` under `spec` with the walking controller and the default
-    /// treadmill and physics.
+    /// treadmill and physics for the model ([`TrialSettings::for_model`]).
     pub fn new(model: Model, spec: TrialSpec, params: WalkingParams) -> Result<Self, SimError> {
-        Self::with_controller(model, spec, TrialSettings::default(), |model, skeleton| {
+        let settings = TrialSettings::for_model(&model);
+        Self::with_controller(model, spec, settings, |model, skeleton| {
             Box::new(WalkingController::new(model, skeleton, params))
         })
     }
@@ -174,6 +181,7 @@ impl Trial {
             com_velocity: DVec3::ZERO,
             angular_velocity: DVec3::ZERO,
         };
+        let compliant = CompliantFeet::new(&model, walker.feet());
         let mut trial = Self {
             contact_reader: ContactReader::new(
                 &model,
@@ -200,6 +208,9 @@ impl Trial {
             torques: vec![0.0; n],
             inverse_inertia: vec![0.0; n],
             contacts: Contacts::default(),
+            compliant,
+            compliant_contacts: Contacts::default(),
+            foot_loads: Vec::new(),
             momentum_before: DVec3::ZERO,
             segments_before: Vec::new(),
             axes_before: Vec::new(),
@@ -400,6 +411,14 @@ impl Trial {
             &self.treadmill,
             &mut self.contacts,
         );
+        if self.compliant.is_some() {
+            // The feet's contacts are the compliant spheres' of this step (rapier saw no foot
+            // collider); rapier still reports any other segment touching the belt.
+            self.contacts.feet = self.compliant_contacts.feet;
+            self.contacts
+                .spheres
+                .clone_from(&self.compliant_contacts.spheres);
+        }
         Ok(())
     }
 
@@ -434,6 +453,23 @@ impl Trial {
     fn actuate(&mut self) {
         self.walker
             .apply_torques(&mut self.world.bodies, &self.torques);
+        if let Some(feet) = &self.compliant {
+            feet.contacts(
+                &self.segments,
+                self.treadmill.normal,
+                self.belt_velocity(),
+                &mut self.compliant_contacts,
+                &mut self.foot_loads,
+            );
+            for l in &self.foot_loads {
+                let body = self.walker.segment_body(l.segment);
+                self.world.bodies[body].add_force_at_point(
+                    l.force_n.as_vec3(),
+                    l.point_m.as_vec3(),
+                    false,
+                );
+            }
+        }
         self.pushes.update(self.time_s);
         if let Some(f) = self.pushes.force() {
             let pelvis = self.walker.segment_body(self.skeleton.pelvis);
