@@ -17,6 +17,7 @@ pub mod report_html;
 pub mod results;
 pub mod scenario;
 pub mod shard;
+pub mod staging;
 pub mod sto;
 pub mod sweep_dir;
 pub mod table;
