@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod input_hashes;
 pub mod model_report;
 pub mod opensim;
 pub mod output;
@@ -20,6 +21,7 @@ pub mod shard;
 pub mod staging;
 pub mod sto;
 pub mod sweep_dir;
+pub mod sweep_lock;
 pub mod table;
 pub mod trial_run;
 

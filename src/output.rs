@@ -311,13 +311,14 @@ pub fn write_trial_inputs(dir: &Path, inputs: &TrialInputs<'_>) -> Result<Vec<Pa
         subject_mass_kg: inputs.model.subject.mass_kg,
         trial: inputs.spec,
     };
+    let [run, model, controller] = INPUT_FILES;
     let files = [
-        ("run.json", serde_json::to_vec_pretty(&info)?),
+        (run, serde_json::to_vec_pretty(&info)?),
         (
-            "model.ron",
+            model,
             ron::ser::to_string_pretty(&inputs.model.spec, Default::default())?.into_bytes(),
         ),
-        ("controller.ron", inputs.controller_ron.as_bytes().to_vec()),
+        (controller, inputs.controller_ron.as_bytes().to_vec()),
     ];
     let mut written = Vec::new();
     for (name, bytes) in files {
@@ -384,6 +385,9 @@ pub fn write_trial(
     Ok(written)
 }
 
+/// The inputs written into every trial folder before it runs: `run.json`, `model.ron`,
+/// `controller.ron`.
+pub const INPUT_FILES: [&str; 3] = ["run.json", "model.ron", "controller.ron"];
 /// Name of the file that marks a trial folder complete with a result.
 pub const SUMMARY_FILE: &str = "summary.json";
 /// Name of the file that marks a trial folder complete with an error.
