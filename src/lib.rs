@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod input_hashes;
 pub mod model_report;
 pub mod opensim;
 pub mod output;
@@ -17,8 +18,10 @@ pub mod report_html;
 pub mod results;
 pub mod scenario;
 pub mod shard;
+pub mod staging;
 pub mod sto;
 pub mod sweep_dir;
+pub mod sweep_lock;
 pub mod table;
 pub mod trial_run;
 

@@ -24,8 +24,11 @@ pub const PROGRAM: &str = concat!("retrogait ", env!("CARGO_PKG_VERSION"));
 ///
 /// The temporary name carries the process id and a counter, so processes that write the same
 /// file at once (shards of one sweep sharing a folder) never write into each other's file.
+/// A path that is not a regular file (a symbolic link, FIFO, device or folder) is refused: the
+/// rename would replace it rather than write to it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    refuse_non_regular(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
     let tmp = dir.join(format!(
@@ -308,13 +311,14 @@ pub fn write_trial_inputs(dir: &Path, inputs: &TrialInputs<'_>) -> Result<Vec<Pa
         subject_mass_kg: inputs.model.subject.mass_kg,
         trial: inputs.spec,
     };
+    let [run, model, controller] = INPUT_FILES;
     let files = [
-        ("run.json", serde_json::to_vec_pretty(&info)?),
+        (run, serde_json::to_vec_pretty(&info)?),
         (
-            "model.ron",
+            model,
             ron::ser::to_string_pretty(&inputs.model.spec, Default::default())?.into_bytes(),
         ),
-        ("controller.ron", inputs.controller_ron.as_bytes().to_vec()),
+        (controller, inputs.controller_ron.as_bytes().to_vec()),
     ];
     let mut written = Vec::new();
     for (name, bytes) in files {
@@ -381,6 +385,9 @@ pub fn write_trial(
     Ok(written)
 }
 
+/// The inputs written into every trial folder before it runs: `run.json`, `model.ron`,
+/// `controller.ron`.
+pub const INPUT_FILES: [&str; 3] = ["run.json", "model.ron", "controller.ron"];
 /// Name of the file that marks a trial folder complete with a result.
 pub const SUMMARY_FILE: &str = "summary.json";
 /// Name of the file that marks a trial folder complete with an error.
@@ -402,4 +409,63 @@ pub fn write_trial_error(dir: &Path, message: &str) -> Result<PathBuf> {
     };
     write_atomic(&p, &serde_json::to_vec_pretty(&record)?)?;
     Ok(p)
+}
+
+/// Refuses an existing `path` that is not a regular file, naming what it is.
+pub fn refuse_non_regular(path: &Path) -> Result<()> {
+    let kind = match fs::symlink_metadata(path) {
+        Ok(m) => file_kind(&m.file_type()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e).with_context(|| format!("cannot write {}", path.display())),
+    };
+    match kind {
+        None => Ok(()),
+        Some(kind) => anyhow::bail!(
+            "cannot write {}: it is {kind}, not a regular file; results are written to regular \
+             files only",
+            path.display()
+        ),
+    }
+}
+
+/// Checks, before hours of work, that `path` can take the file written there at the end: not
+/// something other than a regular file, in a folder that takes new files (made if missing).
+pub fn check_writable_file(path: &Path) -> Result<()> {
+    refuse_non_regular(path)?;
+    let probe = path.with_file_name(format!(
+        ".{}.{}.probe",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
+    let dir = probe.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
+    fs::File::create(&probe).with_context(|| format!("cannot write into {}", dir.display()))?;
+    fs::remove_file(&probe).ok();
+    Ok(())
+}
+
+/// What a file type is, for an error message; `None` for a regular file.
+fn file_kind(t: &fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("a named pipe (FIFO)");
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return Some("a device");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+    }
+    if t.is_file() {
+        None
+    } else if t.is_symlink() {
+        Some("a symbolic link")
+    } else if t.is_dir() {
+        Some("a folder")
+    } else {
+        Some("a special file")
+    }
 }

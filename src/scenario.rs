@@ -19,6 +19,8 @@ use gait::{Direction, PushSpec, TrialSpec};
 use musculo::{Model, ModelError, Subject};
 use serde::{Deserialize, Serialize};
 
+use crate::input_hashes::{HashedFile, InputHashes};
+
 mod values;
 pub use values::{AxisValue, MAX_AXIS_VALUES, Values};
 
@@ -163,6 +165,8 @@ pub struct ScenarioInputs {
     pub controller: WalkingParams,
     /// Their RON text (recorded in every trial folder).
     pub controller_ron: String,
+    /// Content hashes of the model and controller files (recorded in the sweep folder).
+    pub hashes: InputHashes,
 }
 
 /// Folder name of a trial: `<direction>_<speed>mps_<incline>pct[_<subject>]_seed<seed>`, with
@@ -281,6 +285,7 @@ impl Scenario {
         let mut models: Vec<Model> = Vec::with_capacity(self.subjects.len());
         // Subjects that share a model file share its parse (the scaling differs).
         let mut texts: BTreeMap<Option<PathBuf>, (String, String)> = BTreeMap::new();
+        let mut model_hashes = BTreeMap::new();
         for (k, s) in self.subjects.iter().enumerate() {
             let field = format!("subjects[{k}]");
             let path = s.model.as_ref().map(|m| base.join(m));
@@ -305,6 +310,7 @@ impl Scenario {
                 texts.insert(path.clone(), text);
             }
             let (text, name) = &texts[&path];
+            model_hashes.insert(s.name.clone(), HashedFile::of(name, text.as_bytes()));
             let subject = Subject {
                 height_m: s.height_m,
                 mass_kg: s.mass_kg,
@@ -340,10 +346,15 @@ impl Scenario {
                 reason,
             }
         })?;
+        let hashes = InputHashes {
+            controller: HashedFile::of(&name, controller_ron.as_bytes()),
+            models: model_hashes,
+        };
         Ok(ScenarioInputs {
             models,
             controller,
             controller_ron,
+            hashes,
         })
     }
 

@@ -2,15 +2,18 @@
 //!
 //! ```text
 //! OUT/scenario.ron                  the scenario text the sweep runs (written before any trial)
+//! OUT/inputs.json                   SHA-256 of its model and controller files (input_hashes)
 //! OUT/<trial>/                      a finished trial: inputs, results, summary.json or error.json
 //! OUT/.<trial>.tmp/                 a trial being written (or left by a killed sweep)
 //! OUT/results.csv                   one row per trial, written when every trial is finished
+//! OUT/.sweep*.lock                  which sweeps run in the folder (sweep_lock)
 //! ```
 //!
 //! A trial runs in its temporary folder and is renamed to its final name only when complete,
 //! so a final folder is always whole, whenever the process is killed; a resumed sweep deletes
 //! the temporary folders of its own trials and runs those trials again. Shards of one sweep
-//! may share a folder: each only ever touches the folders of its own trials.
+//! may share a folder: each only ever touches the folders of its own trials, and the locks
+//! keep two sweeps off the same trials.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -18,7 +21,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::output::{ERROR_FILE, SUMMARY_FILE, write_atomic};
+use crate::input_hashes::{INPUTS_FILE, InputHashes};
+use crate::output::{ERROR_FILE, INPUT_FILES, SUMMARY_FILE, write_atomic};
 use crate::scenario::Scenario;
 
 /// The scenario text recorded in a sweep folder.
@@ -31,9 +35,10 @@ pub const RESULTS_FILE: &str = "results.csv";
 pub enum TrialState {
     /// Nothing written yet.
     Absent,
-    /// Finished: its final folder holds `summary.json` or `error.json`.
+    /// Finished: its final folder holds `summary.json` or `error.json`, and its inputs.
     Complete,
-    /// Started but not finished: a temporary folder, or a final folder without its marker.
+    /// Started but not finished: a temporary folder, or a final folder without its marker
+    /// or one of its inputs.
     Partial,
 }
 
@@ -67,13 +72,29 @@ impl SweepDir {
     /// Where a trial stands.
     pub fn state(&self, name: &str) -> TrialState {
         let dir = self.trial_dir(name);
-        if dir.join(SUMMARY_FILE).is_file() || dir.join(ERROR_FILE).is_file() {
+        if self.lacks(name).is_none() {
             TrialState::Complete
         } else if dir.exists() || self.temp_dir(name).exists() {
             TrialState::Partial
         } else {
             TrialState::Absent
         }
+    }
+
+    /// What a trial's final folder lacks to be complete (`None` when complete), e.g.
+    /// `run.json` or `summary.json or error.json`.
+    pub fn lacks(&self, name: &str) -> Option<String> {
+        let dir = self.trial_dir(name);
+        let marked = dir.join(SUMMARY_FILE).is_file() || dir.join(ERROR_FILE).is_file();
+        let mut missing: Vec<String> = INPUT_FILES
+            .iter()
+            .filter(|f| !dir.join(f).is_file())
+            .map(|f| f.to_string())
+            .collect();
+        if !marked {
+            missing.push(format!("{SUMMARY_FILE} or {ERROR_FILE}"));
+        }
+        (!missing.is_empty()).then(|| missing.join(", "))
     }
 
     /// Deletes what an unfinished run of a trial left (its temporary folder, an incomplete
@@ -134,6 +155,44 @@ impl SweepDir {
         }
     }
 
+    /// The input hashes recorded in the folder, if any.
+    pub fn read_inputs(&self) -> Result<Option<InputHashes>> {
+        let path = self.root.join(INPUTS_FILE);
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .with_context(|| format!("{} is not a valid {INPUTS_FILE}", path.display())),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Checks that the model and controller files have the contents the folder's trials ran
+    /// on (a folder without `inputs.json`, new or from an older version, takes any). Writes
+    /// nothing.
+    pub fn check_inputs(&self, hashes: &InputHashes) -> Result<()> {
+        let Some(recorded) = self.read_inputs()? else {
+            return Ok(());
+        };
+        match hashes.first_change(&recorded) {
+            None => Ok(()),
+            Some(change) => bail!(
+                "{} holds a sweep that ran on other inputs: {change} in its {INPUTS_FILE}; \
+                 restore the file, or choose another --out",
+                self.root.display()
+            ),
+        }
+    }
+
+    /// Records the input hashes, unless the folder already has them.
+    pub fn write_inputs(&self, hashes: &InputHashes) -> Result<()> {
+        let path = self.root.join(INPUTS_FILE);
+        if !path.exists() {
+            write_atomic(&path, &serde_json::to_vec_pretty(hashes)?)?;
+        }
+        Ok(())
+    }
+
     /// Records the scenario text, unless the folder already has it (another shard, or the
     /// run being resumed, wrote it).
     pub fn write_scenario(&self, text: &str) -> Result<()> {
@@ -182,14 +241,22 @@ mod tests {
         assert_eq!(d.state("t"), TrialState::Absent);
         let tmp = d.begin_trial("t").unwrap();
         assert_eq!(d.state("t"), TrialState::Partial);
-        fs::write(tmp.join(SUMMARY_FILE), "{}").unwrap();
+        for f in INPUT_FILES.iter().chain([&SUMMARY_FILE]) {
+            fs::write(tmp.join(f), "{}").unwrap();
+        }
         assert_eq!(d.state("t"), TrialState::Partial, "not yet renamed");
         d.commit_trial("t").unwrap();
         assert_eq!(d.state("t"), TrialState::Complete);
+        assert_eq!(d.lacks("t"), None);
         assert!(!d.temp_dir("t").exists());
         // A final folder without its marker (not written by a sweep) is partial and cleared.
         fs::create_dir_all(d.trial_dir("u")).unwrap();
         assert_eq!(d.state("u"), TrialState::Partial);
+        // So is one with its marker but not the inputs it ran on (two sweeps on one folder).
+        fs::write(d.trial_dir("u").join(ERROR_FILE), "{}").unwrap();
+        fs::write(d.trial_dir("u").join("model.ron"), "()").unwrap();
+        assert_eq!(d.state("u"), TrialState::Partial);
+        assert_eq!(d.lacks("u").unwrap(), "run.json, controller.ron");
         d.clear_partial("u").unwrap();
         assert_eq!(d.state("u"), TrialState::Absent);
         // Clearing never touches a finished trial.

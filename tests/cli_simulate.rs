@@ -151,3 +151,126 @@ fn same_spec_and_seed_give_bit_identical_frames() {
     assert!(!fa.is_empty());
     assert!(fa == fb, "frames.csv differ between identical runs");
 }
+
+/// Names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut n: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    n.sort();
+    n
+}
+
+#[test]
+fn a_non_empty_or_unwritable_out_is_refused_before_the_simulation() {
+    let dir = temp_dir("out-guard");
+    // A folder holding someone's file: refused, the file untouched, nothing added.
+    let mine = dir.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "keep").unwrap();
+    let o = simulate(&mine, &["--no-muscles"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "wrote into a non-empty folder");
+    assert!(
+        err.contains("--out") && err.contains("not empty (it holds notes.txt)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("simulating"),
+        "refused only after simulating: {err}"
+    );
+    assert_eq!(names(&mine), ["notes.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(mine.join("notes.txt")).unwrap(),
+        "keep"
+    );
+
+    // A finished run is not overwritten by a rerun with other options (whose files would
+    // differ: no activations.sto without the muscle analysis).
+    let run = dir.join("run");
+    assert!(simulate(&run, &[]).status.success());
+    let before: Vec<(String, Vec<u8>)> = names(&run)
+        .into_iter()
+        .map(|n| (n.clone(), std::fs::read(run.join(&n)).unwrap()))
+        .collect();
+    assert!(before.iter().any(|(n, _)| n == "activations.sto"));
+    let o = simulate(&run, &["--no-muscles", "--seed", "2"]);
+    assert!(!o.status.success());
+    let after: Vec<(String, Vec<u8>)> = names(&run)
+        .into_iter()
+        .map(|n| (n.clone(), std::fs::read(run.join(&n)).unwrap()))
+        .collect();
+    assert!(after == before, "the earlier run changed");
+
+    // A folder that cannot be made fails before the simulation, not after it.
+    let file = dir.join("file");
+    std::fs::write(&file, "").unwrap();
+    let o = simulate(&file.join("out"), &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("cannot create the folder"), "{err}");
+    assert!(
+        !err.contains("simulating"),
+        "failed only after simulating: {err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_failed_simulation_leaves_no_folder() {
+    let dir = temp_dir("failed-run");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A model that compiles but lacks the trunk segment the walking controller needs.
+    let model = dir.join("renamed.ron");
+    std::fs::write(
+        &model,
+        musculo::ADULT_MODEL_RON.replace("\"hat\"", "\"trunk\""),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = retrogait()
+        .args(["simulate", "--duration", "1", "--model"])
+        .arg(&model)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("needs segment `hat`"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!out.exists(), "left {:?}", names(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn runs_started_together_without_out_get_a_folder_each() {
+    let cwd = temp_dir("default-out");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let start = || {
+        retrogait()
+            .args(["simulate", "--direction", "forward", "--duration", "1"])
+            .arg("--no-muscles")
+            .current_dir(&cwd)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    for child in [a, b] {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let runs = names(&cwd.join("runs"));
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    for r in &runs {
+        for f in ["summary.json", "run.json", "model.ron", "controller.ron"] {
+            assert!(cwd.join("runs").join(r).join(f).is_file(), "{r}/{f}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&cwd);
+}

@@ -458,3 +458,184 @@ fn invalid_scenarios_and_options_are_refused_before_anything_is_written() {
     assert!(!o.status.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_second_sweep_on_the_folder_of_a_running_one_is_refused() {
+    let (_, reference_csv) = reference();
+    let out = temp_dir("locked");
+    let mut first = retrogait()
+        .args(["sweep", SMOKE, "--jobs", "1", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until it is computing a trial (its lock is taken before any trial starts).
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while temp_folders(&out).is_empty() {
+        assert!(first.try_wait().unwrap().is_none(), "the sweep ended early");
+        assert!(Instant::now() < deadline, "no trial started in time");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The same sweep resumed, and a shard of it, would run trials the first one runs.
+    for extra in [&["--resume"][..], &["--shard", "2/2"]] {
+        let second = retrogait()
+            .args(["sweep", SMOKE])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            !second.status.success(),
+            "{extra:?} ran beside a running sweep"
+        );
+        let e = stderr(&second);
+        assert!(
+            e.contains(&format!(
+                "{} is in use: process {}",
+                out.display(),
+                first.id()
+            )) && e.contains("running the whole sweep"),
+            "{extra:?}: {e}"
+        );
+    }
+    assert!(first.wait().unwrap().success());
+    assert_eq!(finished_trials(&out).len(), 4);
+    for trial in finished_trials(&out) {
+        for f in ["run.json", "model.ron", "controller.ron", "summary.json"] {
+            assert!(trial.join(f).is_file(), "{}/{f} missing", trial.display());
+        }
+    }
+    assert!(&std::fs::read(out.join("results.csv")).unwrap() == reference_csv);
+    // Its lock ended with it: the folder takes the next sweep.
+    ok(run(&["sweep", SMOKE, "--resume"], &out));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// A two-trial scenario of 1 s trials without the muscle analysis, reading its model and
+/// controller from files beside it, in a new folder. Returns the scenario file.
+fn tiny_scenario(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("model.ron"), musculo::ADULT_MODEL_RON).unwrap();
+    std::fs::write(
+        dir.join("controller.ron"),
+        gait::controller::walking::DEFAULT_WALKING_RON,
+    )
+    .unwrap();
+    let file = dir.join("tiny.ron");
+    std::fs::write(
+        &file,
+        r#"(
+            directions: [forward, backward],
+            speeds_mps: [1.0],
+            inclines_pct: [0],
+            subjects: [(name: "adult", height_m: 1.75, mass_kg: 70.0, model: "model.ron")],
+            seeds: [1],
+            duration_s: 1.0,
+            controller: "controller.ron",
+            output: (frames: false, muscles: false),
+        )"#,
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn a_model_or_controller_edited_between_shards_is_refused() {
+    let dir = temp_dir("edited");
+    let scenario = tiny_scenario(&dir);
+    let (d, e) = (dir.join("d"), dir.join("e"));
+    let sweep = |extra: &[&str], out: &Path| -> Output {
+        retrogait()
+            .arg("sweep")
+            .arg(&scenario)
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let report =
+        |dirs: &[&Path]| -> Output { retrogait().arg("report").args(dirs).output().unwrap() };
+    ok(sweep(&["--shard", "1/2"], &d));
+    let recorded: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("inputs.json")).unwrap()).unwrap();
+    let controller = std::fs::read(dir.join("controller.ron")).unwrap();
+    assert_eq!(
+        recorded["controller"]["sha256"],
+        retrogait::input_hashes::HashedFile::of("", &controller).sha256
+    );
+    let model = std::fs::read(dir.join("model.ron")).unwrap();
+
+    // The controller edited: its other shard and a resume of this one are refused.
+    let mut edited = controller.clone();
+    edited.extend_from_slice(b"\n// edited\n");
+    std::fs::write(dir.join("controller.ron"), &edited).unwrap();
+    for extra in [&["--shard", "2/2"][..], &["--shard", "1/2", "--resume"]] {
+        let o = sweep(extra, &d);
+        assert!(
+            !o.status.success(),
+            "{extra:?} accepted an edited controller"
+        );
+        assert!(
+            stderr(&o).contains("ran on other inputs: the controller file")
+                && stderr(&o).contains("controller.ron")
+                && stderr(&o).contains("inputs.json"),
+            "{extra:?}: {}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(finished_trials(&d).len(), 1);
+    // Run into a folder of its own, the edited shard cannot be merged with the first.
+    ok(sweep(&["--shard", "2/2"], &e));
+    let o = report(&[&d, &e]);
+    assert!(!o.status.success(), "report merged two controllers");
+    assert!(
+        stderr(&o).contains("ran on different inputs: the controller file"),
+        "{}",
+        stderr(&o)
+    );
+
+    // The same for the model.
+    std::fs::write(dir.join("controller.ron"), &controller).unwrap();
+    std::fs::write(
+        dir.join("model.ron"),
+        [&model[..], b"\n// edited\n"].concat(),
+    )
+    .unwrap();
+    let o = sweep(&["--shard", "2/2"], &d);
+    assert!(!o.status.success(), "an edited model was accepted");
+    assert!(
+        stderr(&o).contains("the model file of subject `adult`"),
+        "{}",
+        stderr(&o)
+    );
+
+    // With both restored the sweep completes; a trial folder that lost one of its inputs is
+    // refused by report and run again by a resume.
+    std::fs::write(dir.join("model.ron"), &model).unwrap();
+    ok(sweep(&["--shard", "2/2"], &d));
+    assert!(d.join("results.csv").is_file());
+    let trial = d.join("forward_1.00mps_+0.0pct_adult_seed1");
+    std::fs::remove_file(trial.join("run.json")).unwrap();
+    let o = report(&[&d]);
+    assert!(!o.status.success(), "report accepted an incomplete trial");
+    assert!(
+        stderr(&o).contains(&format!(
+            "{} is an incomplete trial folder: it lacks run.json",
+            trial.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let o = ok(sweep(&["--resume"], &d));
+    assert!(
+        stderr(&o).contains("1 already finished, 1 to run"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(trial.join("run.json").is_file());
+    ok(report(&[&d]));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use gait::{Direction, GaitSummary, PushSpec, TrialSpec};
 
 use super::loaders::{ModelOptions, load_controller, load_model};
@@ -33,7 +33,7 @@ pub struct GridArgs {
     /// Parallel trials; the number of cores if omitted.
     #[arg(long)]
     pub jobs: Option<usize>,
-    /// Write the table as CSV to this file.
+    /// Write the table as CSV to this file (a regular file; replaced if it exists).
     #[arg(long)]
     pub csv: Option<PathBuf>,
     /// Model and controller.
@@ -45,6 +45,9 @@ pub struct GridArgs {
 pub fn run(args: GridArgs) -> Result<()> {
     let model = load_model(&args.model)?;
     let (params, _) = load_controller(&args.model)?;
+    if let Some(path) = &args.csv {
+        crate::output::check_writable_file(path).context("--csv")?;
+    }
     let mut specs = Vec::new();
     for d in &args.directions {
         let direction: Direction = d.parse()?;

@@ -100,12 +100,13 @@ pub fn load_controller(opts: &ModelOptions) -> Result<(WalkingParams, String)> {
     Ok((params, text))
 }
 
-/// A new, unused folder under `runs/` named after the current time (the default `--out`).
+/// A new, unused folder under `runs/` (the default `--out`), `run-<seconds>-<process id>`:
+/// the time orders runs, the process id keeps apart runs started in the same second.
 pub fn new_run_dir() -> PathBuf {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let base = PathBuf::from("runs").join(format!("run-{secs}"));
+    let base = PathBuf::from("runs").join(format!("run-{secs}-{}", std::process::id()));
     let mut dir = base.clone();
     let mut k = 1;
     while dir.exists() {

@@ -1,14 +1,16 @@
 //! `retrogait report DIR...`: merges the folders of one sweep — a whole sweep, or its shards
 //! run on several machines or as a job array — into one `results.csv` and one `report.html`.
 //!
-//! The folders must record the same scenario (a merge of different studies would be a table
-//! of unrelated rows), and together they must hold every trial of it. Rows are built from the
+//! The folders must record the same scenario run on model and controller files of the same
+//! contents (a merge of different studies would be a table of unrelated rows), and together
+//! they must hold every trial of it, each complete with its inputs. Rows are built from the
 //! trial folders exactly as `sweep` builds them, so a merge of shards equals an unsharded run.
 
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 
+use crate::input_hashes::{INPUTS_FILE, InputHashes};
 use crate::output::write_atomic;
 use crate::report_html::write_report;
 use crate::results::{gather, results_csv, status_counts};
@@ -42,8 +44,20 @@ pub fn run(args: ReportArgs) -> Result<()> {
             );
         }
     }
+    let hashes = read_inputs(&args.dirs)?;
     let trials = scenario.expand(&first.join(SCENARIO_FILE))?;
     let (records, missing) = gather(&args.dirs, &trials)?;
+    for name in &missing {
+        for dir in args.dirs.iter().map(SweepDir::new) {
+            if let (true, Some(what)) = (dir.trial_dir(name).exists(), dir.lacks(name)) {
+                bail!(
+                    "{} is an incomplete trial folder: it lacks {what}; run the sweep again \
+                     with --resume to run it again",
+                    dir.trial_dir(name).display()
+                );
+            }
+        }
+    }
     if let Some(example) = missing.first() {
         bail!(
             "{} of the {} trials are not finished in {} (e.g. {example}); run the missing \
@@ -59,6 +73,12 @@ pub fn run(args: ReportArgs) -> Result<()> {
     }
     // A separate output folder records the scenario too, so it describes itself.
     out.write_scenario(&text)?;
+    if let Some((_, h)) = &hashes {
+        if args.out.is_some() {
+            out.check_inputs(h)?;
+        }
+        out.write_inputs(h)?;
+    }
     let path = out.root().join(RESULTS_FILE);
     write_atomic(&path, &results_csv(&scenario, &trials, &records)?)?;
     let report = write_report(&args.dirs, out.root(), &scenario, &trials, &records)?;
@@ -82,6 +102,29 @@ fn read_scenario(dir: &PathBuf) -> Result<(Scenario, String)> {
             dir.display()
         ),
     }
+}
+
+/// The input hashes the folders record (folders of older versions record none), refusing
+/// folders whose sweeps ran on different model or controller files.
+fn read_inputs(dirs: &[PathBuf]) -> Result<Option<(&PathBuf, InputHashes)>> {
+    let mut found: Option<(&PathBuf, InputHashes)> = None;
+    for dir in dirs {
+        let Some(h) = SweepDir::new(dir).read_inputs()? else {
+            continue;
+        };
+        if let Some((first, recorded)) = &found
+            && let Some(change) = h.first_change(recorded)
+        {
+            bail!(
+                "cannot merge {} with {}: they ran on different inputs: {change} in {}",
+                dir.display(),
+                first.display(),
+                first.join(INPUTS_FILE).display()
+            );
+        }
+        found.get_or_insert((dir, h));
+    }
+    Ok(found)
 }
 
 fn list(dirs: &[PathBuf]) -> String {

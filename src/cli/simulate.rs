@@ -1,15 +1,19 @@
 //! `retrogait simulate`: one trial per direction (both at once when no direction is given),
 //! each written to its own folder, and the gait and muscle tables on stdout.
+//!
+//! The output folder must not exist or be empty; it is claimed before the first trial runs and
+//! its files appear when every trial is done (see [`crate::staging`]).
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use gait::controller::walking::WalkingParams;
 use gait::{Direction, PushSpec, TrialSpec, TrialSummary};
 use musculo::Model;
 
 use super::loaders::{ModelOptions, load_controller, load_model, new_run_dir};
 use crate::scenario::trial_dir_name;
+use crate::staging::StagedFolder;
 
 /// Options of `retrogait simulate`.
 #[derive(Debug, clap::Args)]
@@ -35,7 +39,8 @@ pub struct SimulateArgs {
     /// Recording rate \[Hz\].
     #[arg(long, default_value_t = 200.0)]
     pub sample_rate: f64,
-    /// Output folder; a new folder under `runs/` if omitted.
+    /// Output folder (must not exist or be empty: earlier results are never overwritten); a
+    /// new folder under `runs/` if omitted.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Skip the muscle analysis (physics and inverse dynamics only).
@@ -74,18 +79,15 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         s.validate()?;
     }
     let out = args.out.clone().unwrap_or_else(new_run_dir);
-    if out.join("summary.json").exists() {
-        bail!(
-            "{} already holds a finished trial; choose another --out",
-            out.display()
-        );
-    }
+    // Before the simulation: a folder that cannot be written fails now, not after it.
+    let folder = StagedFolder::create(&out, "--out")?;
     let nested = specs.len() > 1;
     let setup = Setup {
         model: &model,
         params: &params,
         controller_ron: &controller_ron,
         out: &out,
+        staging: folder.staging(),
         nested,
         muscles: !args.no_muscles,
     };
@@ -93,6 +95,8 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let mut results = crate::parallel::run_jobs(specs.len(), &specs, |&spec| setup.run_one(spec))?
         .into_iter()
         .collect::<Result<Vec<_>>>()?;
+    // Only when every trial is done (a failed one leaves no folder at all).
+    folder.publish()?;
     results.sort_by(|a, b| a.0.cmp(&b.0));
     println!(
         "{}",
@@ -117,19 +121,22 @@ struct Setup<'a> {
     params: &'a WalkingParams,
     controller_ron: &'a str,
     out: &'a Path,
+    /// Where the files of `out` are written until every trial is done.
+    staging: &'a Path,
     /// A subfolder per trial (more than one trial).
     nested: bool,
     muscles: bool,
 }
 
 impl Setup<'_> {
-    /// Runs one trial and writes its folder; returns the folder and the summary.
+    /// Runs one trial and writes its folder into the staging folder; returns the folder it
+    /// will have and the summary.
     fn run_one(&self, spec: TrialSpec) -> Result<(PathBuf, TrialSummary)> {
         let label = trial_dir_name(&spec, None);
-        let dir = if self.nested {
-            self.out.join(&label)
+        let (dir, published) = if self.nested {
+            (self.staging.join(&label), self.out.join(&label))
         } else {
-            self.out.to_path_buf()
+            (self.staging.to_path_buf(), self.out.to_path_buf())
         };
         eprintln!("{label}: simulating {:.0} s", spec.duration_s);
         let done = crate::trial_run::run_trial(self.model, self.params, spec, self.muscles, |t| {
@@ -138,6 +145,6 @@ impl Setup<'_> {
             }
         })?;
         crate::output::write_trial(&dir, self.model, self.controller_ron, &done)?;
-        Ok((dir, done.summary))
+        Ok((published, done.summary))
     }
 }

@@ -4,8 +4,10 @@
 //! Order of events, so that nothing is lost and nothing half-done is kept:
 //! 1. read, expand and check the scenario and load every model and the controller — any error
 //!    stops here, before a file is written;
-//! 2. check the output folder: empty, or holding the same scenario; trials of this shard that
-//!    are already there need `--resume`, which deletes their unfinished folders;
+//! 2. check the output folder: empty, or holding the same scenario run on model and controller
+//!    files of the same contents; register this shard as running there, refused while another
+//!    sweep runs any of its trials; trials of this shard that are already there need
+//!    `--resume`, which deletes their unfinished folders;
 //! 3. run the remaining trials (a fall or a simulation error is a result, recorded in the
 //!    trial's folder; the sweep goes on); each folder appears by one rename when complete;
 //! 4. write `results.csv` and `report.html` from the folders when every trial of the scenario
@@ -26,6 +28,7 @@ use crate::results::{TrialStatus, gather, results_csv, status_counts};
 use crate::scenario::{PlannedTrial, Scenario, ScenarioInputs};
 use crate::shard::Shard;
 use crate::sweep_dir::{RESULTS_FILE, SweepDir, TrialState};
+use crate::sweep_lock::SweepLock;
 
 /// Options of `retrogait sweep`.
 #[derive(Debug, clap::Args)]
@@ -59,7 +62,13 @@ pub fn run(args: SweepArgs) -> Result<()> {
     };
     let shard = args.shard.unwrap_or(Shard::ALL);
     let dir = SweepDir::new(args.out.clone().unwrap_or_else(new_run_dir));
+    // Checked before the lock file goes into the folder (a foreign folder stays untouched),
+    // and again once no other sweep can change the folder's trials.
     dir.check_scenario(&scenario)?;
+    dir.check_inputs(&inputs.hashes)?;
+    let _running = SweepLock::acquire(dir.root(), shard, trials.len())?;
+    dir.check_scenario(&scenario)?;
+    dir.check_inputs(&inputs.hashes)?;
     let mine: Vec<&PlannedTrial> = trials.iter().filter(|t| shard.contains(t.index)).collect();
     let states: Vec<TrialState> = mine.iter().map(|t| dir.state(&t.name)).collect();
     let count = |s: TrialState| states.iter().filter(|&&x| x == s).count();
@@ -72,6 +81,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
         );
     }
     dir.write_scenario(&text)?;
+    dir.write_inputs(&inputs.hashes)?;
     let mut todo = Vec::new();
     for (t, state) in mine.iter().zip(&states) {
         if *state != TrialState::Complete {
