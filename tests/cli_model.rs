@@ -35,6 +35,47 @@ fn model_command_scales_to_the_given_subject_and_prints_json() {
     assert_eq!(v["muscles"].as_array().unwrap().len(), 22);
 }
 
+/// `--ground-contact` switches the law and, with it, the feet's spheres (the compliant ones are
+/// larger: 3.2 cm heel spheres for a 1.75 m subject, against 1.4 cm rigid ones).
+#[test]
+fn ground_contact_option_selects_the_law_and_its_spheres() {
+    let heel_radius = |law: &str| {
+        let out = retrogait()
+            .args(["model", "--json", "--ground-contact", law])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let foot = v["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "foot_r")
+            .unwrap()
+            .clone();
+        (
+            v["ground_contact"].clone(),
+            foot["contacts"][0]["radius"].as_f64().unwrap(),
+        )
+    };
+    let (law, r) = heel_radius("rigid");
+    assert_eq!(law, "Rigid");
+    assert!((r - 0.008 * 1.75).abs() < 1e-9, "{r}");
+    let (law, r) = heel_radius("hunt-crossley");
+    assert_eq!(law["HuntCrossley"]["stiffness"], 1e6);
+    assert!((r - 0.018 * 1.75).abs() < 1e-9, "{r}");
+    let out = retrogait()
+        .args(["model", "--ground-contact", "soft"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hunt-crossley"));
+}
+
 #[test]
 fn broken_model_file_is_a_clear_error() {
     let dir = std::env::temp_dir().join(format!("retrogait-cli-{}", std::process::id()));
