@@ -10,9 +10,14 @@
 //! of OpenSim models apply unchanged.
 //!
 //! The forces are computed from the state at the start of each physics step and held for the
-//! step (explicit in the contact force, as a force element in any fixed-step integrator); the
-//! belt's surface velocity enters through the slip velocity, so friction drags a foot along with
-//! the belt as rigid contact's surface velocity does.
+//! step. Their dissipative parts — the Hunt-Crossley damping and the regularised friction, both
+//! linear in velocity with coefficients of kN·s/m against a foot of about 1 kg — are
+//! integrated implicitly (backward Euler for the damper alone, with the foot's apparent mass
+//! along the direction from the multibody's mass matrix), as stable PD integrates the joints'
+//! dampers (Tan, Liu & Turk 2011): explicitly they diverge unless the step is a few tenths of a
+//! millisecond. As the step shrinks the forces tend to the law's. The belt's surface velocity
+//! enters through the slip velocity, so friction drags a foot along with the belt as rigid
+//! contact's surface velocity does.
 
 use glam::DVec3;
 use musculo::{HuntCrossley, Model, SegmentId, Side, Sides};
@@ -32,17 +37,49 @@ pub struct SphereLoad {
     pub point_m: DVec3,
 }
 
+/// Hertz force f_H = 4/3 k √(R k δ) δ of a sphere of radius `radius_m` pressed `depth_m`
+/// into a flat surface of the same material, with k = E^(2/3) / 2 (two surfaces of stiffness E
+/// in series, OpenSim's convention; Simbody `HuntCrossleyForce::calcForce`).
+pub fn hertz_force(p: &HuntCrossley, radius_m: f64, depth_m: f64) -> f64 {
+    if depth_m <= 0.0 {
+        return 0.0;
+    }
+    let k = 0.5 * p.stiffness.powf(2.0 / 3.0);
+    4.0 / 3.0 * k * (radius_m * k * depth_m).sqrt() * depth_m
+}
+
+/// Hunt-Crossley normal force f = f_H + B v / (1 + `implicit`), B = 1.5 c f_H, with v the
+/// approach speed; zero when negative (a surface never pulls). `implicit` is h·w·B_foot, the
+/// backward-Euler factor of the damping over a step h (w: the foot's inverse apparent mass
+/// along the normal, B_foot: the damping of all its touching spheres); 0 gives the law itself,
+/// f = f_H (1 + 1.5 c v) (Sherman, Seth & Delp 2011, eq. 6).
+pub fn normal_force(p: &HuntCrossley, hertz_n: f64, approach_mps: f64, implicit: f64) -> f64 {
+    let damping = 1.5 * p.dissipation_s_per_m * hertz_n;
+    (hertz_n + damping * approach_mps / (1.0 + implicit)).max(0.0)
+}
+
+/// Friction per unit slip speed C \[N·s/m\] under normal force `f` at slip speed `slip_mps`:
+/// the friction force is −C · slip. Its magnitude is f (min(v/v_t, 1) (μd + 2 (μs − μd) /
+/// (1 + (v/v_t)²)) + μv v) (Simbody `HuntCrossleyForce::calcForce`), so C is finite at zero
+/// slip (the law is linear there, with slope f ((2μs − μd)/v_t + μv)).
+pub fn friction_coefficient(p: &HuntCrossley, f: f64, slip_mps: f64) -> f64 {
+    let vt = p.transition_velocity_mps;
+    let r = slip_mps / vt;
+    let stribeck =
+        p.dynamic_friction + 2.0 * (p.static_friction - p.dynamic_friction) / (1.0 + r * r);
+    let per_speed = if r < 1.0 {
+        stribeck / vt
+    } else {
+        stribeck / slip_mps
+    };
+    f * (per_speed + p.viscous_friction_s_per_m)
+}
+
 /// The Hunt-Crossley force on a sphere of radius `radius_m` whose centre is at `centre_m`,
 /// whose material point at the contact moves at `velocity_mps`, against a plane through the
-/// origin with unit normal `normal` moving at `plane_velocity_mps` (all world frame). `None`
-/// when the sphere does not press on the plane.
-///
-/// With the penetration δ, the approach speed v = −(v_sphere − v_plane)·n and
-/// k = E^(2/3) / 2 (two surfaces of equal stiffness E in series, OpenSim's convention):
-/// Hertz force f_H = 4/3 k √(R k δ) δ; Hunt-Crossley normal force f = f_H (1 + 3/2 c v),
-/// zero when negative (a surface never pulls); friction opposes the slip velocity v_s with
-/// magnitude f (min(v_s/v_t, 1) (μd + 2 (μs − μd) / (1 + (v_s/v_t)²)) + μv v_s)
-/// (Simbody `HuntCrossleyForce::calcForce`; Sherman et al. 2011, eqs. 5-8).
+/// origin with unit normal `normal` moving at `plane_velocity_mps` (all world frame), as the law
+/// gives it (no step: [`hertz_force`], [`normal_force`] and [`friction_coefficient`] with no
+/// implicit factor). `None` when the sphere does not press on the plane.
 pub fn sphere_load(
     p: &HuntCrossley,
     radius_m: f64,
@@ -52,31 +89,16 @@ pub fn sphere_load(
     plane_velocity_mps: DVec3,
 ) -> Option<SphereLoad> {
     let depth = radius_m - centre_m.dot(normal);
-    if depth <= 0.0 {
-        return None;
-    }
-    let k = 0.5 * p.stiffness.powf(2.0 / 3.0);
-    let hertz = 4.0 / 3.0 * k * (radius_m * k * depth).sqrt() * depth;
+    let hertz = hertz_force(p, radius_m, depth);
     let relative = velocity_mps - plane_velocity_mps;
-    let approach = -relative.dot(normal);
-    let f = hertz * (1.0 + 1.5 * p.dissipation_s_per_m * approach);
+    let f = normal_force(p, hertz, -relative.dot(normal), 0.0);
     if f <= 0.0 {
         return None;
     }
     let slip = relative - normal * relative.dot(normal);
-    let v_slip = slip.length();
-    let friction = if v_slip > 0.0 {
-        let r = v_slip / p.transition_velocity_mps;
-        let mu = r.min(1.0)
-            * (p.dynamic_friction + 2.0 * (p.static_friction - p.dynamic_friction) / (1.0 + r * r))
-            + p.viscous_friction_s_per_m * v_slip;
-        -slip * (f * mu / v_slip)
-    } else {
-        DVec3::ZERO
-    };
     Some(SphereLoad {
         normal_n: normal * f,
-        friction_n: friction,
+        friction_n: -slip * friction_coefficient(p, f, slip.length()),
         point_m: centre_m - normal * (radius_m - 0.5 * depth),
     })
 }
@@ -96,6 +118,20 @@ pub(crate) struct CompliantFeet {
     params: HuntCrossley,
     feet: Sides<SegmentId>,
     spheres: Vec<Sphere>,
+    /// The pressed spheres of the foot being computed (reused every step).
+    pressed: Vec<Pressed>,
+}
+
+/// A sphere pressing on the belt, before the implicit factors are known.
+#[derive(Debug, Clone, Copy)]
+struct Pressed {
+    heel: bool,
+    point: DVec3,
+    hertz: f64,
+    approach: f64,
+    slip: DVec3,
+    /// Inverse apparent mass of the foot at the point along the normal \[1/kg\].
+    w_normal: f64,
 }
 
 /// The forces of one step on one foot segment, to be applied to its body.
@@ -134,61 +170,96 @@ impl CompliantFeet {
             params,
             feet,
             spheres,
+            pressed: Vec::new(),
         })
     }
 
-    /// The contacts of the coming step from the segments' states, written into `out` (feet and
-    /// spheres; `out.body` is left alone), with the load on each sphere pushed onto `loads`.
-    /// A sphere touches when the belt presses on it.
+    /// The contacts of the coming step of `dt_s` from the segments' states, written into `out`
+    /// (feet and spheres; `out.body` is left alone), with the load on each sphere pushed onto
+    /// `loads`. `mobility(segment, point, direction)` is the segment's inverse apparent mass
+    /// for a force along `direction` at `point`. A sphere touches when the belt presses on it.
     pub fn contacts(
-        &self,
+        &mut self,
         segments: &[SegmentState],
         normal: DVec3,
         belt_velocity_mps: DVec3,
+        dt_s: f64,
+        mobility: &mut dyn FnMut(SegmentId, DVec3, DVec3) -> f64,
         out: &mut Contacts,
         loads: &mut Vec<FootLoad>,
     ) {
+        let p = self.params;
         out.spheres.clear();
         out.feet = Sides::new(FootContact::default(), FootContact::default());
         loads.clear();
-        for s in &self.spheres {
-            let segment = self.feet[s.side];
+        for side in Side::BOTH {
+            let segment = self.feet[side];
             let state = &segments[segment.index()];
-            let centre = state.origin + state.rotation * s.centre;
-            let depth = s.radius - centre.dot(normal);
-            if depth <= 0.0 {
-                continue;
+            self.pressed.clear();
+            for s in self.spheres.iter().filter(|s| s.side == side) {
+                let centre = state.origin + state.rotation * s.centre;
+                let depth = s.radius - centre.dot(normal);
+                if depth <= 0.0 {
+                    continue;
+                }
+                let point = centre - normal * (s.radius - 0.5 * depth);
+                let velocity = state.com_velocity + state.angular_velocity.cross(point - state.com);
+                let relative = velocity - belt_velocity_mps;
+                self.pressed.push(Pressed {
+                    heel: s.heel,
+                    point,
+                    hertz: hertz_force(&p, s.radius, depth),
+                    approach: -relative.dot(normal),
+                    slip: relative - normal * relative.dot(normal),
+                    w_normal: mobility(segment, point, normal),
+                });
             }
-            let point = centre - normal * (s.radius - 0.5 * depth);
-            let velocity = state.com_velocity + state.angular_velocity.cross(point - state.com);
-            let Some(load) = sphere_load(
-                &self.params,
-                s.radius,
-                centre,
-                velocity,
-                normal,
-                belt_velocity_mps,
-            ) else {
-                continue;
-            };
-            let foot = &mut out.feet[s.side];
-            foot.touching = true;
-            if s.heel {
-                foot.heel = true;
-            } else {
-                foot.toe = true;
+            // The foot's spheres share one body: each damper is integrated against the damping
+            // of all of them.
+            let damping: f64 = self
+                .pressed
+                .iter()
+                .map(|c| 1.5 * p.dissipation_s_per_m * c.hertz)
+                .sum();
+            let start = out.spheres.len();
+            let mut friction_total = 0.0;
+            for c in &self.pressed {
+                let f = normal_force(&p, c.hertz, c.approach, dt_s * c.w_normal * damping);
+                if f <= 0.0 {
+                    continue;
+                }
+                friction_total += friction_coefficient(&p, f, c.slip.length());
+                out.spheres.push(SphereContact {
+                    side,
+                    point_m: c.point,
+                    normal_force_n: normal * f,
+                    friction_estimate_n: c.slip,
+                });
+                let foot = &mut out.feet[side];
+                foot.touching = true;
+                if c.heel {
+                    foot.heel = true;
+                } else {
+                    foot.toe = true;
+                }
             }
-            out.spheres.push(SphereContact {
-                side: s.side,
-                point_m: load.point_m,
-                normal_force_n: load.normal_n,
-                friction_estimate_n: load.friction_n,
-            });
-            loads.push(FootLoad {
-                segment,
-                force_n: load.normal_n + load.friction_n,
-                point_m: load.point_m,
-            });
+            for sphere in &mut out.spheres[start..] {
+                let slip = sphere.friction_estimate_n;
+                let v = slip.length();
+                let friction = if v > 0.0 {
+                    let f = sphere.normal_force_n.length();
+                    let w = mobility(segment, sphere.point_m, slip / v);
+                    -slip * friction_coefficient(&p, f, v) / (1.0 + dt_s * w * friction_total)
+                } else {
+                    DVec3::ZERO
+                };
+                sphere.friction_estimate_n = friction;
+                loads.push(FootLoad {
+                    segment,
+                    force_n: sphere.normal_force_n + friction,
+                    point_m: sphere.point_m,
+                });
+            }
         }
     }
 }
@@ -274,6 +345,21 @@ mod tests {
         // Moving with the belt: no slip, no friction.
         let l = sphere_load(&params(), r, centre, belt, DVec3::Y, belt).expect("pressed");
         assert_eq!(l.friction_n, DVec3::ZERO);
+    }
+
+    /// The step's implicit factor only tames the damping: without it the force is the law's,
+    /// at rest it changes nothing, and a large factor leaves the Hertz force alone.
+    #[test]
+    fn the_implicit_factor_divides_the_damping_only() {
+        let p = params();
+        let hertz = 100.0;
+        let law = normal_force(&p, hertz, 0.5, 0.0);
+        assert!((law - hertz * 2.5).abs() < 1e-12);
+        assert!((normal_force(&p, hertz, 0.5, 1.0) - hertz * (1.0 + 1.5 / 2.0)).abs() < 1e-12);
+        assert_eq!(normal_force(&p, hertz, 0.0, 7.0), hertz);
+        assert!((normal_force(&p, hertz, 0.5, 1e12) - hertz).abs() < 1e-6);
+        // Separating fast: never a pull.
+        assert_eq!(normal_force(&p, hertz, -5.0, 0.0), 0.0);
     }
 
     /// On a tilted belt the law works in the belt's normal direction.

@@ -288,6 +288,29 @@ impl Walker {
         }
     }
 
+    /// Inverse apparent mass \[1/kg\] that a force along the unit `direction` at the world
+    /// `point` of segment `s` meets (`J M⁻¹ Jᵀ` of the multibody, from the mass matrix of the
+    /// last step). `scratch` is reused between calls.
+    pub(crate) fn point_inverse_mass(
+        &self,
+        world: &PhysicsWorld,
+        s: SegmentId,
+        point: DVec3,
+        direction: DVec3,
+        scratch: &mut rapier3d::math::DVector,
+    ) -> f64 {
+        let body = self.segment_bodies[s.index()];
+        let Some(link) = world.multibody_joints.rigid_body_link(body) else {
+            return 0.0;
+        };
+        let Some(mb) = world.multibody_joints.get_multibody(link.multibody) else {
+            return 0.0;
+        };
+        let com = world.bodies[body].center_of_mass().as_dvec3();
+        let torque = (point - com).cross(direction);
+        f64::from(mb.inverse_mass_along(link.id, v3(direction), v3(torque), scratch))
+    }
+
     /// World-frame rotation axis of a coordinate.
     pub fn world_axis(&self, bodies: &RigidBodySet, c: CoordinateId) -> DVec3 {
         let link = &self.coordinate_links[c.index()];

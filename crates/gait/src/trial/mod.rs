@@ -63,6 +63,8 @@ pub struct Trial {
     compliant: Option<CompliantFeet>,
     compliant_contacts: Contacts,
     foot_loads: Vec<FootLoad>,
+    /// Scratch of the multibody's inverse-mass queries for the compliant feet.
+    mobility_scratch: rapier3d::math::DVector,
     // The state at the start of the last step (for the ground reaction and inverse dynamics).
     momentum_before: DVec3,
     segments_before: Vec<SegmentState>,
@@ -211,6 +213,7 @@ impl Trial {
             compliant,
             compliant_contacts: Contacts::default(),
             foot_loads: Vec::new(),
+            mobility_scratch: rapier3d::math::DVector::zeros(0),
             momentum_before: DVec3::ZERO,
             segments_before: Vec::new(),
             axes_before: Vec::new(),
@@ -453,11 +456,16 @@ impl Trial {
     fn actuate(&mut self) {
         self.walker
             .apply_torques(&mut self.world.bodies, &self.torques);
-        if let Some(feet) = &self.compliant {
+        if let Some(feet) = &mut self.compliant {
+            let (walker, world, scratch) = (&self.walker, &self.world, &mut self.mobility_scratch);
             feet.contacts(
                 &self.segments,
                 self.treadmill.normal,
-                self.belt_velocity(),
+                self.treadmill.surface_velocity(self.time_s),
+                self.settings.physics.dt_s,
+                &mut |segment, point, direction| {
+                    walker.point_inverse_mass(world, segment, point, direction, scratch)
+                },
                 &mut self.compliant_contacts,
                 &mut self.foot_loads,
             );

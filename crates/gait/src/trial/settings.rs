@@ -37,7 +37,7 @@ impl PhysicsParams {
     /// limits diverges after 0.5 s; at 0.25 ms and 0.1 ms that collapse loses energy
     /// throughout. A linearly implicit contact force (as stable PD treats the joints) is what
     /// would allow a longer step.
-    pub const COMPLIANT_DT_S: f64 = 2.5e-4;
+    pub const COMPLIANT_DT_S: f64 = 1e-3;
 
     /// The defaults for `model`: [`Self::COMPLIANT_DT_S`] with compliant feet (the inertia
     /// refreshed at the same 10 ms interval), otherwise [`Self::default`].
@@ -47,7 +47,7 @@ impl PhysicsParams {
             GroundContact::HuntCrossley(_) => Self {
                 dt_s: Self::COMPLIANT_DT_S,
                 solver_iterations: 2,
-                inertia_refresh_steps: 40,
+                inertia_refresh_steps: 10,
             },
         }
     }

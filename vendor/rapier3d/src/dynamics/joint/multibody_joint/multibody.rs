@@ -1643,6 +1643,26 @@ impl Multibody {
         self.ndofs
     }
 
+    /// The inverse apparent mass `J·M⁻¹·Jᵀ` that a unit wrench (`unit_force`, and its moment
+    /// `unit_torque` about the link's centre of mass) on link `link_id` meets, from the mass
+    /// matrix factorised in the last step: what a force element that is stiff along one
+    /// direction (a compliant contact, a damper) needs to integrate that direction implicitly.
+    /// `scratch` is resized to `2 × ndofs` if shorter, so callers can reuse it.
+    pub fn inverse_mass_along(
+        &self,
+        link_id: usize,
+        unit_force: Vector,
+        unit_torque: AngVector,
+        scratch: &mut DVector,
+    ) -> Real {
+        if scratch.len() < 2 * self.ndofs {
+            *scratch = DVector::zeros(2 * self.ndofs);
+        }
+        let mut j_id = 0;
+        self.fill_jacobians(link_id, unit_force, unit_torque, &mut j_id, scratch)
+            .0
+    }
+
     pub(crate) fn fill_jacobians(
         &self,
         link_id: usize,
