@@ -10,8 +10,24 @@ pub fn available_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Runs `job` on every item on a pool of `threads` threads (at least one) and returns the
-/// results in the items' order.
+/// The parallel trials of a `--jobs` option: the machine's cores if omitted; 0 is refused (it
+/// would run nothing).
+pub fn jobs(requested: Option<usize>) -> Result<usize> {
+    match requested {
+        Some(0) => anyhow::bail!("--jobs 0: at least one job is needed to run the trials"),
+        Some(n) => Ok(n),
+        None => Ok(available_cores()),
+    }
+}
+
+/// The threads [`run_jobs`] starts for `items` items when asked for `threads`: no more than
+/// there are items (an idle thread only costs memory), and at least one.
+pub fn pool_size(threads: usize, items: usize) -> usize {
+    threads.min(items).max(1)
+}
+
+/// Runs `job` on every item on a pool of [`pool_size`] threads and returns the results in the
+/// items' order.
 ///
 /// Items start in order (first in, first out), so an interrupted run has finished the first
 /// ones (a killed sweep resumes with the rest). A panicking job panics here once every job has
@@ -22,7 +38,7 @@ where
     R: Send,
 {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
+        .num_threads(pool_size(threads, items.len()))
         .thread_name(|k| format!("trial-{k}"))
         .build()
         .context("cannot start the thread pool")?;
@@ -63,5 +79,13 @@ mod tests {
             assert_eq!(out, items.iter().map(|k| k * k).collect::<Vec<_>>());
         }
         assert!(run_jobs(2, &[] as &[u8], |_| ()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn no_more_threads_than_items() {
+        let threads = run_jobs(64, &[1, 2, 3], |_| rayon::current_num_threads()).unwrap();
+        assert_eq!(threads, vec![3, 3, 3]);
+        assert_eq!(pool_size(0, 5), 1);
+        assert_eq!(pool_size(2, 5), 2);
     }
 }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use gait::controller::walking::{DEFAULT_WALKING_RON, WalkingParams};
 use gait::{Direction, PushSpec, TrialSpec};
-use musculo::{Model, ModelError, Subject};
+use musculo::{MAX_RON_BYTES, Model, ModelError, ReadError, Subject, input_file};
 use serde::{Deserialize, Serialize};
 
 use crate::input_hashes::{HashedFile, InputHashes};
@@ -105,8 +105,8 @@ pub enum ScenarioError {
     Io {
         /// Scenario file.
         file: PathBuf,
-        /// Operating-system error.
-        cause: std::io::Error,
+        /// Why (missing, not a regular file, too large, ...).
+        cause: ReadError,
     },
     /// Not valid RON, or not the shape of a scenario (unknown or missing field, wrong type).
     #[error("{file}:{line}:{column}: {message}")]
@@ -198,10 +198,11 @@ impl Scenario {
 
     /// Reads and parses a scenario file; returns it with its text.
     pub fn read(file: &Path) -> Result<(Self, String), ScenarioError> {
-        let text = std::fs::read_to_string(file).map_err(|cause| ScenarioError::Io {
-            file: file.to_owned(),
-            cause,
-        })?;
+        let text =
+            input_file::read_text(file, MAX_RON_BYTES).map_err(|cause| ScenarioError::Io {
+                file: file.to_owned(),
+                cause,
+            })?;
         Ok((Self::parse(&text, file)?, text))
     }
 
@@ -292,13 +293,15 @@ impl Scenario {
             if !texts.contains_key(&path) {
                 let text = match &path {
                     Some(p) => (
-                        std::fs::read_to_string(p).map_err(|source| ScenarioError::Model {
-                            file: file.to_owned(),
-                            field: format!("{field}.model"),
-                            cause: Box::new(ModelError::Io {
-                                file: p.clone(),
-                                source,
-                            }),
+                        input_file::read_text(p, MAX_RON_BYTES).map_err(|cause| {
+                            ScenarioError::Model {
+                                file: file.to_owned(),
+                                field: format!("{field}.model"),
+                                cause: Box::new(ModelError::Io {
+                                    file: p.clone(),
+                                    cause,
+                                }),
+                            }
                         })?,
                         p.display().to_string(),
                     ),
@@ -322,15 +325,27 @@ impl Scenario {
                     cause: Box::new(cause),
                 }
             })?;
+            if self.output.muscles && model.muscles.is_empty() {
+                return Err(ScenarioError::Invalid {
+                    file: file.to_owned(),
+                    field: format!("{field}.model"),
+                    reason: format!(
+                        "{name}: the model has no muscles, so the muscle analysis cannot run; \
+                         set `output: (muscles: false)` for physics and inverse dynamics only"
+                    ),
+                });
+            }
             models.push(model);
         }
         let (controller_ron, name) = match &self.controller {
             Some(c) => {
                 let p = base.join(c);
-                let text = std::fs::read_to_string(&p).map_err(|e| ScenarioError::Invalid {
-                    file: file.to_owned(),
-                    field: "controller".into(),
-                    reason: format!("cannot read {}: {e}", p.display()),
+                let text = input_file::read_text(&p, MAX_RON_BYTES).map_err(|e| {
+                    ScenarioError::Invalid {
+                        file: file.to_owned(),
+                        field: "controller".into(),
+                        reason: format!("cannot read {}: {e}", p.display()),
+                    }
                 })?;
                 (text, p.display().to_string())
             }

@@ -10,7 +10,7 @@ use gait::measured::{MeasuredLoads, MeasuredMotion, MeasuredSettings, analyse};
 use musculo::{Model, Side, Sides};
 use serde::Serialize;
 
-use super::loaders::{SubjectModelOptions, load_subject_model, new_run_dir};
+use super::loaders::{SubjectModelOptions, check_muscles, load_subject_model, new_run_dir};
 use crate::opensim::{
     ColumnPrefixes, CoordinateMap, ExternalLoadsSpec, LoadedMotion, check_overlap,
     load_external_loads, load_grf, load_motion,
@@ -91,6 +91,7 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
     let out = args.out.clone().unwrap_or_else(new_run_dir);
     check_output_folder(&out)?;
     let model = load_subject_model(&args.model)?;
+    check_muscles(&model, &args.model, !args.no_muscles)?;
     let map = coordinate_map(&args.coordinate_map)?;
     let loads_spec = external_loads_spec(&args)?;
     let grf_columns = Sides::from_fn(|side| {
@@ -144,14 +145,17 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
         let dir = if nested { out.join(label) } else { out.clone() };
         write_analysis(&dir, &model, &record(*label == "reversed"), done)?;
     }
-    print_tables(&runs, &loaded.motion, &args.coordinates);
-    println!("wrote {}", out.display());
+    print_tables(&runs, &loaded.motion, &args.coordinates)?;
+    crate::outln!("wrote {}", out.display())?;
     Ok(())
 }
 
 /// The coordinate map named on the command line: a RON file, or a built-in map's name.
 fn coordinate_map(name: &str) -> Result<CoordinateMap> {
-    if Path::new(name).is_file() {
+    // Anything but a folder at that path is read as a file (a FIFO or device is then refused
+    // by name, not mistaken for a map name).
+    let path = Path::new(name);
+    if path.exists() && !path.is_dir() {
         return Ok(CoordinateMap::load(name)?);
     }
     CoordinateMap::builtin(name)
@@ -201,11 +205,15 @@ fn settings(args: &AnalyzeArgs, motion: &MeasuredMotion) -> Result<MeasuredSetti
 }
 
 /// The gait and muscle tables of the analyses, side by side, and what the recording lacked.
-fn print_tables(runs: &[(&str, FinishedTrial)], motion: &MeasuredMotion, coordinates: &Path) {
-    println!(
+fn print_tables(
+    runs: &[(&str, FinishedTrial)],
+    motion: &MeasuredMotion,
+    coordinates: &Path,
+) -> Result<()> {
+    crate::outln!(
         "{}",
         crate::table::gait_table(runs.iter().map(|(_, d)| &d.summary.gait))
-    );
+    )?;
     let analysed: Vec<_> = runs
         .iter()
         .filter_map(|(_, d)| {
@@ -216,15 +224,16 @@ fn print_tables(runs: &[(&str, FinishedTrial)], motion: &MeasuredMotion, coordin
         })
         .collect();
     if !analysed.is_empty() {
-        println!("{}", crate::table::muscle_table(&analysed));
+        crate::outln!("{}", crate::table::muscle_table(&analysed))?;
     }
     if !motion.missing_coordinates.is_empty() {
-        println!(
+        crate::outln!(
             "held at zero (not in {}): {}",
             coordinates.display(),
             motion.missing_coordinates.join(", ")
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// Refuses an output folder that holds anything (earlier results are never overwritten) or

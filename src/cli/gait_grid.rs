@@ -7,31 +7,31 @@ use anyhow::{Context, Result};
 use gait::{Direction, GaitSummary, PushSpec, TrialSpec};
 
 use super::loaders::{ModelOptions, load_controller, load_model};
-use crate::parallel::{available_cores, run_jobs};
+use crate::parallel::{jobs, pool_size, run_jobs};
 
 /// Options of `retrogait gait-grid`.
 #[derive(Debug, clap::Args)]
 pub struct GridArgs {
     /// Simulated time of each trial \[s\].
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
     pub duration: f64,
     /// Belt speeds [m/s], comma separated.
-    #[arg(long, value_delimiter = ',', default_values_t = [0.6, 0.8, 1.0, 1.2, 1.4])]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_values_t = [0.6, 0.8, 1.0, 1.2, 1.4])]
     pub speeds: Vec<f64>,
     /// Inclines [%], comma separated.
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, default_values_t = [-10.0, -5.0, 0.0, 5.0, 10.0])]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_values_t = [-10.0, -5.0, 0.0, 5.0, 10.0])]
     pub inclines: Vec<f64>,
     /// Directions, comma separated.
     #[arg(long, value_delimiter = ',', default_values_t = ["forward".to_string(), "backward".to_string()])]
     pub directions: Vec<String>,
     /// Push force on the pelvis \[N\] (0 = none).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub push_force: f64,
     /// Seeds, comma separated (one trial per seed per condition).
-    #[arg(long, value_delimiter = ',', default_values_t = [1u64])]
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true, default_values_t = [1u64])]
     pub seeds: Vec<u64>,
     /// Parallel trials; the number of cores if omitted.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub jobs: Option<usize>,
     /// Write the table as CSV to this file (a regular file; replaced if it exists).
     #[arg(long)]
@@ -43,6 +43,7 @@ pub struct GridArgs {
 
 /// Runs the grid and prints the table with pass/fail per trial.
 pub fn run(args: GridArgs) -> Result<()> {
+    let requested_jobs = jobs(args.jobs)?;
     let model = load_model(&args.model)?;
     let (params, _) = load_controller(&args.model)?;
     if let Some(path) = &args.csv {
@@ -72,8 +73,8 @@ pub fn run(args: GridArgs) -> Result<()> {
             }
         }
     }
-    let jobs = args.jobs.unwrap_or_else(available_cores).max(1);
     let total = specs.len();
+    let jobs = pool_size(requested_jobs, total);
     let done = AtomicUsize::new(0);
     let start = std::time::Instant::now();
     // Trials in parallel, results in grid order; the first simulation error is returned.
@@ -97,13 +98,14 @@ pub fn run(args: GridArgs) -> Result<()> {
     })?
     .into_iter()
     .collect::<Result<_>>()?;
-    print!("{}", crate::table::gait_table(&rows));
+    crate::cli::terminal::print(format_args!("{}", crate::table::gait_table(&rows)))?;
     let passed = rows.iter().filter(|s| s.meets_walking_criteria()).count();
-    println!(
-        "{passed}/{} trials meet the criteria ({:.0} s wall time, {jobs} jobs)",
+    crate::outln!(
+        "{passed}/{} trials meet the criteria ({:.0} s wall time, {jobs} job{})",
         rows.len(),
-        start.elapsed().as_secs_f64()
-    );
+        start.elapsed().as_secs_f64(),
+        if jobs == 1 { "" } else { "s" }
+    )?;
     if let Some(path) = &args.csv {
         let mut w = csv::Writer::from_writer(Vec::new());
         for r in &rows {

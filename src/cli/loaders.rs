@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use gait::controller::walking::{DEFAULT_WALKING_RON, WalkingParams};
+use musculo::input_file::read_text;
 use musculo::spec::ContactLaw;
-use musculo::{Model, ModelSpec, Subject};
+use musculo::{MAX_RON_BYTES, Model, ModelError, ModelSpec, Subject};
 
 /// Options shared by commands that load a model and a controller.
 #[derive(Debug, Clone, clap::Args)]
@@ -26,10 +27,10 @@ pub struct SubjectModelOptions {
     #[arg(long)]
     pub model: Option<PathBuf>,
     /// Subject stature \[m\]; the model's default subject if omitted.
-    #[arg(long, requires = "mass")]
+    #[arg(long, requires = "mass", allow_negative_numbers = true)]
     pub height: Option<f64>,
     /// Subject body mass \[kg\].
-    #[arg(long, requires = "height")]
+    #[arg(long, requires = "height", allow_negative_numbers = true)]
     pub mass: Option<f64>,
     /// How the feet meet the belt: `rigid` spheres or compliant `hunt-crossley` spheres (the
     /// model file's `ground_contact`); the model file's choice if omitted.
@@ -60,8 +61,12 @@ pub fn load_subject_model(opts: &SubjectModelOptions) -> Result<Model> {
     };
     let (text, file) = match &opts.model {
         Some(p) => (
-            std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read model file {}", p.display()))?,
+            read_text(p, MAX_RON_BYTES)
+                .map_err(|cause| ModelError::Io {
+                    file: p.clone(),
+                    cause,
+                })
+                .context("cannot load the musculoskeletal model")?,
             p.clone(),
         ),
         None => (
@@ -82,13 +87,30 @@ pub fn load_subject_model(opts: &SubjectModelOptions) -> Result<Model> {
     load().context("cannot load the musculoskeletal model")
 }
 
+/// Refuses, before anything runs, a muscle analysis (`muscles`) of a model without muscles,
+/// naming the way out (`--no-muscles`).
+pub fn check_muscles(model: &Model, opts: &SubjectModelOptions, muscles: bool) -> Result<()> {
+    if muscles && model.muscles.is_empty() {
+        let file = opts
+            .model
+            .as_ref()
+            .map_or("the model".to_owned(), |p| p.display().to_string());
+        anyhow::bail!(
+            "{file}: the model has no muscles, so the muscle analysis cannot run; add \
+             --no-muscles for physics and inverse dynamics only"
+        );
+    }
+    Ok(())
+}
+
 /// Loads the walking-controller parameters named on the command line, or the built-in ones;
 /// returns them with their RON text (recorded in each output folder).
 pub fn load_controller(opts: &ModelOptions) -> Result<(WalkingParams, String)> {
     let (text, name) = match &opts.controller {
         Some(p) => (
-            std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read controller file {}", p.display()))?,
+            read_text(p, MAX_RON_BYTES).map_err(|cause| {
+                anyhow::anyhow!("{}: cannot read the controller file: {cause}", p.display())
+            })?,
             p.display().to_string(),
         ),
         None => (

@@ -12,6 +12,7 @@ pub mod model;
 pub mod report;
 pub mod simulate;
 pub mod sweep;
+pub mod terminal;
 
 /// Physics-based simulation of forward and backward treadmill walking.
 #[derive(Debug, Parser)]

@@ -3,6 +3,7 @@
 use anyhow::Result;
 
 use super::loaders::{ModelOptions, load_model};
+use super::terminal::print;
 
 /// Options of `retrogait model`.
 #[derive(Debug, clap::Args)]
@@ -19,9 +20,9 @@ pub struct ModelArgs {
 pub fn run(args: ModelArgs) -> Result<()> {
     let model = load_model(&args.model)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&model)?);
+        print(format_args!("{}\n", serde_json::to_string_pretty(&model)?))?;
     } else {
-        print!("{}", crate::model_report::describe(&model));
+        print(crate::model_report::describe(&model))?;
     }
     Ok(())
 }

@@ -82,14 +82,14 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let path = out.root().join(RESULTS_FILE);
     write_atomic(&path, &results_csv(&scenario, &trials, &records)?)?;
     let report = write_report(&args.dirs, out.root(), &scenario, &trials, &records)?;
-    println!(
+    crate::outln!(
         "{} trials from {}: {}; wrote {} and {}",
         records.len(),
         list(&args.dirs),
         status_counts(&records),
         path.display(),
         report.display()
-    );
+    )?;
     Ok(())
 }
 

@@ -6,12 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use gait::controller::walking::WalkingParams;
 use gait::{Direction, PushSpec, TrialSpec, TrialSummary};
 use musculo::Model;
 
-use super::loaders::{ModelOptions, load_controller, load_model, new_run_dir};
+use super::loaders::{ModelOptions, check_muscles, load_controller, load_model, new_run_dir};
 use crate::scenario::trial_dir_name;
 use crate::staging::StagedFolder;
 
@@ -22,22 +22,22 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub direction: Option<String>,
     /// Belt speed [m/s] (0.3-2.0).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub speed: f64,
     /// Belt grade [%], positive uphill in the direction of travel (-15 to 15).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub incline: f64,
     /// Simulated time \[s\].
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, allow_negative_numbers = true)]
     pub duration: f64,
     /// Seed of the trial's random choices (pushes).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     pub seed: u64,
     /// Push force on the pelvis \[N\] (0 = no pushes); pushes last 0.2 s every 3-5 s.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub push_force: f64,
     /// Recording rate \[Hz\].
-    #[arg(long, default_value_t = 200.0)]
+    #[arg(long, default_value_t = 200.0, allow_negative_numbers = true)]
     pub sample_rate: f64,
     /// Output folder (must not exist or be empty: earlier results are never overwritten); a
     /// new folder under `runs/` if omitted.
@@ -58,6 +58,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         None => vec![Direction::Forward, Direction::Backward],
     };
     let model = load_model(&args.model)?;
+    check_muscles(&model, &args.model.subject, !args.no_muscles)?;
     let (params, controller_ron) = load_controller(&args.model)?;
     let specs: Vec<TrialSpec> = directions
         .iter()
@@ -92,27 +93,49 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         muscles: !args.no_muscles,
     };
     // Every direction at once: one thread per trial.
-    let mut results = crate::parallel::run_jobs(specs.len(), &specs, |&spec| setup.run_one(spec))?
-        .into_iter()
-        .collect::<Result<Vec<_>>>()?;
-    // Only when every trial is done (a failed one leaves no folder at all).
+    let outcomes = crate::parallel::run_jobs(specs.len(), &specs, |&spec| setup.run_one(spec))?;
+    let (mut results, failures) = split_outcomes(outcomes);
+    if !failures.is_empty() {
+        // Each failed trial by name; nothing is published, not even the trials that finished
+        // (a failed run leaves no folder at all).
+        let message = failures
+            .iter()
+            .map(crate::cli::terminal::error_message)
+            .collect::<Vec<_>>()
+            .join("; ");
+        bail!(message);
+    }
+    // Only when every trial is done.
     folder.publish()?;
     results.sort_by(|a, b| a.0.cmp(&b.0));
-    println!(
+    crate::outln!(
         "{}",
         crate::table::gait_table(results.iter().map(|(_, s)| &s.gait))
-    );
+    )?;
     let analysed: Vec<_> = results
         .iter()
         .filter_map(|(_, s)| Some((s.gait.direction, s.muscle_analysis.as_ref()?)))
         .collect();
     if !analysed.is_empty() {
-        println!("{}", crate::table::muscle_table(&analysed));
+        crate::outln!("{}", crate::table::muscle_table(&analysed))?;
     }
     for (dir, _) in &results {
-        println!("wrote {}", dir.display());
+        crate::outln!("wrote {}", dir.display())?;
     }
     Ok(())
+}
+
+/// The trials that ran and were written, and the errors of the others.
+fn split_outcomes<T>(outcomes: Vec<Result<T>>) -> (Vec<T>, Vec<anyhow::Error>) {
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    for o in outcomes {
+        match o {
+            Ok(t) => done.push(t),
+            Err(e) => failed.push(e),
+        }
+    }
+    (done, failed)
 }
 
 /// What every trial of one `simulate` shares.
@@ -130,11 +153,17 @@ struct Setup<'a> {
 
 impl Setup<'_> {
     /// Runs one trial and writes its folder into the staging folder; returns the folder it
-    /// will have and the summary.
+    /// will have and the summary. An error names the trial (with two directions, which one
+    /// failed).
     fn run_one(&self, spec: TrialSpec) -> Result<(PathBuf, TrialSummary)> {
         let label = trial_dir_name(&spec, None);
+        self.run_labelled(spec, &label)
+            .with_context(|| format!("trial {label}"))
+    }
+
+    fn run_labelled(&self, spec: TrialSpec, label: &str) -> Result<(PathBuf, TrialSummary)> {
         let (dir, published) = if self.nested {
-            (self.staging.join(&label), self.out.join(&label))
+            (self.staging.join(label), self.out.join(label))
         } else {
             (self.staging.to_path_buf(), self.out.to_path_buf())
         };

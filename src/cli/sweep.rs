@@ -22,7 +22,7 @@ use anyhow::{Result, bail};
 
 use super::loaders::new_run_dir;
 use crate::output::{TrialFiles, TrialInputs, write_atomic, write_trial_error, write_trial_inputs};
-use crate::parallel::{available_cores, run_jobs};
+use crate::parallel::{jobs, pool_size, run_jobs};
 use crate::progress::{Progress, format_duration};
 use crate::results::{TrialStatus, gather, results_csv, status_counts};
 use crate::scenario::{PlannedTrial, Scenario, ScenarioInputs};
@@ -39,7 +39,7 @@ pub struct SweepArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Parallel trials; the number of cores if omitted.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub jobs: Option<usize>,
     /// Run only shard I of N: the trials whose index modulo N is I-1.
     #[arg(long, value_name = "I/N", value_parser = Shard::parse)]
@@ -55,11 +55,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
     let (scenario, text) = Scenario::read(file)?;
     let trials = scenario.expand(file)?;
     let inputs = scenario.load_inputs(file)?;
-    let jobs = match args.jobs {
-        Some(0) => bail!("--jobs 0: a sweep needs at least one job"),
-        Some(n) => n,
-        None => available_cores(),
-    };
+    let jobs = jobs(args.jobs)?;
     let shard = args.shard.unwrap_or(Shard::ALL);
     let dir = SweepDir::new(args.out.clone().unwrap_or_else(new_run_dir));
     // Checked before the lock file goes into the folder (a foreign folder stays untouched),
@@ -94,6 +90,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
     } else {
         format!(", shard {shard} of them: {}", mine.len())
     };
+    let jobs = pool_size(jobs, todo.len());
     eprintln!(
         "sweep {}: {} trials{shard_note}; {finished} already finished, {} to run on {jobs} job{}, \
          into {}",
@@ -240,12 +237,12 @@ fn finish(
 ) -> Result<()> {
     let (records, missing) = gather(&[dir.root().to_path_buf()], trials)?;
     if !missing.is_empty() {
-        println!(
+        crate::outln!(
             "shard {shard} finished; {} trials of other shards are not in {}: when every shard \
              has run, merge the folders with `retrogait report DIR...`",
             missing.len(),
             dir.root().display()
-        );
+        )?;
         return Ok(());
     }
     let path = dir.root().join(RESULTS_FILE);
@@ -257,12 +254,12 @@ fn finish(
         trials,
         &records,
     )?;
-    println!(
+    crate::outln!(
         "{} trials: {}; wrote {} and {}",
         records.len(),
         status_counts(&records),
         path.display(),
         report.display()
-    );
+    )?;
     Ok(())
 }

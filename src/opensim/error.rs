@@ -11,29 +11,14 @@ use crate::sto::StoError;
 /// could not be used.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum InputError {
-    /// The file could not be opened or read (or is not UTF-8 text).
-    #[error("{file}: cannot read the file: {reason}")]
-    Io {
+    /// The file could not be read: missing, not a regular file, larger than
+    /// [`super::MAX_FILE_BYTES`], not UTF-8 text.
+    #[error("{file}: cannot read the file: {cause}")]
+    Read {
         /// The file.
         file: PathBuf,
-        /// The operating system's message.
-        reason: String,
-    },
-    /// The path names a directory, device or other non-regular file.
-    #[error("{file}: not a regular file")]
-    NotAFile {
-        /// The path.
-        file: PathBuf,
-    },
-    /// The file is larger than any motion or ground-reaction recording should be.
-    #[error("{file}: {bytes} bytes, more than the {limit} bytes accepted for an input file")]
-    TooLarge {
-        /// The file.
-        file: PathBuf,
-        /// Its size.
-        bytes: u64,
-        /// The limit.
-        limit: u64,
+        /// Why.
+        cause: musculo::ReadError,
     },
     /// The storage text is malformed (the reader's error names the line).
     #[error("{file}: {source}")]

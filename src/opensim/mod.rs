@@ -35,26 +35,13 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Fewest data rows accepted: a central difference needs three samples.
 pub const MIN_ROWS: usize = 3;
 
-/// Reads a text file, refusing non-regular and oversized files.
+/// Reads a text file with the reader all input files share (regular files of at most
+/// [`MAX_FILE_BYTES`]).
 pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
-    let io = |e: std::io::Error| InputError::Io {
+    musculo::input_file::read_text(path, MAX_FILE_BYTES).map_err(|cause| InputError::Read {
         file: path.to_path_buf(),
-        reason: e.to_string(),
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
-        return Err(InputError::NotAFile {
-            file: path.to_path_buf(),
-        });
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(InputError::TooLarge {
-            file: path.to_path_buf(),
-            bytes: meta.len(),
-            limit: MAX_FILE_BYTES,
-        });
-    }
-    std::fs::read_to_string(path).map_err(io)
+        cause,
+    })
 }
 
 /// Reads and parses a storage file.
@@ -231,6 +218,7 @@ pub(crate) mod test_util {
 mod tests {
     use super::test_util::temp_file;
     use super::*;
+    use musculo::ReadError;
 
     #[test]
     fn edit_distance_counts_edits() {
@@ -243,7 +231,16 @@ mod tests {
     fn a_directory_is_refused() {
         let dir = temp_file("x.mot", "").parent().unwrap().to_path_buf();
         let e = read_text(&dir).unwrap_err();
-        assert!(matches!(e, InputError::NotAFile { .. }));
+        assert!(
+            matches!(
+                e,
+                InputError::Read {
+                    cause: ReadError::NotRegular { .. },
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.to_string().contains(&dir.display().to_string()), "{e}");
     }
 
@@ -251,7 +248,16 @@ mod tests {
     fn a_missing_file_names_the_file() {
         let p = Path::new("/nonexistent/retrogait/walk.mot");
         let e = read_text(p).unwrap_err();
-        assert!(matches!(e, InputError::Io { .. }));
+        assert!(
+            matches!(
+                e,
+                InputError::Read {
+                    cause: ReadError::Io { .. },
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.to_string().contains("walk.mot"), "{e}");
     }
 
@@ -261,7 +267,16 @@ mod tests {
         let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
         f.set_len(MAX_FILE_BYTES + 1).unwrap();
         let e = read_text(&p).unwrap_err();
-        assert!(matches!(e, InputError::TooLarge { .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                InputError::Read {
+                    cause: ReadError::TooLarge { .. },
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(
             e.to_string().contains("big.mot") && e.to_string().contains("67108865"),
             "{e}"

@@ -9,14 +9,14 @@ use std::path::PathBuf;
 /// `leg.muscles[vasti].optimal_fiber_length_m`.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    /// The file could not be read.
-    #[error("{file}: cannot read the model file: {source}")]
+    /// The file could not be read. The cause is part of the message, not a separate source,
+    /// so that printing the error chain does not repeat it.
+    #[error("{file}: cannot read the model file: {cause}")]
     Io {
         /// Path of the file.
         file: PathBuf,
-        /// Operating-system error.
-        #[source]
-        source: std::io::Error,
+        /// Why.
+        cause: crate::ReadError,
     },
     /// The text is not valid RON, or does not have the shape of a model description.
     #[error("{file}:{line}:{column}: {message}")]

@@ -34,6 +34,7 @@ pub mod activation;
 mod compile;
 pub mod curves;
 pub mod error;
+pub mod input_file;
 pub mod knee;
 pub mod mass;
 pub mod metabolics;
@@ -45,6 +46,7 @@ pub mod static_opt;
 
 pub use activation::MuscleState;
 pub use error::ModelError;
+pub use input_file::{MAX_RON_BYTES, ReadError};
 pub use knee::{KneeLoads, knee_loads};
 pub use metabolics::{MetabolicsError, MetabolicsSettings, UmbergerMetabolics};
 pub use model::{

@@ -355,13 +355,15 @@ pub struct Model {
 }
 
 impl Model {
-    /// Loads, validates and scales a model file. `subject` defaults to the file's
-    /// `default_subject`.
+    /// Loads, validates and scales a model file (a regular file of at most
+    /// [`crate::MAX_RON_BYTES`]). `subject` defaults to the file's `default_subject`.
     pub fn load(path: impl AsRef<FsPath>, subject: Option<Subject>) -> Result<Self, ModelError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
-            file: path.to_owned(),
-            source,
+        let text = crate::input_file::read_text(path, crate::MAX_RON_BYTES).map_err(|cause| {
+            ModelError::Io {
+                file: path.to_owned(),
+                cause,
+            }
         })?;
         Self::from_ron_str(&text, path, subject)
     }

@@ -106,6 +106,14 @@ pub enum SolveError {
         /// Why.
         reason: String,
     },
+    /// The model has no muscles: there is nothing to share the moments among, and an
+    /// analysis of reserves alone would report zero muscle work and a resting metabolic rate
+    /// as if they were results.
+    #[error(
+        "the model has no muscles, so there is no muscle force sharing to compute (the joint \
+         moments of inverse dynamics need no muscles)"
+    )]
+    NoMuscles,
     /// An input vector has the wrong length.
     #[error(
         "static optimisation input `{input}` has {got} values; the model has {expected} coordinates"
@@ -179,7 +187,7 @@ pub struct StaticOptimizer {
 }
 
 impl StaticOptimizer {
-    /// Prepares the problem structure for `model`.
+    /// Prepares the problem structure for `model`, which must have muscles.
     pub fn new(model: &Model, settings: StaticOptimizationSettings) -> Result<Self, SolveError> {
         let p = settings.activation_exponent;
         if !(p.is_finite() && p > 1.0 && p <= 10.0) {
@@ -194,6 +202,9 @@ impl StaticOptimizer {
                 field: "reserve_optimal_torque_nm",
                 reason: format!("{r} is not in (0, 1000] N·m"),
             });
+        }
+        if model.muscles.is_empty() {
+            return Err(SolveError::NoMuscles);
         }
         let actuated = model.muscle_actuated_coordinates();
         let muscle_rows: Vec<Vec<(usize, usize)>> = model

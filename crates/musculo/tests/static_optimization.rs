@@ -213,6 +213,20 @@ fn bad_inputs_and_settings_are_errors_not_panics() {
         so.solve(&model, &q[..3], &q, &q),
         Err(SolveError::Length { .. })
     ));
+    // A model without muscles has nothing to share; Clarabel panicked on the empty problem.
+    let mut spec = ModelSpec::parse(ADULT_MODEL_RON, "adult.ron").unwrap();
+    spec.leg.muscles.clear();
+    let bare = Model::compile(spec, Path::new("bare.ron"), None).unwrap();
+    for solver in [ForceSharingSolver::Auto, ForceSharingSolver::Clarabel] {
+        let settings = StaticOptimizationSettings {
+            solver,
+            ..Default::default()
+        };
+        assert!(matches!(
+            StaticOptimizer::new(&bare, settings),
+            Err(SolveError::NoMuscles)
+        ));
+    }
 }
 
 #[test]

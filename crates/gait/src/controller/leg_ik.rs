@@ -11,13 +11,18 @@ use glam::DVec3;
 
 /// Hip flexion, hip adduction and knee flexion \[rad\] placing the ankle at `p` (relative to the
 /// hip centre, pelvis frame, right-leg convention: mirror z for the left leg). The reach is
-/// clamped to `[min_knee, 0.999 L]` so the solution always exists.
+/// clamped to `[min_knee, 0.999 L]` so the solution always exists; a leg whose segments differ
+/// so much in length that no reach keeps the knee that bent takes the longest reach.
 pub fn leg_ik(p: DVec3, thigh_m: f64, shank_m: f64, min_knee_rad: f64) -> (f64, f64, f64) {
     let (l1, l2) = (thigh_m, shank_m);
     let max_reach =
         ((l1 * l1 + l2 * l2 + 2.0 * l1 * l2 * min_knee_rad.cos()).sqrt()).min(0.999 * (l1 + l2));
     let min_reach = (l1 - l2).abs() + 0.05 * (l1 + l2);
-    let d = p.length().clamp(min_reach, max_reach);
+    let d = if min_reach <= max_reach {
+        p.length().clamp(min_reach, max_reach)
+    } else {
+        max_reach
+    };
     let p = if p.length() > 1e-9 {
         p * (d / p.length())
     } else {
@@ -72,5 +77,15 @@ mod tests {
         assert!(k > 0.0 && k < 0.1 && f > 0.0, "{f} {k}");
         let (_, a, _) = leg_ik(DVec3::new(0.0, -0.8, -0.1), 0.42, 0.43, 0.0);
         assert!(a > 0.0);
+    }
+
+    #[test]
+    fn a_leg_of_very_unequal_segments_has_a_solution_not_a_panic() {
+        // A 1 cm shank: the knee-bend margin leaves no reach (the fuzzed model of issue 25).
+        let (f, a, k) = leg_ik(DVec3::new(0.0, -0.4, 0.0), 0.42, 0.01, 0.05);
+        assert!(
+            f.is_finite() && a.is_finite() && k.is_finite(),
+            "{f} {a} {k}"
+        );
     }
 }

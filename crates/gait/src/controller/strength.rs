@@ -38,7 +38,8 @@ pub struct Strength {
 impl Strength {
     /// Limits for `model` (body layout `skeleton`), the unmuscled ones fixed now from
     /// `unmuscled`: hip rotation and ankle inversion by their own limits, any other coordinate
-    /// without muscles (the lumbar ones) by the lumbar limits.
+    /// without muscles (the lumbar ones; every one of a model without muscles) by the lumbar
+    /// limits.
     pub fn new(model: &Model, skeleton: &Skeleton, unmuscled: &UnmuscledStrength) -> Self {
         let n = model.coordinates.len();
         let muscled: Vec<bool> = (0..n)

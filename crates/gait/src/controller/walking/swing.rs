@@ -106,10 +106,7 @@ impl Setup {
         let local = DVec3::new(local.x, local.y, local.z * leg.mirror);
         let (hf, ha, knee_ik) = leg_ik(local, geometry.thigh_m, geometry.shank_m, 0.05);
         let range = |c: musculo::CoordinateId| obs.model.coordinates[c.index()].range_rad;
-        let (mut hf, ha) = (
-            hf.clamp(range(leg.hip[0]).0 + 0.05, range(leg.hip[0]).1 - 0.05),
-            ha.clamp(range(leg.hip[1]).0 + 0.05, range(leg.hip[1]).1 - 0.05),
-        );
+        let (mut hf, ha) = (inside(hf, range(leg.hip[0])), inside(ha, range(leg.hip[1])));
         // Extra knee flexion early in swing for foot clearance, peaking at 30 % of it.
         let clearance_knee = step.posture.swing_knee_flexion_rad
             * (PI * (step.swing_phase / 0.6).min(1.0)).sin().max(0.0);
@@ -122,9 +119,8 @@ impl Setup {
         let shank = obs.segment(leg.shank);
         let shank_pitch = -shank.rotation.y_axis.x.atan2(shank.rotation.y_axis.y);
         let ankle_range = range(leg.ankle);
-        let ankle_target = (step.belt_pitch_rad + step.posture.landing_foot_pitch_rad
-            - shank_pitch)
-            .clamp(ankle_range.0 + 0.05, ankle_range.1 - 0.05);
+        let ankle_target = step.belt_pitch_rad + step.posture.landing_foot_pitch_rad - shank_pitch;
+        let ankle_target = inside(ankle_target, ankle_range);
         let goal = [hf, ha, 0.0, knee_target, ankle_target];
         let rates = targets.update(goal, obs.dt_s);
         let distal = [leg.thigh, leg.shank, leg.foot];
@@ -186,6 +182,17 @@ impl Setup {
 /// direction of `travel` and the belt there is higher. On an uphill belt a foot that
 /// overshoots its target would otherwise meet the rising belt early and cut the step short;
 /// on a level or downhill belt the belt is never higher ahead, so nothing changes.
+/// `angle` kept 0.05 rad inside a coordinate's `range` \[rad\]; the middle of a range
+/// narrower than that margin on both sides (a model may allow so little motion).
+fn inside(angle: f64, range: (f64, f64)) -> f64 {
+    let (lo, hi) = (range.0 + 0.05, range.1 - 0.05);
+    if lo <= hi {
+        angle.clamp(lo, hi)
+    } else {
+        0.5 * (range.0 + range.1)
+    }
+}
+
 fn swing_ground_height(normal: DVec3, target: DVec3, foot: DVec3, travel: DVec3) -> f64 {
     let height = |p: DVec3| -(normal.x * p.x + normal.z * p.z) / normal.y;
     let under_target = height(target);
@@ -222,6 +229,14 @@ mod tests {
         );
         // Level: the belt height is the same everywhere.
         assert_eq!(swing_ground_height(DVec3::Y, target, ahead, travel), 0.0);
+    }
+
+    #[test]
+    fn targets_stay_inside_the_range_and_a_range_too_narrow_for_the_margin_gives_its_middle() {
+        assert!((inside(2.0, (-0.5, 1.0)) - 0.95).abs() < 1e-12);
+        assert_eq!(inside(0.3, (-0.5, 1.0)), 0.3);
+        // 0.04 rad of range: no panic (`f64::clamp` with crossed bounds), its middle.
+        assert!((inside(0.3, (0.10, 0.14)) - 0.12).abs() < 1e-12);
     }
 
     #[test]

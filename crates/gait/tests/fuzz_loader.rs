@@ -1,14 +1,25 @@
-//! The model loader never panics: 100 000 random and mutated RON documents (seeded, so a
-//! failure reproduces) are each either rejected with a typed error naming the source, or
-//! accepted as a model whose every number is finite and physical.
+//! The model loader never panics, and neither does a trial of a model it accepts: 100 000
+//! random and mutated RON documents (seeded, so a failure reproduces) are each either rejected
+//! with a typed error naming the source, or accepted as a model whose every number is finite
+//! and physical and which then walks a few physics steps with the muscle analysis on, or
+//! stops with a clear error.
+//!
+//! It lives in the gait crate, not beside the loader in musculo, because the trial is here.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use musculo::{ADULT_MODEL_RON, Model, ModelError, StaticOptimizationSettings, StaticOptimizer};
+use gait::analysis::AnalysisSettings;
+use gait::controller::walking::WalkingParams;
+use gait::{Trial, TrialSpec};
+use musculo::{ADULT_MODEL_RON, ForceSharingSolver, Model, ModelError, StaticOptimizationSettings};
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 const DOCUMENTS: usize = 100_000;
+
+/// Physics steps each accepted model is simulated for: two frames of the muscle analysis at
+/// the default 200 Hz recording rate and 1 ms step.
+const STEPS: usize = 10;
 
 const WEIRD_NUMBERS: &[&str] = &[
     "NaN",
@@ -165,6 +176,13 @@ fn mutate(doc: &mut String, rng: &mut impl Rng) {
     }
 }
 
+/// `doc` (a valid model) with its muscle list emptied.
+fn without_muscles(doc: &str) -> String {
+    let mut spec = musculo::ModelSpec::parse(doc, "adult.ron").expect("a valid model");
+    spec.leg.muscles.clear();
+    ron::ser::to_string_pretty(&spec, Default::default()).expect("a model spec serialises")
+}
+
 /// A random document built from RON-ish tokens.
 fn random_document(rng: &mut impl Rng) -> String {
     let n = rng.random_range(0..80);
@@ -207,8 +225,25 @@ fn check_accepted(model: &Model) {
     }
 }
 
+/// A few steps of a walking trial of `model` with the muscle analysis: `Ok`, or the trial's
+/// error as text (which must say something).
+fn simulate_a_few_steps(model: Model, params: &WalkingParams) -> Result<(), String> {
+    let mut trial =
+        Trial::new(model, TrialSpec::default(), params.clone()).map_err(|e| e.to_string())?;
+    trial
+        .set_analysis(Some(AnalysisSettings::default()))
+        .map_err(|e| e.to_string())?;
+    for _ in 0..STEPS {
+        trial.advance().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 #[test]
 fn hundred_thousand_random_and_mutated_documents_never_panic() {
+    let params = WalkingParams::default();
+    let muscle_free = without_muscles(ADULT_MODEL_RON);
+    let mut simulation_errors = 0usize;
     let mut rng = ChaCha8Rng::seed_from_u64(0x5eed_2026);
     let (mut accepted, mut rejected) = (0usize, [0usize; 7]);
     for i in 0..DOCUMENTS {
@@ -216,6 +251,11 @@ fn hundred_thousand_random_and_mutated_documents_never_panic() {
             random_document(&mut rng)
         } else {
             let mut d = ADULT_MODEL_RON.to_owned();
+            if i % 100 == 50 {
+                // A model without muscles (issue 25: it passed the loader and then panicked
+                // in the solver).
+                d = muscle_free.clone();
+            }
             for _ in 0..rng.random_range(1..=4) {
                 mutate(&mut d, &mut rng);
             }
@@ -228,13 +268,14 @@ fn hundred_thousand_random_and_mutated_documents_never_panic() {
             Err(_) => panic!("document {i} made the loader panic:\n{doc}"),
             Ok(Ok(model)) => {
                 check_accepted(&model);
-                if accepted % 500 == 0 {
-                    // An accepted model must also be usable by the solver.
-                    let mut so =
-                        StaticOptimizer::new(&model, StaticOptimizationSettings::default())
-                            .unwrap();
-                    let q = model.neutral_pose();
-                    let _ = so.solve(&model, &q, &q, &q);
+                // An accepted model must also simulate, or fail with a clear error.
+                match catch_unwind(AssertUnwindSafe(|| simulate_a_few_steps(model, &params))) {
+                    Err(_) => panic!("document {i} was accepted, then its trial panicked:\n{doc}"),
+                    Ok(Err(e)) => {
+                        assert!(!e.is_empty(), "document {i}: an empty error");
+                        simulation_errors += 1;
+                    }
+                    Ok(Ok(())) => {}
                 }
                 accepted += 1;
             }
@@ -258,7 +299,7 @@ fn hundred_thousand_random_and_mutated_documents_never_panic() {
         }
     }
     eprintln!(
-        "accepted {accepted}, rejected by kind [io, syntax, unknown field, missing field, unknown reference, duplicate, invalid] = {rejected:?}"
+        "accepted {accepted} ({simulation_errors} of them stopped by a simulation error), rejected by kind [io, syntax, unknown field, missing field, unknown reference, duplicate, invalid] = {rejected:?}"
     );
     assert_eq!(accepted + rejected.iter().sum::<usize>(), DOCUMENTS);
     // The mutations must exercise validation, not only the parser.
@@ -266,4 +307,29 @@ fn hundred_thousand_random_and_mutated_documents_never_panic() {
         rejected[6] > 1000 && rejected[4] > 100 && accepted > 1000,
         "{accepted} {rejected:?}"
     );
+}
+
+#[test]
+fn a_model_without_muscles_walks_and_only_its_muscle_analysis_is_refused() {
+    let model = Model::from_ron_str(&without_muscles(ADULT_MODEL_RON), "no-muscles.ron", None)
+        .expect("a skeleton without muscles is a model");
+    assert!(model.muscles.is_empty());
+    let mut trial = Trial::new(model, TrialSpec::default(), WalkingParams::default()).unwrap();
+    for _ in 0..STEPS {
+        trial
+            .advance()
+            .expect("the physics and inverse dynamics need no muscles");
+    }
+    // Either solver: a clear error, not a panic (Clarabel's was an index out of bounds).
+    for solver in [ForceSharingSolver::Auto, ForceSharingSolver::Clarabel] {
+        let settings = AnalysisSettings {
+            static_optimization: StaticOptimizationSettings {
+                solver,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let e = trial.set_analysis(Some(settings)).unwrap_err();
+        assert!(e.to_string().contains("no muscles"), "{e}");
+    }
 }
