@@ -120,11 +120,18 @@ pub(crate) struct CompliantFeet {
     spheres: Vec<Sphere>,
     /// The pressed spheres of the foot being computed (reused every step).
     pressed: Vec<Pressed>,
+    /// Per sphere, its slip velocity and friction force in the last step, if it touched
+    /// (the friction's predictor, see [`CompliantFeet::contacts`]); and the same being filled
+    /// for this step.
+    last: Vec<Option<(DVec3, DVec3)>>,
+    next: Vec<Option<(DVec3, DVec3)>>,
 }
 
 /// A sphere pressing on the belt, before the implicit factors are known.
 #[derive(Debug, Clone, Copy)]
 struct Pressed {
+    /// Index in [`CompliantFeet::spheres`].
+    index: usize,
     heel: bool,
     point: DVec3,
     hertz: f64,
@@ -132,6 +139,8 @@ struct Pressed {
     slip: DVec3,
     /// Inverse apparent mass of the foot at the point along the normal \[1/kg\].
     w_normal: f64,
+    /// Normal force, once known \[N\].
+    normal_n: f64,
 }
 
 /// The forces of one step on one foot segment, to be applied to its body.
@@ -152,7 +161,7 @@ impl CompliantFeet {
         let musculo::GroundContact::HuntCrossley(params) = model.ground_contact else {
             return None;
         };
-        let spheres = Side::BOTH
+        let spheres: Vec<Sphere> = Side::BOTH
             .into_iter()
             .flat_map(|side| {
                 model.segments[feet[side].index()]
@@ -166,11 +175,14 @@ impl CompliantFeet {
                     })
             })
             .collect();
+        let n = spheres.len();
         Some(Self {
             params,
             feet,
             spheres,
             pressed: Vec::new(),
+            last: vec![None; n],
+            next: vec![None; n],
         })
     }
 
@@ -178,6 +190,15 @@ impl CompliantFeet {
     /// (feet and spheres; `out.body` is left alone), with the load on each sphere pushed onto
     /// `loads`. `mobility(segment, point, direction)` is the segment's inverse apparent mass
     /// for a force along `direction` at `point`. A sphere touches when the belt presses on it.
+    ///
+    /// The damping and the friction are integrated by backward Euler for each alone, against
+    /// the foot's apparent mass w along their direction and the coefficients of all the foot's
+    /// touching spheres (they move one body): damping B v / (1 + h w ΣB) and friction
+    /// −C v_free / (1 + h w ΣC). Friction also feels the other forces on the foot (the leg
+    /// pushing it), which backward Euler must see or a standing foot creeps (1 + h w ΣC) times
+    /// faster than the law lets it; their effect over the step is predicted from the last one:
+    /// v_free = v + (v − v_last) − h w F_last, exact when the motion is steady, so that the
+    /// friction then equals the law's −C v. It is kept within the law's largest friction.
     pub fn contacts(
         &mut self,
         segments: &[SegmentState],
@@ -192,11 +213,17 @@ impl CompliantFeet {
         out.spheres.clear();
         out.feet = Sides::new(FootContact::default(), FootContact::default());
         loads.clear();
+        self.next.fill(None);
         for side in Side::BOTH {
             let segment = self.feet[side];
             let state = &segments[segment.index()];
             self.pressed.clear();
-            for s in self.spheres.iter().filter(|s| s.side == side) {
+            for (index, s) in self
+                .spheres
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.side == side)
+            {
                 let centre = state.origin + state.rotation * s.centre;
                 let depth = s.radius - centre.dot(normal);
                 if depth <= 0.0 {
@@ -206,34 +233,56 @@ impl CompliantFeet {
                 let velocity = state.com_velocity + state.angular_velocity.cross(point - state.com);
                 let relative = velocity - belt_velocity_mps;
                 self.pressed.push(Pressed {
+                    index,
                     heel: s.heel,
                     point,
                     hertz: hertz_force(&p, s.radius, depth),
                     approach: -relative.dot(normal),
                     slip: relative - normal * relative.dot(normal),
                     w_normal: mobility(segment, point, normal),
+                    normal_n: 0.0,
                 });
             }
-            // The foot's spheres share one body: each damper is integrated against the damping
-            // of all of them.
             let damping: f64 = self
                 .pressed
                 .iter()
                 .map(|c| 1.5 * p.dissipation_s_per_m * c.hertz)
                 .sum();
-            let start = out.spheres.len();
             let mut friction_total = 0.0;
-            for c in &self.pressed {
-                let f = normal_force(&p, c.hertz, c.approach, dt_s * c.w_normal * damping);
-                if f <= 0.0 {
-                    continue;
+            for c in &mut self.pressed {
+                c.normal_n = normal_force(&p, c.hertz, c.approach, dt_s * c.w_normal * damping);
+                if c.normal_n > 0.0 {
+                    friction_total += friction_coefficient(&p, c.normal_n, c.slip.length());
                 }
-                friction_total += friction_coefficient(&p, f, c.slip.length());
+            }
+            for c in self.pressed.iter().filter(|c| c.normal_n > 0.0) {
+                let v = c.slip.length();
+                let friction = if v > 0.0 {
+                    let w = mobility(segment, c.point, c.slip / v);
+                    let free = match self.last[c.index] {
+                        Some((slip, force)) => 2.0 * c.slip - slip - force * (dt_s * w),
+                        None => c.slip,
+                    };
+                    let f = -free * friction_coefficient(&p, c.normal_n, v)
+                        / (1.0 + dt_s * w * friction_total);
+                    let largest = c.normal_n
+                        * (p.static_friction.max(p.dynamic_friction)
+                            + p.viscous_friction_s_per_m * v);
+                    f.clamp_length_max(largest)
+                } else {
+                    DVec3::ZERO
+                };
+                self.next[c.index] = Some((c.slip, friction));
                 out.spheres.push(SphereContact {
                     side,
                     point_m: c.point,
-                    normal_force_n: normal * f,
-                    friction_estimate_n: c.slip,
+                    normal_force_n: normal * c.normal_n,
+                    friction_estimate_n: friction,
+                });
+                loads.push(FootLoad {
+                    segment,
+                    force_n: normal * c.normal_n + friction,
+                    point_m: c.point,
                 });
                 let foot = &mut out.feet[side];
                 foot.touching = true;
@@ -243,24 +292,8 @@ impl CompliantFeet {
                     foot.toe = true;
                 }
             }
-            for sphere in &mut out.spheres[start..] {
-                let slip = sphere.friction_estimate_n;
-                let v = slip.length();
-                let friction = if v > 0.0 {
-                    let f = sphere.normal_force_n.length();
-                    let w = mobility(segment, sphere.point_m, slip / v);
-                    -slip * friction_coefficient(&p, f, v) / (1.0 + dt_s * w * friction_total)
-                } else {
-                    DVec3::ZERO
-                };
-                sphere.friction_estimate_n = friction;
-                loads.push(FootLoad {
-                    segment,
-                    force_n: sphere.normal_force_n + friction,
-                    point_m: sphere.point_m,
-                });
-            }
         }
+        std::mem::swap(&mut self.last, &mut self.next);
     }
 }
 

@@ -3,7 +3,7 @@
 //! balance), and without actuation the contact never adds energy.
 
 use gait::controller::{Controller, Observation, stable_pd};
-use gait::trial::TrialSettings;
+use gait::trial::{PhysicsParams, TrialSettings};
 use gait::{Trial, TrialSpec};
 use glam::DVec3;
 use musculo::spec::ContactLaw;
@@ -20,11 +20,13 @@ fn compliant_model() -> Model {
     model
 }
 
-/// A trial on a belt that stays still (its start-up ramp lasts a million seconds), so the
-/// belt adds no energy.
-fn still_belt_trial(model: Model, controller: Box<dyn Controller>) -> Trial {
+/// A trial stepping at `dt_s` (with the inertia refreshed every 10 ms) on a belt that stays
+/// still (its start-up ramp lasts a million seconds), so the belt adds no energy.
+fn still_belt_trial(model: Model, controller: Box<dyn Controller>, dt_s: f64) -> Trial {
     let mut settings = TrialSettings::for_model(&model);
     settings.treadmill.start_ramp_s = 1e6;
+    settings.physics.dt_s = dt_s;
+    settings.physics.inertia_refresh_steps = (0.01 / dt_s).round() as usize;
     let spec = TrialSpec {
         speed_mps: 0.3,
         duration_s: 10.0,
@@ -67,12 +69,23 @@ fn body_weight_n(model: &Model) -> f64 {
     model.segments.iter().map(|s| s.mass_kg).sum::<f64>() * STANDARD_GRAVITY_MPS2
 }
 
+/// At the default step of compliant feet and at 1 ms, where only the implicit damping and
+/// friction keep the contact stable.
 #[test]
 fn a_walker_dropped_on_its_feet_settles_at_body_weight() {
+    assert_eq!(
+        TrialSettings::for_model(&compliant_model()).physics.dt_s,
+        PhysicsParams::COMPLIANT_DT_S
+    );
+    for dt in [PhysicsParams::COMPLIANT_DT_S, 1e-3] {
+        settles(dt);
+    }
+}
+
+fn settles(dt_s: f64) {
     let model = compliant_model();
     let weight = body_weight_n(&model);
-    let mut trial = still_belt_trial(model, Box::new(Hold(None)));
-    assert_eq!(trial.dt_s(), 1e-3, "compliant feet step at 1 ms");
+    let mut trial = still_belt_trial(model, Box::new(Hold(None)), dt_s);
     // The first step settles rapier's bodies on the initial pose (their centres of mass are
     // refreshed by it), so measures start after it.
     trial.step().unwrap();
@@ -142,8 +155,14 @@ fn energy(trial: &Trial) -> f64 {
 
 #[test]
 fn without_actuation_the_contact_never_adds_energy() {
+    for dt in [PhysicsParams::COMPLIANT_DT_S, 1e-3] {
+        never_gains_energy(dt);
+    }
+}
+
+fn never_gains_energy(dt_s: f64) {
     let model = compliant_model();
-    let mut trial = still_belt_trial(model, Box::new(Limp));
+    let mut trial = still_belt_trial(model, Box::new(Limp), dt_s);
     // After the first step, which refreshes rapier's centres of mass on the initial pose.
     trial.step().unwrap();
     let e0 = energy(&trial);
