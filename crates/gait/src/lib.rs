@@ -21,6 +21,7 @@ pub mod record;
 pub mod signal;
 pub mod skeleton;
 pub mod spec;
+pub mod stride_buffer;
 pub mod stride_work;
 pub mod summary;
 pub mod treadmill;
