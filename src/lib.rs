@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod frame_files;
 pub mod model_report;
 pub mod opensim;
 pub mod output;
