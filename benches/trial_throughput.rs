@@ -33,8 +33,16 @@ fn bench(c: &mut Criterion) {
     for direction in [Direction::Forward, Direction::Backward] {
         group.bench_function(format!("trial_10s_{}", direction.as_str()), |b| {
             b.iter(|| {
-                run_trial(&model, &params, common::spec(direction, 10.0), true, |_| {})
-                    .expect("trial runs")
+                run_trial(
+                    &model,
+                    &params,
+                    common::spec(direction, 10.0),
+                    true,
+                    None,
+                    |_| {},
+                )
+                .expect("measures kept")
+                .expect("trial runs")
             })
         });
     }
@@ -59,9 +67,10 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(jobs), &jobs, |b, &jobs| {
             b.iter(|| {
                 run_jobs(jobs, &specs, |&spec| {
-                    black_box(run_trial(&model, &params, spec, true, |_| {}))
+                    black_box(run_trial(&model, &params, spec, true, None, |_| {}))
+                        .expect("measures kept")
                         .expect("trial runs")
-                        .result
+                        .record
                         .steps
                 })
                 .expect("thread pool")

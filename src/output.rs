@@ -1,18 +1,18 @@
-//! Writers of a trial's folder: `summary.json`, `frames.csv` and the exact inputs that produced
-//! them (model, trial, controller, program version), so each run describes itself.
+//! Writers of a trial's folder: `summary.json`, `cycles.csv`, `events.json` and the exact inputs
+//! that produced them (model, trial, controller, program version), so each run describes
+//! itself; the frame files are written as the trial runs ([`crate::frame_files`]).
 //!
 //! Every file is written to a temporary name and renamed into place, so a reader (or a crash)
 //! never sees half a file.
 
 use std::fs;
-use std::io::Write;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result};
-use gait::TrialResult;
 use gait::measures::CycleCurve;
-use musculo::{Model, Side};
+use musculo::Model;
 use serde::Serialize;
 
 use crate::trial_run::FinishedTrial;
@@ -27,16 +27,10 @@ pub const PROGRAM: &str = concat!("retrogait ", env!("CARGO_PKG_VERSION"));
 /// A path that is not a regular file (a symbolic link, FIFO, device or folder) is refused: the
 /// rename would replace it rather than write to it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
     refuse_non_regular(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
-    let tmp = dir.join(format!(
-        ".{}.{}-{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let tmp = temp_path(path);
     let written = (|| -> Result<()> {
         let mut f =
             fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
@@ -52,6 +46,92 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     written
 }
 
+/// A temporary name beside `path` that no other writer uses: it carries the process id and a
+/// counter.
+fn temp_path(path: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    dir.join(format!(
+        ".{}.{}-{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// A file written bit by bit under a temporary name and renamed into place by
+/// [`AtomicFile::commit`], as [`write_atomic`] writes a whole file at once: for files written
+/// while a trial runs. Dropped uncommitted, the temporary file is removed.
+#[derive(Debug)]
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<BufWriter<fs::File>>,
+}
+
+impl AtomicFile {
+    /// Starts writing `path` (its folder must exist).
+    pub fn create(path: &Path) -> Result<Self> {
+        let tmp = temp_path(path);
+        let file =
+            fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            tmp,
+            file: Some(BufWriter::new(file)),
+        })
+    }
+
+    /// Writes the rest out and moves the file into place; on failure the temporary file is
+    /// removed.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        let file = self.file.take().expect("an uncommitted file is open");
+        let moved = (|| {
+            let file = file
+                .into_inner()
+                .map_err(io::IntoInnerError::into_error)
+                .with_context(|| format!("cannot write {}", self.tmp.display()))?;
+            file.sync_all().ok();
+            drop(file);
+            fs::rename(&self.tmp, &self.path).with_context(|| {
+                format!(
+                    "cannot move {} to {}",
+                    self.tmp.display(),
+                    self.path.display()
+                )
+            })
+        })();
+        if moved.is_err() {
+            fs::remove_file(&self.tmp).ok();
+        }
+        moved.map(|()| self.path.clone())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file
+            .as_mut()
+            .expect("an uncommitted file is open")
+            .write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file
+            .as_mut()
+            .expect("an uncommitted file is open")
+            .flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            fs::remove_file(&self.tmp).ok();
+        }
+    }
+}
+
 /// The run's self-description written beside the results.
 #[derive(Debug, Serialize)]
 struct RunInfo<'a> {
@@ -63,152 +143,6 @@ struct RunInfo<'a> {
     subject_height_m: f64,
     subject_mass_kg: f64,
     trial: &'a gait::TrialSpec,
-}
-
-/// Column names of `frames.csv` for a model.
-pub fn frame_header(model: &Model) -> Vec<String> {
-    let mut h = vec!["time_s".to_owned()];
-    for (prefix, unit) in [
-        ("q", "rad"),
-        ("qdot", "rad_s"),
-        ("torque", "nm"),
-        ("moment", "nm"),
-    ] {
-        for c in &model.coordinates {
-            h.push(format!("{prefix}_{}_{unit}", c.name));
-        }
-    }
-    for side in ["r", "l"] {
-        for (what, unit) in [("grf", "n"), ("cop", "m")] {
-            for axis in ["x", "y", "z"] {
-                h.push(format!("{what}_{side}_{axis}_{unit}"));
-            }
-        }
-        h.push(format!("heel_contact_{side}"));
-        h.push(format!("toe_contact_{side}"));
-        for axis in ["x", "y", "z"] {
-            h.push(format!("knee_force_on_shank_{side}_{axis}_n"));
-        }
-    }
-    for (what, unit) in [
-        ("pelvis", "m"),
-        ("pelvis_velocity", "mps"),
-        ("com", "m"),
-        ("com_velocity", "mps"),
-        ("belt_velocity", "mps"),
-        ("push_force", "n"),
-        ("id_residual_force", "n"),
-        ("id_residual_moment", "nm"),
-    ] {
-        for axis in ["x", "y", "z"] {
-            h.push(format!("{what}_{axis}_{unit}"));
-        }
-    }
-    h.push("stance_side".to_owned());
-    h
-}
-
-/// Extra columns of `frames.csv` when the muscle analysis ran.
-pub fn muscle_header(model: &Model) -> Vec<String> {
-    let mut h = Vec::new();
-    for (prefix, unit) in [
-        ("activation", ""),
-        ("force", "_n"),
-        ("fiber_length", "_m"),
-        ("fiber_velocity", "_mps"),
-        ("fiber_power", "_w"),
-    ] {
-        for m in &model.muscles {
-            h.push(format!("{prefix}_{}{unit}", m.name));
-        }
-    }
-    for c in &model.coordinates {
-        h.push(format!("residual_{}_nm", c.name));
-    }
-    for side in ["r", "l"] {
-        h.push(format!("knee_tf_{side}_n"));
-        h.push(format!("knee_pf_{side}_n"));
-        h.push(format!("quadriceps_force_{side}_n"));
-    }
-    h
-}
-
-fn frames_csv(model: &Model, result: &TrialResult) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let with_muscles = result.frames.iter().any(|f| f.muscles.is_some());
-    let mut header = frame_header(model);
-    if with_muscles {
-        header.extend(muscle_header(model));
-    }
-    w.write_record(header)?;
-    let mut row: Vec<String> = Vec::new();
-    for f in &result.frames {
-        row.clear();
-        row.push(f.time_s.to_string());
-        for v in [
-            &f.q_rad,
-            &f.qdot_rad_s,
-            &f.applied_torques_nm,
-            &f.net_moments_nm,
-        ] {
-            row.extend(v.iter().map(f64::to_string));
-        }
-        for side in Side::BOTH {
-            for v in [f.grf_n[side], f.cop_m[side]] {
-                row.extend(v.to_array().iter().map(f64::to_string));
-            }
-            row.push(u8::from(f.heel_contact[side]).to_string());
-            row.push(u8::from(f.toe_contact[side]).to_string());
-            row.extend(
-                f.knee_force_on_shank_n[side]
-                    .to_array()
-                    .iter()
-                    .map(f64::to_string),
-            );
-        }
-        for v in [
-            f.pelvis_position_m,
-            f.pelvis_velocity_mps,
-            f.com_m,
-            f.com_velocity_mps,
-            f.belt_velocity_mps,
-            f.push_force_n,
-            f.residual_force_n,
-            f.residual_moment_nm,
-        ] {
-            row.extend(v.to_array().iter().map(f64::to_string));
-        }
-        row.push(f.stance_side.map_or(String::new(), |s| s.tag().to_owned()));
-        if with_muscles {
-            match &f.muscles {
-                Some(m) => {
-                    for v in [
-                        &m.activations,
-                        &m.forces_n,
-                        &m.fiber_length_m,
-                        &m.fiber_velocity_mps,
-                        &m.fiber_power_w,
-                        &m.residual_moments_nm,
-                    ] {
-                        row.extend(v.iter().map(f64::to_string));
-                    }
-                    for k in &m.knee {
-                        row.extend(
-                            [k.tibiofemoral_n, k.patellofemoral_n, k.quadriceps_force_n]
-                                .iter()
-                                .map(f64::to_string),
-                        );
-                    }
-                }
-                None => row.extend(std::iter::repeat_n(
-                    String::new(),
-                    muscle_header(model).len(),
-                )),
-            }
-        }
-        w.write_record(&row)?;
-    }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// `cycles.csv`: one row per variable, leg and percent of the gait cycle.
@@ -229,47 +163,6 @@ fn cycles_csv(curves: &[CycleCurve]) -> Result<Vec<u8>> {
         }
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// OpenSim storage files of the coordinates (degrees) and, if analysed, muscle activations.
-fn sto_files(model: &Model, result: &TrialResult) -> Vec<(String, String)> {
-    let labels: Vec<String> = model.coordinates.iter().map(|c| c.name.clone()).collect();
-    let rows: Vec<Vec<f64>> = result
-        .frames
-        .iter()
-        .map(|f| {
-            std::iter::once(f.time_s)
-                .chain(f.q_rad.iter().map(|q| q.to_degrees()))
-                .collect()
-        })
-        .collect();
-    let mut out = vec![(
-        "coordinates.sto".to_owned(),
-        crate::sto::write_sto("coordinates", &labels, &rows, true),
-    )];
-    if result.frames.iter().all(|f| f.muscles.is_some()) && !result.frames.is_empty() {
-        let labels: Vec<String> = model
-            .muscles
-            .iter()
-            .map(|m| format!("{}/activation", m.name))
-            .collect();
-        let rows: Vec<Vec<f64>> = result
-            .frames
-            .iter()
-            .filter_map(|f| {
-                f.muscles.as_ref().map(|m| {
-                    std::iter::once(f.time_s)
-                        .chain(m.activations.iter().copied())
-                        .collect()
-                })
-            })
-            .collect();
-        out.push((
-            "activations.sto".to_owned(),
-            crate::sto::write_sto("activations", &labels, &rows, false),
-        ));
-    }
-    out
 }
 
 /// Which of a trial folder's optional files to write.
@@ -329,15 +222,10 @@ pub fn write_trial_inputs(dir: &Path, inputs: &TrialInputs<'_>) -> Result<Vec<Pa
     Ok(written)
 }
 
-/// Writes what a finished trial produced: frames and storage files (if asked for), cycles,
-/// events and, last, `summary.json`, whose presence marks a complete folder.
-pub fn write_trial_results(
-    dir: &Path,
-    model: &Model,
-    trial: &FinishedTrial,
-    files: TrialFiles,
-) -> Result<Vec<PathBuf>> {
-    let result = &trial.result;
+/// Writes what a finished trial produced apart from its frame files (which
+/// [`crate::trial_run::run_trial`] writes as the trial runs): cycles, events and, last,
+/// `summary.json`, whose presence marks a complete folder.
+pub fn write_trial_results(dir: &Path, trial: &FinishedTrial) -> Result<Vec<PathBuf>> {
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
     let mut written = Vec::new();
@@ -347,22 +235,17 @@ pub fn write_trial_results(
         written.push(p);
         Ok(())
     };
-    if files.frames {
-        put("frames.csv", &frames_csv(model, result)?)?;
-        for (name, text) in sto_files(model, result) {
-            put(&name, text.as_bytes())?;
-        }
-    }
     if let Some(curves) = &trial.cycle_curves {
         put("cycles.csv", &cycles_csv(curves)?)?;
     }
-    let events = serde_json::to_vec_pretty(&result.events)?;
+    let events = serde_json::to_vec_pretty(&trial.record.events)?;
     put("events.json", &events)?;
     put(SUMMARY_FILE, &serde_json::to_vec_pretty(&trial.summary)?)?;
     Ok(written)
 }
 
-/// Writes a finished trial's folder (inputs and results). Returns the files written.
+/// Writes a finished trial's inputs and results beside its frame files. Returns the files
+/// written.
 pub fn write_trial(
     dir: &Path,
     model: &Model,
@@ -372,16 +255,11 @@ pub fn write_trial(
     let inputs = TrialInputs {
         model,
         controller_ron,
-        spec: &trial.result.spec,
+        spec: &trial.record.spec,
         subject: None,
     };
     let mut written = write_trial_inputs(dir, &inputs)?;
-    written.extend(write_trial_results(
-        dir,
-        model,
-        trial,
-        TrialFiles::default(),
-    )?);
+    written.extend(write_trial_results(dir, trial)?);
     Ok(written)
 }
 

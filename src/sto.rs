@@ -29,6 +29,10 @@
 //! measured motion and ground reactions for the analysis of measured walking (issue 22,
 //! `retrogait analyze`) through [`crate::opensim`].
 
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::path::Path;
+
 use thiserror::Error;
 
 /// Why a storage text could not be read. Every variant that concerns a line names it (1-based).
@@ -188,6 +192,15 @@ pub fn write_sto(
     rows: &[Vec<f64>],
     in_degrees: bool,
 ) -> String {
+    let mut out = sto_header(name, column_labels, rows.len(), in_degrees);
+    for row in rows {
+        push_sto_row(&mut out, row.iter().copied());
+    }
+    out
+}
+
+/// The header and labels line of a storage file of `n_rows` rows (as [`write_sto`] writes).
+fn sto_header(name: &str, column_labels: &[String], n_rows: usize, in_degrees: bool) -> String {
     use std::fmt::Write as _;
     let name: String = name
         .chars()
@@ -197,7 +210,7 @@ pub fn write_sto(
     // Writing to a String cannot fail.
     let _ = writeln!(out, "{name}");
     let _ = writeln!(out, "version=1");
-    let _ = writeln!(out, "nRows={}", rows.len());
+    let _ = writeln!(out, "nRows={n_rows}");
     let _ = writeln!(out, "nColumns={}", column_labels.len() + 1);
     let _ = writeln!(out, "inDegrees={}", if in_degrees { "yes" } else { "no" });
     let _ = writeln!(out, "endheader");
@@ -213,16 +226,76 @@ pub fn write_sto(
         }));
     }
     out.push('\n');
-    for row in rows {
-        for (i, v) in row.iter().enumerate() {
-            if i > 0 {
-                out.push('\t');
-            }
-            let _ = write!(out, "{v}");
-        }
-        out.push('\n');
-    }
     out
+}
+
+/// Appends one data row (as [`write_sto`] writes it).
+fn push_sto_row(out: &mut String, row: impl IntoIterator<Item = f64>) {
+    use std::fmt::Write as _;
+    for (i, v) in row.into_iter().enumerate() {
+        if i > 0 {
+            out.push('\t');
+        }
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{v}");
+    }
+    out.push('\n');
+}
+
+/// Writes a storage file row by row, for recordings too long to hold in memory: the rows go
+/// to an anonymous temporary file in the destination's folder, and [`StoWriter::finish`]
+/// writes the header (its `nRows` is known only then) and copies the rows behind it. The file
+/// is [`write_sto`]'s, byte for byte.
+#[derive(Debug)]
+pub struct StoWriter {
+    name: String,
+    column_labels: Vec<String>,
+    in_degrees: bool,
+    rows: usize,
+    body: BufWriter<File>,
+    line: String,
+}
+
+impl StoWriter {
+    /// A writer of a storage file named `name` (first line) that will be written to `path`
+    /// (the rows wait in a temporary file in its folder).
+    pub fn create(
+        path: &Path,
+        name: &str,
+        column_labels: Vec<String>,
+        in_degrees: bool,
+    ) -> io::Result<Self> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Ok(Self {
+            name: name.to_owned(),
+            column_labels,
+            in_degrees,
+            rows: 0,
+            body: BufWriter::new(tempfile::tempfile_in(dir)?),
+            line: String::new(),
+        })
+    }
+
+    /// Appends one row `[time, v_1, ..., v_n]`.
+    pub fn write_row(&mut self, row: impl IntoIterator<Item = f64>) -> io::Result<()> {
+        self.line.clear();
+        push_sto_row(&mut self.line, row);
+        self.rows += 1;
+        self.body.write_all(self.line.as_bytes())
+    }
+
+    /// Writes the header and the rows to `out`.
+    pub fn finish(self, out: &mut impl Write) -> io::Result<()> {
+        let header = sto_header(&self.name, &self.column_labels, self.rows, self.in_degrees);
+        out.write_all(header.as_bytes())?;
+        let mut body = self
+            .body
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
+        body.seek(SeekFrom::Start(0))?;
+        io::copy(&mut body, out)?;
+        Ok(())
+    }
 }
 
 /// Reads an OpenSim storage (`.sto`) or motion (`.mot`) text (module docs for the rules).
@@ -343,6 +416,27 @@ mod tests {
 
     fn labels(names: &[&str]) -> Vec<String> {
         names.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_file_written_row_by_row_is_the_file_written_at_once() {
+        let rows = vec![
+            vec![0.0, 12.5, -0.1, f64::NAN],
+            vec![0.005, 1e-7, 3.0, f64::INFINITY],
+            vec![0.01, -0.0, 1e21, 2.0],
+        ];
+        let names = labels(&["a", "b\tc", "d"]);
+        let dir = std::env::temp_dir();
+        let mut w =
+            StoWriter::create(&dir.join("x.sto"), "walk\nname", names.clone(), true).unwrap();
+        for r in &rows {
+            w.write_row(r.iter().copied()).unwrap();
+        }
+        let mut out = Vec::new();
+        w.finish(&mut out).unwrap();
+        let at_once = write_sto("walk\nname", &names, &rows, true);
+        assert_eq!(String::from_utf8(out).unwrap(), at_once);
+        assert!(at_once.contains("nRows=3\n"));
     }
 
     #[test]

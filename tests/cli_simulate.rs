@@ -81,6 +81,17 @@ fn simulate_writes_summary_frames_events_and_inputs() {
     // 2 s at the default 200 Hz.
     assert!((399..=401).contains(&rows.len()), "{} rows", rows.len());
     assert!(rows.iter().all(|r| r.split(',').count() == header.len()));
+    // Written as the trial ran: no temporary file is left, and each storage file's header
+    // counts the rows that follow it.
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let name = entry.unwrap().file_name();
+        assert!(!name.to_string_lossy().starts_with('.'), "{name:?} left");
+    }
+    for sto in ["coordinates.sto", "activations.sto"] {
+        let text = std::fs::read_to_string(out.join(sto)).unwrap();
+        assert!(text.contains(&format!("\nnRows={}\n", rows.len())), "{sto}");
+        assert_eq!(text.lines().count(), 7 + rows.len(), "{sto}");
+    }
 }
 
 #[test]

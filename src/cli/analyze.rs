@@ -206,21 +206,19 @@ fn settings(args: &AnalyzeArgs, motion: &MeasuredMotion) -> Result<MeasuredSetti
 
 /// The gait and muscle tables of the analyses, side by side, and what the recording lacked.
 fn print_tables(
-    runs: &[(&str, FinishedTrial)],
+    runs: &[(&str, Analysed)],
     motion: &MeasuredMotion,
     coordinates: &Path,
 ) -> Result<()> {
     crate::outln!(
         "{}",
-        crate::table::gait_table(runs.iter().map(|(_, d)| &d.summary.gait))
+        crate::table::gait_table(runs.iter().map(|(_, a)| &a.done.summary.gait))
     )?;
     let analysed: Vec<_> = runs
         .iter()
-        .filter_map(|(_, d)| {
-            Some((
-                d.summary.gait.direction,
-                d.summary.muscle_analysis.as_ref()?,
-            ))
+        .filter_map(|(_, a)| {
+            let s = &a.done.summary;
+            Some((s.gait.direction, s.muscle_analysis.as_ref()?))
         })
         .collect();
     if !analysed.is_empty() {
@@ -279,12 +277,18 @@ fn analyse_one(
     motion: &MeasuredMotion,
     loads: &MeasuredLoads,
     settings: &MeasuredSettings,
-) -> Result<FinishedTrial> {
+) -> Result<Analysed> {
     let result = analyse(model, motion, loads, settings)?;
-    let mut done = measure(model, result);
+    let (mut done, frames) = measure(model, result);
     // A recording has no belt centre to drift from (the walking criterion of the simulator).
     done.summary.gait.max_distance_from_centre_m = None;
-    Ok(done)
+    Ok(Analysed { done, frames })
+}
+
+/// One analysis of a recording and its frames (in memory: a recording is as long as its file).
+struct Analysed {
+    done: FinishedTrial,
+    frames: Vec<gait::Frame>,
 }
 
 /// Writes one analysis folder: `analysis.json`, `model.ron`, then the trial files.
@@ -292,7 +296,7 @@ fn write_analysis(
     dir: &Path,
     model: &Model,
     record: &AnalysisRecord<'_>,
-    done: &FinishedTrial,
+    analysed: &Analysed,
 ) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
@@ -304,6 +308,7 @@ fn write_analysis(
         &dir.join("model.ron"),
         ron::ser::to_string_pretty(&model.spec, Default::default())?.as_bytes(),
     )?;
-    crate::output::write_trial_results(dir, model, done, crate::output::TrialFiles::default())?;
+    crate::frame_files::write_frame_files(dir, model, &analysed.frames)?;
+    crate::output::write_trial_results(dir, &analysed.done)?;
     Ok(())
 }

@@ -79,7 +79,7 @@ pub fn run(args: GridArgs) -> Result<()> {
     let start = std::time::Instant::now();
     // Trials in parallel, results in grid order; the first simulation error is returned.
     let rows: Vec<GaitSummary> = run_jobs(jobs, &specs, |&spec| -> Result<GaitSummary> {
-        let s = crate::trial_run::run_trial(&model, &params, spec, false, |_| {})?
+        let s = crate::trial_run::run_trial(&model, &params, spec, false, None, |_| {})??
             .summary
             .gait;
         eprintln!(

@@ -168,11 +168,34 @@ impl Setup<'_> {
             (self.staging.to_path_buf(), self.out.to_path_buf())
         };
         eprintln!("{label}: simulating {:.0} s", spec.duration_s);
-        let done = crate::trial_run::run_trial(self.model, self.params, spec, self.muscles, |t| {
-            if (t as u64).is_multiple_of(10) {
-                eprintln!("{label}: {t:.0}/{:.0} s", spec.duration_s);
+        let created = !dir.exists();
+        let output = crate::trial_run::TrialOutput {
+            dir: &dir,
+            files: crate::output::TrialFiles::default(),
+        };
+        let ran = crate::trial_run::run_trial(
+            self.model,
+            self.params,
+            spec,
+            self.muscles,
+            Some(output),
+            |t| {
+                if (t as u64).is_multiple_of(10) {
+                    eprintln!("{label}: {t:.0}/{:.0} s", spec.duration_s);
+                }
+            },
+        )
+        .and_then(|ran| Ok(ran?));
+        let done = match ran {
+            Ok(done) => done,
+            Err(e) => {
+                // The frame files are gone with the failed trial; so is a folder made for it.
+                if created {
+                    std::fs::remove_dir(&dir).ok();
+                }
+                return Err(e);
             }
-        })?;
+        };
         crate::output::write_trial(&dir, self.model, self.controller_ron, &done)?;
         Ok((published, done.summary))
     }

@@ -29,6 +29,7 @@ use crate::scenario::{PlannedTrial, Scenario, ScenarioInputs};
 use crate::shard::Shard;
 use crate::sweep_dir::{RESULTS_FILE, SweepDir, TrialState};
 use crate::sweep_lock::SweepLock;
+use crate::trial_run::TrialOutput;
 
 /// Options of `retrogait sweep`.
 #[derive(Debug, clap::Args)]
@@ -173,39 +174,41 @@ fn run_and_write(
             subject: Some(&scenario.subjects[t.subject].name),
         },
     )?;
+    let output = TrialOutput {
+        dir: &tmp,
+        files: TrialFiles {
+            frames: scenario.output.frames,
+        },
+    };
     let ran = catch_unwind(AssertUnwindSafe(|| {
         crate::trial_run::run_trial(
             model,
             &inputs.controller,
             t.spec,
             scenario.output.muscles,
+            Some(output),
             |_| {},
         )
     }));
     let outcome = match ran {
-        Ok(Ok(done)) => {
-            crate::output::write_trial_results(
-                &tmp,
-                model,
-                &done,
-                TrialFiles {
-                    frames: scenario.output.frames,
-                },
-            )?;
-            let gait = &done.summary.gait;
-            if gait.fell {
-                Outcome {
-                    status: TrialStatus::Fell,
-                    text: format!("fell at {:.1} s", gait.fall_time_s.unwrap_or(f64::NAN)),
-                }
-            } else {
-                Outcome {
-                    status: TrialStatus::Ok,
-                    text: "ok".into(),
+        Ok(ran) => match ran? {
+            Ok(done) => {
+                crate::output::write_trial_results(&tmp, &done)?;
+                let gait = &done.summary.gait;
+                if gait.fell {
+                    Outcome {
+                        status: TrialStatus::Fell,
+                        text: format!("fell at {:.1} s", gait.fall_time_s.unwrap_or(f64::NAN)),
+                    }
+                } else {
+                    Outcome {
+                        status: TrialStatus::Ok,
+                        text: "ok".into(),
+                    }
                 }
             }
-        }
-        Ok(Err(e)) => failed(&tmp, &e.to_string())?,
+            Err(e) => failed(&tmp, &e.to_string())?,
+        },
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()

@@ -23,7 +23,7 @@ use glam::DVec3;
 use musculo::{HuntCrossley, Model, SegmentId, Side, Sides};
 
 use crate::contact::{Contacts, FootContact, SphereContact};
-use crate::controller::SegmentState;
+use crate::controller::{BeltState, SegmentState};
 
 /// The force of the belt on one sphere, and where it acts.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -186,7 +186,8 @@ impl CompliantFeet {
         })
     }
 
-    /// The contacts of the coming step of `dt_s` from the segments' states, written into `out`
+    /// The contacts of the coming step of `dt_s` on `belt` from the segments' states, written
+    /// into `out`
     /// (feet and spheres; `out.body` is left alone), with the load on each sphere pushed onto
     /// `loads`. `mobility(segment, point, direction)` is the segment's inverse apparent mass
     /// for a force along `direction` at `point`. A sphere touches when the belt presses on it.
@@ -202,14 +203,14 @@ impl CompliantFeet {
     pub fn contacts(
         &mut self,
         segments: &[SegmentState],
-        normal: DVec3,
-        belt_velocity_mps: DVec3,
+        belt: &BeltState,
         dt_s: f64,
         mobility: &mut dyn FnMut(SegmentId, DVec3, DVec3) -> f64,
         out: &mut Contacts,
         loads: &mut Vec<FootLoad>,
     ) {
         let p = self.params;
+        let (normal, belt_velocity_mps) = (belt.normal, belt.velocity);
         out.spheres.clear();
         out.feet = Sides::new(FootContact::default(), FootContact::default());
         loads.clear();

@@ -11,18 +11,25 @@
 //! Joint power is the net moment (inverse dynamics) times the joint's angular velocity
 //! (Winter 2009, ch. 7). Moments are the low-pass filtered ones the muscle analysis balanced
 //! ([`crate::analysis`]).
+//!
+//! The measures are accumulated frame by frame ([`MuscleMeasures`]) as a trial records them,
+//! so a long trial's frames need not be kept: memory does not grow with the trial's length.
 
 use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
 
 use glam::DVec3;
 use musculo::{CoordinateId, KneeLoads, Model, MuscleGroup, STANDARD_GRAVITY_MPS2, Side, Sides};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::MuscleFrame;
-use crate::cycles::{mean_sd, normalise, strides};
-use crate::record::{EventKind, Frame};
-use crate::skeleton::Leg;
-use crate::stride_work::{StrideWork, mean_work};
+use crate::cycle_curves::CycleCurves;
+use crate::cycles::strides;
+use crate::record::{EventKind, Frame, GaitEvent, Recorded};
+use crate::skeleton::{Leg, Skeleton};
+use crate::spool::Spool;
+use crate::stride_work::{LegStride, StrideWork, mean_work};
 use crate::trial::TrialResult;
 
 /// Samples per gait-cycle curve (0, 1, ..., 100 % of the cycle).
@@ -134,351 +141,462 @@ pub struct CycleCurve {
     pub sd: Vec<f64>,
 }
 
-fn rms(v: &[f64]) -> Option<f64> {
-    (!v.is_empty()).then(|| (v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64).sqrt())
-}
-
-fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
-    let (s, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
-    (n > 0).then(|| s / n as f64)
-}
-
-/// Computes the muscle and joint measures and the gait-cycle curves of a trial whose frames
-/// carry the muscle analysis. Returns `None` when they do not. The stages, in order: the
-/// analysis window and its strides, knee load peaks, reserves and net moments, metabolic
-/// cost, muscle groups, joints (with their curves), then each leg's activation, knee load and
-/// ground reaction curves.
+/// Computes the muscle and joint measures and the gait-cycle curves of a recording whose
+/// frames carry the muscle analysis; `None` when none in the analysis window does. The frames
+/// and events are fed to [`MuscleMeasures`] in time order, as a live trial feeds them.
 pub fn muscle_measures(
     model: &Model,
     result: &TrialResult,
 ) -> Option<(MuscleSummary, Vec<CycleCurve>)> {
-    let w = Window::new(model, result)?;
-    let (peak_tf, peak_pf) = w.knee_load_peaks();
-    let reserves = w.reserves();
-    let (metabolic, cot) = w.metabolic_cost();
-    let mut curves = Vec::new();
-    let joints = w.joints(&mut curves);
-    for side in Side::BOTH {
-        w.leg_curves(side, &mut curves);
-    }
-    Some((
-        MuscleSummary {
-            strides_per_leg: Sides::from_fn(|side| w.leg_strides[side].len()),
-            peak_knee_tf_force_bw: peak_tf,
-            peak_knee_pf_force_bw: peak_pf,
-            reserve_rms_nm: reserves.rms_nm,
-            reserve_rms_by_coordinate_nm: reserves.rms_by_coordinate_nm,
-            peak_net_moment_by_coordinate_nm: reserves.peak_moment_by_coordinate_nm,
-            metabolic_power_w_per_kg: metabolic,
-            cost_of_transport: cot,
-            muscles: w.muscle_groups(),
-            joints,
-        },
-        curves,
-    ))
+    const IN_MEMORY: &str = "the measures' records are in memory, which cannot fail to write";
+    let mut measures =
+        MuscleMeasures::new(model, &result.skeleton, result.analysis_start_s(), None)
+            .expect(IN_MEMORY);
+    crate::record::in_time_order(&result.frames, &result.events, |r| {
+        match r {
+            Recorded::Frame(f) => measures.frame(f),
+            Recorded::Event(e) => measures.event(e),
+        }
+        .expect(IN_MEMORY)
+    });
+    measures.finish(&result.events).expect(IN_MEMORY)
 }
 
-/// The analysis window of a trial: its analysed frames from [`TrialResult::analysis_start_s`]
-/// (the settling time after the belt's start-up), and each leg's foot strikes and strides in it.
-struct Window<'a> {
-    model: &'a Model,
-    result: &'a TrialResult,
-    frames: Vec<(&'a Frame, &'a MuscleFrame)>,
-    times: Vec<f64>,
-    /// Foot strikes in the window, in the order they were recorded.
-    strikes: Vec<(Side, f64)>,
-    /// Each leg's strides that end within the window.
-    leg_strides: Sides<Vec<(f64, f64)>>,
+/// The muscle and joint measures of a recording, accumulated frame by frame as it is recorded
+/// (a trial's frames need not be kept): over the analysis window from
+/// [`TrialResult::analysis_start_s`], the frames that carry the muscle analysis and each leg's
+/// strides between the foot strikes in it.
+///
+/// Everything but two measures is a running sum, peak or per-stride integral
+/// ([`StrideWork`]); the gait-cycle curves ([`CycleCurves`]) and the RMS reserve over all
+/// coordinates (one coordinate's sum after the other) keep their records in a [`Spool`], in a
+/// file when a folder is given. The sums run in the order the batch definitions sum, so the
+/// results do not depend on how the recording was fed.
+#[derive(Debug)]
+pub struct MuscleMeasures {
+    start_s: f64,
     mass_kg: f64,
     weight_n: f64,
+    legs: Sides<Leg>,
+    /// Frames in the window so far, and the time of the last.
+    frames: usize,
+    last_s: f64,
+    /// Peak tibiofemoral and patellofemoral force of either knee \[BW\].
+    peak_tf_bw: Option<f64>,
+    peak_pf_bw: Option<f64>,
+    /// Per muscle-actuated coordinate, in model order.
+    reserves: Vec<ReserveSums>,
+    /// Each frame's reserve torques of the muscle-actuated coordinates.
+    residuals: Spool,
+    /// Sums of whole-body metabolic power [W/kg] and of the speed relative to the belt [m/s].
+    metabolic_sum: f64,
+    travel_speed_sum: f64,
+    /// The muscle groups the model has, in [`MuscleGroup::ALL`] order.
+    groups: Vec<GroupActivation>,
+    muscle_work: StrideWork,
+    muscle_strides: Vec<LegStride>,
+    joint_work: StrideWork,
+    joint_strides: Vec<LegStride>,
+    /// Per joint of [`Joint::ALL`].
+    joints: Vec<JointPeaks>,
+    /// What each gait-cycle curve plots, in the order of `curves`.
+    series: Vec<Series>,
+    curves: CycleCurves,
+    /// Scratch: one frame's values for the accumulators.
+    values: Vec<f64>,
 }
 
-/// Reserve torques and net moments of the muscle-actuated coordinates.
-struct Reserves {
-    rms_nm: Option<f64>,
-    rms_by_coordinate_nm: BTreeMap<String, f64>,
-    peak_moment_by_coordinate_nm: BTreeMap<String, f64>,
+/// Running sums of one muscle-actuated coordinate.
+#[derive(Debug)]
+struct ReserveSums {
+    coordinate: usize,
+    name: String,
+    /// Sum of squared reserve torques [N²·m²].
+    squares: f64,
+    /// Largest absolute (filtered) net moment [N·m].
+    peak_moment_nm: f64,
 }
 
-impl<'a> Window<'a> {
-    fn new(model: &'a Model, result: &'a TrialResult) -> Option<Self> {
-        let start = result.analysis_start_s();
-        let frames: Vec<_> = result
-            .frames
-            .iter()
-            .filter(|f| f.time_s >= start)
-            .filter_map(|f| f.muscles.as_ref().map(|m| (f, m)))
-            .collect();
-        let last = frames.last()?.0.time_s;
-        let strikes: Vec<(Side, f64)> = result
-            .events
-            .iter()
-            .filter(|e| e.kind == EventKind::FootStrike && e.time_s >= start)
-            .map(|e| (e.side, e.time_s))
-            .collect();
-        let leg_strides = Sides::from_fn(|side| {
-            let own: Vec<f64> = strikes
-                .iter()
-                .filter(|s| s.0 == side)
-                .map(|s| s.1)
-                .collect();
-            strides(&own)
-                .into_iter()
-                .filter(|&(_, end)| end <= last)
-                .collect()
-        });
+/// Running activation of one muscle group (both legs).
+#[derive(Debug)]
+struct GroupActivation {
+    group: MuscleGroup,
+    /// Index in [`MuscleGroup::ALL`] (the quantity of `muscle_work`).
+    quantity: usize,
+    muscles: Vec<usize>,
+    sum: f64,
+    count: usize,
+    peak: f64,
+}
+
+/// Running extremes of one joint (both legs).
+#[derive(Debug, Clone, Copy)]
+struct JointPeaks {
+    flexion_deg: f64,
+    extension_deg: f64,
+    moment_nm_per_kg: f64,
+}
+
+/// What a gait-cycle curve plots, per frame.
+#[derive(Debug, Clone)]
+enum Series {
+    /// A coordinate's angle \[deg\].
+    Angle(usize),
+    /// A coordinate's filtered net moment [N·m/kg].
+    Moment(usize),
+    /// A coordinate's power [W/kg].
+    Power(usize),
+    /// The mean activation of these muscles.
+    Activation(Vec<usize>),
+    /// A knee's tibiofemoral force \[BW\].
+    TibiofemoralForce(Side),
+    /// A knee's patellofemoral force \[BW\].
+    PatellofemoralForce(Side),
+    /// The vertical ground reaction on a foot \[BW\].
+    GrfVertical(Side),
+    /// The ground reaction on a foot along the direction of travel \[BW\].
+    GrfTravel(Side),
+}
+
+impl MuscleMeasures {
+    /// Measures of a recording of `model` (with the body layout `skeleton`) whose analysis
+    /// window starts at `start_s`; records for the end are spooled in `spool_dir` (in memory
+    /// if `None`).
+    pub fn new(
+        model: &Model,
+        skeleton: &Skeleton,
+        start_s: f64,
+        spool_dir: Option<&Path>,
+    ) -> io::Result<Self> {
         let mass_kg = model.subject.mass_kg;
-        Some(Self {
-            model,
-            result,
-            times: frames.iter().map(|(f, _)| f.time_s).collect(),
-            frames,
-            strikes,
-            leg_strides,
-            mass_kg,
-            weight_n: mass_kg * STANDARD_GRAVITY_MPS2,
-        })
-    }
-
-    /// The muscle analysis of frame `i`.
-    fn m(&self, i: usize) -> &'a MuscleFrame {
-        self.frames[i].1
-    }
-
-    /// `f` of every frame.
-    fn series(&self, f: impl Fn(usize) -> f64) -> Vec<f64> {
-        (0..self.frames.len()).map(f).collect()
-    }
-
-    /// The mean-and-SD curve of `values` over `side`'s strides, if it has any.
-    fn curve(&self, name: &str, side: Side, values: &[f64]) -> Option<CycleCurve> {
-        cycle_curve(
-            name,
-            side.tag(),
-            &self.times,
-            values,
-            &self.leg_strides[side],
-        )
-    }
-
-    /// Peak tibiofemoral and patellofemoral force of either knee [BW].
-    fn knee_load_peaks(&self) -> (Option<f64>, Option<f64>) {
-        let peak = |f: &dyn Fn(&KneeLoads) -> f64| {
-            (0..self.frames.len())
-                .map(|i| {
-                    let k = &self.m(i).knee;
-                    f(&k[Side::Right]).max(f(&k[Side::Left])) / self.weight_n
-                })
-                .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))))
-        };
-        (peak(&|k| k.tibiofemoral_n), peak(&|k| k.patellofemoral_n))
-    }
-
-    /// RMS reserve torque and peak net moment of each muscle-actuated coordinate, and the RMS
-    /// over all of them.
-    fn reserves(&self) -> Reserves {
-        let model = self.model;
-        let mut all = Vec::new();
-        let mut rms_by = BTreeMap::new();
-        let mut peak_by = BTreeMap::new();
-        for c in model.muscle_actuated_coordinates() {
-            let (name, c) = (&model.coordinates[c.index()].name, c.index());
-            let r = self.series(|i| self.m(i).residual_moments_nm[c]);
-            all.extend(&r);
-            rms_by.insert(name.clone(), rms(&r).unwrap_or(0.0));
-            let peak = (0..self.frames.len())
-                .map(|i| self.m(i).filtered_moments_nm[c].abs())
-                .fold(0.0, f64::max);
-            peak_by.insert(name.clone(), peak);
-        }
-        Reserves {
-            rms_nm: rms(&all),
-            rms_by_coordinate_nm: rms_by,
-            peak_moment_by_coordinate_nm: peak_by,
-        }
-    }
-
-    /// Mean whole-body metabolic power [W/kg] and cost of transport [J/(kg·m)] over the mean
-    /// speed relative to the belt (none below 0.05 m/s).
-    fn metabolic_cost(&self) -> (Option<f64>, Option<f64>) {
-        let metabolic =
-            mean((0..self.frames.len()).map(|i| self.m(i).whole_body_metabolic_w / self.mass_kg));
-        let travel_speed = mean(self.frames.iter().map(|(f, _)| {
-            let b = f.belt_velocity_mps;
-            if b.length() > 1e-9 {
-                (f.com_velocity_mps - b).dot(-b.normalize())
-            } else {
-                0.0
-            }
-        }));
-        let cot = match (metabolic, travel_speed) {
-            (Some(p), Some(v)) if v.abs() > 0.05 => Some(p / v.abs()),
-            _ => None,
-        };
-        (metabolic, cot)
-    }
-
-    /// Each muscle group's activation over the window and fibre work per stride of one leg.
-    fn muscle_groups(&self) -> BTreeMap<MuscleGroup, MuscleGroupSummary> {
-        let model = self.model;
-        // Each muscle's fibres either shorten or lengthen: every muscle's power is split into
-        // concentric and eccentric work before the group is summed (`StrideWork`), so one
-        // muscle's lengthening does not cancel another's shortening.
-        let group_strides = StrideWork::muscle_groups(model, &MuscleGroup::ALL).over_recording(
-            &self.times,
-            |i| &self.m(i).fiber_power_w,
-            &self.strikes,
-        );
-        let mut muscles = BTreeMap::new();
-        for (q, group) in MuscleGroup::ALL.into_iter().enumerate() {
-            let ids: Vec<usize> = (0..model.muscles.len())
-                .filter(|&k| model.muscles[k].group == group)
-                .collect();
-            if ids.is_empty() {
-                continue;
-            }
-            let acts: Vec<f64> = (0..self.frames.len())
-                .flat_map(|i| ids.iter().map(move |&k| self.m(i).activations[k]))
-                .collect();
-            let work = mean_work(&group_strides, q);
-            muscles.insert(
+        let reserves: Vec<ReserveSums> = model
+            .muscle_actuated_coordinates()
+            .into_iter()
+            .map(|c| ReserveSums {
+                coordinate: c.index(),
+                name: model.coordinates[c.index()].name.clone(),
+                // -0.0 is the identity of addition: `Iterator::sum` starts from it.
+                squares: -0.0,
+                peak_moment_nm: 0.0,
+            })
+            .collect();
+        let groups = MuscleGroup::ALL
+            .into_iter()
+            .enumerate()
+            .map(|(quantity, group)| GroupActivation {
                 group,
-                MuscleGroupSummary {
-                    mean_activation: mean(acts.iter().copied()).unwrap_or(0.0),
-                    peak_activation: acts.iter().copied().fold(0.0, f64::max),
-                    concentric_work_j_per_stride: work.positive,
-                    eccentric_work_j_per_stride: work.negative,
-                },
-            );
-        }
-        muscles
-    }
-
-    /// Each joint's peaks and work per stride (joint power `M q̇`, Winter 2009, ch. 7, per
-    /// stride as the muscles' work is), and its angle, moment and power curves per leg.
-    fn joints(&self, curves: &mut Vec<CycleCurve>) -> BTreeMap<Joint, JointSummary> {
-        let (m, mass, legs) = (self.model, self.mass_kg, &self.result.skeleton.legs);
-        let power = |i: usize, c: usize| {
-            self.m(i).filtered_moments_nm[c] * self.frames[i].0.qdot_rad_s[c] / mass
-        };
-        let joint_strides = StrideWork::new(
+                quantity,
+                muscles: (0..model.muscles.len())
+                    .filter(|&k| model.muscles[k].group == group)
+                    .collect(),
+                sum: 0.0,
+                count: 0,
+                peak: 0.0,
+            })
+            .filter(|g| !g.muscles.is_empty())
+            .collect();
+        let legs = skeleton.legs;
+        let joint_work = StrideWork::new(
             Joint::ALL
                 .iter()
                 .map(|joint| legs.map(|leg| vec![joint.coordinate(&leg).index()]))
                 .collect(),
-        )
-        .over_recording(
-            &self.times,
-            |i| {
-                (0..m.coordinates.len())
-                    .map(|c| power(i, c))
-                    .collect::<Vec<f64>>()
-            },
-            &self.strikes,
         );
-        let mut joints = BTreeMap::new();
-        for (j, joint) in Joint::ALL.into_iter().enumerate() {
-            let mut flex = f64::NEG_INFINITY;
-            let mut ext = f64::INFINITY;
-            let mut peak_m: f64 = 0.0;
-            for leg in legs {
-                let c = joint.coordinate(leg).index();
-                let base = &m.coordinates[c].base_name;
-                let angle: Vec<f64> = self
-                    .frames
-                    .iter()
-                    .map(|(f, _)| f.q_rad[c].to_degrees())
-                    .collect();
-                let moment = self.series(|i| self.m(i).filtered_moments_nm[c] / mass);
-                let power = self.series(|i| power(i, c));
-                flex = angle.iter().copied().fold(flex, f64::max);
-                ext = angle.iter().copied().fold(ext, f64::min);
-                peak_m = moment.iter().map(|x| x.abs()).fold(peak_m, f64::max);
-                for (name, series) in [
-                    (format!("{base}_deg"), &angle),
-                    (format!("{base}_moment_nm_per_kg"), &moment),
-                    (format!("{base}_power_w_per_kg"), &power),
-                ] {
-                    curves.extend(self.curve(&name, leg.side, series));
-                }
-            }
-            let work = mean_work(&joint_strides, j);
-            joints.insert(
-                joint,
-                JointSummary {
-                    peak_flexion_deg: flex,
-                    peak_extension_deg: ext,
-                    peak_moment_nm_per_kg: peak_m,
-                    positive_work_j_per_kg_stride: work.positive,
-                    negative_work_j_per_kg_stride: work.negative,
-                },
-            );
-        }
-        joints
+        let (names, series) = curve_series(model, &legs);
+        Ok(Self {
+            start_s,
+            mass_kg,
+            weight_n: mass_kg * STANDARD_GRAVITY_MPS2,
+            legs,
+            frames: 0,
+            last_s: f64::NAN,
+            peak_tf_bw: None,
+            peak_pf_bw: None,
+            residuals: Spool::new(spool_dir, reserves.len())?,
+            reserves,
+            metabolic_sum: 0.0,
+            travel_speed_sum: 0.0,
+            groups,
+            muscle_work: StrideWork::muscle_groups(model, &MuscleGroup::ALL),
+            muscle_strides: Vec::new(),
+            joint_work,
+            joint_strides: Vec::new(),
+            joints: vec![
+                JointPeaks {
+                    flexion_deg: f64::NEG_INFINITY,
+                    extension_deg: f64::INFINITY,
+                    moment_nm_per_kg: 0.0,
+                };
+                Joint::ALL.len()
+            ],
+            curves: CycleCurves::new(names, spool_dir)?,
+            series,
+            values: Vec::new(),
+        })
     }
 
-    /// One leg's curves: the sagittal groups' mean activation, the knee loads and the ground
-    /// reaction on its foot.
-    fn leg_curves(&self, side: Side, curves: &mut Vec<CycleCurve>) {
-        let (model, weight) = (self.model, self.weight_n);
+    /// Feeds a frame; one before the window or without the muscle analysis is ignored.
+    pub fn frame(&mut self, f: &Frame) -> io::Result<()> {
+        let Some(m) = f.muscles.as_ref().filter(|_| f.time_s >= self.start_s) else {
+            return Ok(());
+        };
+        let (mass, weight) = (self.mass_kg, self.weight_n);
+        self.frames += 1;
+        self.last_s = f.time_s;
+        let knee = |load: fn(&KneeLoads) -> f64| {
+            load(&m.knee[Side::Right]).max(load(&m.knee[Side::Left])) / weight
+        };
+        let max = |peak: Option<f64>, x: f64| Some(peak.map_or(x, |p| p.max(x)));
+        self.peak_tf_bw = max(self.peak_tf_bw, knee(|k| k.tibiofemoral_n));
+        self.peak_pf_bw = max(self.peak_pf_bw, knee(|k| k.patellofemoral_n));
+
+        self.values.clear();
+        for r in &mut self.reserves {
+            let residual = m.residual_moments_nm[r.coordinate];
+            r.squares += residual * residual;
+            r.peak_moment_nm = r
+                .peak_moment_nm
+                .max(m.filtered_moments_nm[r.coordinate].abs());
+            self.values.push(residual);
+        }
+        self.residuals.push(&self.values)?;
+
+        self.metabolic_sum += m.whole_body_metabolic_w / mass;
+        let b = f.belt_velocity_mps;
+        self.travel_speed_sum += if b.length() > 1e-9 {
+            (f.com_velocity_mps - b).dot(-b.normalize())
+        } else {
+            0.0
+        };
+        for g in &mut self.groups {
+            for &k in &g.muscles {
+                g.sum += m.activations[k];
+                g.count += 1;
+                g.peak = g.peak.max(m.activations[k]);
+            }
+        }
+
+        self.muscle_work.push_frame(f.time_s, &m.fiber_power_w);
+        self.muscle_strides
+            .extend(self.muscle_work.drain_completed());
+        self.values.clear();
+        self.values.extend(
+            (0..f.qdot_rad_s.len()).map(|c| m.filtered_moments_nm[c] * f.qdot_rad_s[c] / mass),
+        );
+        self.joint_work.push_frame(f.time_s, &self.values);
+        self.joint_strides.extend(self.joint_work.drain_completed());
+        for (joint, peaks) in Joint::ALL.into_iter().zip(&mut self.joints) {
+            for leg in &self.legs {
+                let c = joint.coordinate(leg).index();
+                let angle = f.q_rad[c].to_degrees();
+                peaks.flexion_deg = peaks.flexion_deg.max(angle);
+                peaks.extension_deg = peaks.extension_deg.min(angle);
+                peaks.moment_nm_per_kg = peaks
+                    .moment_nm_per_kg
+                    .max((m.filtered_moments_nm[c] / mass).abs());
+            }
+        }
+
+        self.values.clear();
+        for s in &self.series {
+            self.values.push(s.value(f, m, mass, weight));
+        }
+        self.curves.push_frame(f.time_s, &self.values)
+    }
+
+    /// Feeds a gait event; only foot strikes in the window count.
+    pub fn event(&mut self, e: &GaitEvent) -> io::Result<()> {
+        let in_window = e.time_s >= self.start_s;
+        if e.kind != EventKind::FootStrike || !in_window {
+            return Ok(());
+        }
+        self.muscle_work.foot_strike(e.side, e.time_s);
+        self.muscle_strides
+            .extend(self.muscle_work.drain_completed());
+        self.joint_work.foot_strike(e.side, e.time_s);
+        self.joint_strides.extend(self.joint_work.drain_completed());
+        self.curves.foot_strike(e.side, e.time_s)
+    }
+
+    /// Samples the per-stride accumulators hold now (for tests of the memory bound).
+    pub fn buffered(&self) -> usize {
+        self.muscle_work.buffered() + self.joint_work.buffered() + self.curves.buffered()
+    }
+
+    /// The measures and the gait-cycle curves (joint curves first, then each leg's muscle,
+    /// knee and ground-reaction curves); `events` are the recording's gait events (for the
+    /// stride counts). `None` when no frame of the window carried the muscle analysis.
+    pub fn finish(
+        mut self,
+        events: &[GaitEvent],
+    ) -> io::Result<Option<(MuscleSummary, Vec<CycleCurve>)>> {
+        if self.frames == 0 {
+            return Ok(None);
+        }
+        self.muscle_work.finish();
+        self.muscle_strides
+            .extend(self.muscle_work.drain_completed());
+        self.joint_work.finish();
+        self.joint_strides.extend(self.joint_work.drain_completed());
+        let curves = self.curves.finish()?;
+        let n = self.frames as f64;
+
+        let strides_per_leg = Sides::from_fn(|side| {
+            let own: Vec<f64> = events
+                .iter()
+                .filter(|e| {
+                    e.kind == EventKind::FootStrike && e.time_s >= self.start_s && e.side == side
+                })
+                .map(|e| e.time_s)
+                .collect();
+            strides(&own)
+                .into_iter()
+                .filter(|&(_, end)| end <= self.last_s)
+                .count()
+        });
+
+        // All coordinates' squared reserves, one coordinate after the other, as one sum.
+        let mut squares = -0.0;
+        for j in 0..self.reserves.len() {
+            self.residuals.replay(|r| squares += r[j] * r[j])?;
+        }
+        let count = self.reserves.len() * self.frames;
+        let reserve_rms_nm = (count > 0).then(|| (squares / count as f64).sqrt());
+        let reserve_rms_by_coordinate_nm = self
+            .reserves
+            .iter()
+            .map(|r| (r.name.clone(), (r.squares / n).sqrt()))
+            .collect();
+        let peak_net_moment_by_coordinate_nm = self
+            .reserves
+            .iter()
+            .map(|r| (r.name.clone(), r.peak_moment_nm))
+            .collect();
+
+        // Cost of transport over the mean speed relative to the belt (none below 0.05 m/s).
+        let metabolic = self.metabolic_sum / n;
+        let travel_speed = self.travel_speed_sum / n;
+        let cost_of_transport = (travel_speed.abs() > 0.05).then(|| metabolic / travel_speed.abs());
+
+        let muscles = self
+            .groups
+            .iter()
+            .map(|g| {
+                let work = mean_work(&self.muscle_strides, g.quantity);
+                let summary = MuscleGroupSummary {
+                    mean_activation: g.sum / g.count as f64,
+                    peak_activation: g.peak,
+                    concentric_work_j_per_stride: work.positive,
+                    eccentric_work_j_per_stride: work.negative,
+                };
+                (g.group, summary)
+            })
+            .collect();
+        let joints = Joint::ALL
+            .into_iter()
+            .zip(&self.joints)
+            .enumerate()
+            .map(|(j, (joint, peaks))| {
+                let work = mean_work(&self.joint_strides, j);
+                let summary = JointSummary {
+                    peak_flexion_deg: peaks.flexion_deg,
+                    peak_extension_deg: peaks.extension_deg,
+                    peak_moment_nm_per_kg: peaks.moment_nm_per_kg,
+                    positive_work_j_per_kg_stride: work.positive,
+                    negative_work_j_per_kg_stride: work.negative,
+                };
+                (joint, summary)
+            })
+            .collect();
+        Ok(Some((
+            MuscleSummary {
+                strides_per_leg,
+                peak_knee_tf_force_bw: self.peak_tf_bw,
+                peak_knee_pf_force_bw: self.peak_pf_bw,
+                reserve_rms_nm,
+                reserve_rms_by_coordinate_nm,
+                peak_net_moment_by_coordinate_nm,
+                metabolic_power_w_per_kg: Some(metabolic),
+                cost_of_transport,
+                muscles,
+                joints,
+            },
+            curves,
+        )))
+    }
+}
+
+/// The gait-cycle curves, in `summary`'s order: each joint's angle, moment and power per leg
+/// (joint power `M q̇`, Winter 2009, ch. 7), then each leg's sagittal muscle groups' mean
+/// activation, knee loads and the ground reaction on its foot.
+fn curve_series(model: &Model, legs: &Sides<Leg>) -> (Vec<(String, Side)>, Vec<Series>) {
+    let mut curves = Vec::new();
+    for joint in Joint::ALL {
+        for leg in legs {
+            let c = joint.coordinate(leg).index();
+            let base = &model.coordinates[c].base_name;
+            curves.push((format!("{base}_deg"), leg.side, Series::Angle(c)));
+            curves.push((
+                format!("{base}_moment_nm_per_kg"),
+                leg.side,
+                Series::Moment(c),
+            ));
+            curves.push((format!("{base}_power_w_per_kg"), leg.side, Series::Power(c)));
+        }
+    }
+    for side in Side::BOTH {
         for group in MuscleGroup::SAGITTAL {
             let ids: Vec<usize> = (0..model.muscles.len())
                 .filter(|&k| model.muscles[k].group == group && model.muscles[k].side == side)
                 .collect();
-            if ids.is_empty() {
-                continue;
+            if !ids.is_empty() {
+                curves.push((
+                    format!("{}_activation", group.as_str()),
+                    side,
+                    Series::Activation(ids),
+                ));
             }
-            let act = self.series(|i| {
-                ids.iter().map(|&k| self.m(i).activations[k]).sum::<f64>() / ids.len() as f64
-            });
-            curves.extend(self.curve(&format!("{}_activation", group.as_str()), side, &act));
         }
-        let tf = self.series(|i| self.m(i).knee[side].tibiofemoral_n / weight);
-        let pf = self.series(|i| self.m(i).knee[side].patellofemoral_n / weight);
-        // Ground reaction force on this foot: vertical, and along the direction of travel
-        // (opposite to the belt's motion), so positive is propulsive in either walking direction.
-        let grf = |i: usize| self.frames[i].0.grf_n[side];
-        let grf_v = self.series(|i| grf(i).y / weight);
-        let grf_ap = self.series(|i| {
-            let b = self.frames[i].0.belt_velocity_mps;
-            let travel = -DVec3::new(b.x, 0.0, b.z);
-            grf(i).dot(travel.normalize_or_zero()) / weight
-        });
-        for (name, series) in [
-            ("knee_tf_force_bw", &tf),
-            ("knee_pf_force_bw", &pf),
-            ("grf_vertical_bw", &grf_v),
-            ("grf_travel_bw", &grf_ap),
-        ] {
-            curves.extend(self.curve(name, side, series));
-        }
+        curves.push((
+            "knee_tf_force_bw".into(),
+            side,
+            Series::TibiofemoralForce(side),
+        ));
+        curves.push((
+            "knee_pf_force_bw".into(),
+            side,
+            Series::PatellofemoralForce(side),
+        ));
+        curves.push(("grf_vertical_bw".into(), side, Series::GrfVertical(side)));
+        curves.push(("grf_travel_bw".into(), side, Series::GrfTravel(side)));
     }
+    curves
+        .into_iter()
+        .map(|(name, side, series)| ((name, side), series))
+        .unzip()
 }
 
-fn cycle_curve(
-    name: &str,
-    side: &str,
-    times: &[f64],
-    values: &[f64],
-    strides: &[(f64, f64)],
-) -> Option<CycleCurve> {
-    let curves: Vec<Vec<f64>> = strides
-        .iter()
-        .filter_map(|&(a, b)| normalise(times, values, a, b, CYCLE_POINTS))
-        .collect();
-    if curves.is_empty() {
-        return None;
+impl Series {
+    /// The value at frame `f` with muscle analysis `m`, for a subject of `mass` \[kg\] and
+    /// `weight` \[N\].
+    fn value(&self, f: &Frame, m: &MuscleFrame, mass: f64, weight: f64) -> f64 {
+        match self {
+            Series::Angle(c) => f.q_rad[*c].to_degrees(),
+            Series::Moment(c) => m.filtered_moments_nm[*c] / mass,
+            Series::Power(c) => m.filtered_moments_nm[*c] * f.qdot_rad_s[*c] / mass,
+            Series::Activation(ids) => {
+                ids.iter().map(|&k| m.activations[k]).sum::<f64>() / ids.len() as f64
+            }
+            Series::TibiofemoralForce(side) => m.knee[*side].tibiofemoral_n / weight,
+            Series::PatellofemoralForce(side) => m.knee[*side].patellofemoral_n / weight,
+            Series::GrfVertical(side) => f.grf_n[*side].y / weight,
+            // Along the direction of travel (opposite to the belt's motion), so positive is
+            // propulsive in either walking direction.
+            Series::GrfTravel(side) => {
+                let b = f.belt_velocity_mps;
+                let travel = -DVec3::new(b.x, 0.0, b.z);
+                f.grf_n[*side].dot(travel.normalize_or_zero()) / weight
+            }
+        }
     }
-    let (mean, sd) = if curves.len() == 1 {
-        (curves[0].clone(), vec![0.0; CYCLE_POINTS])
-    } else {
-        mean_sd(&curves)
-    };
-    Some(CycleCurve {
-        variable: name.to_owned(),
-        side: side.to_owned(),
-        strides: curves.len(),
-        mean,
-        sd,
-    })
 }

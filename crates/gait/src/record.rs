@@ -137,6 +137,29 @@ impl EventDetector {
     }
 }
 
+/// A frame or a gait event of a recording.
+#[derive(Debug, Clone, Copy)]
+pub enum Recorded<'a> {
+    /// A frame.
+    Frame(&'a Frame),
+    /// A gait event.
+    Event(&'a GaitEvent),
+}
+
+/// Calls `each` with a recording's frames and events in time order, each event right before
+/// the first frame dated after it, as a trial that runs reports them (it reports an event a
+/// little later, which the per-stride measures allow for).
+pub fn in_time_order(frames: &[Frame], events: &[GaitEvent], mut each: impl FnMut(Recorded<'_>)) {
+    let mut next = events.iter().peekable();
+    for f in frames {
+        while let Some(e) = next.next_if(|e| e.time_s < f.time_s || e.time_s.is_nan()) {
+            each(Recorded::Event(e));
+        }
+        each(Recorded::Frame(f));
+    }
+    next.for_each(|e| each(Recorded::Event(e)));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,26 +10,16 @@
 //! that leg) are summed after splitting, so that one muscle's lengthening does not cancel
 //! another's shortening.
 //!
-//! Here the integral runs over a buffer of recent samples instead of the whole trial, with the
-//! same floating-point result: the buffer holds every sample from the last one at or before
-//! the stride's start to the first one after its end, so [`integrate_split`] interpolates the
-//! same ends and meets the same knots in the same order. Foot strikes arrive late
-//! ([`crate::record::EventDetector`] confirms one [`EventDetector::DEBOUNCE_S`] after the time
-//! it reports), so the buffer also keeps [`LOOKBACK_S`] of samples, and a stride is integrated
-//! once a sample after its end has arrived (or at [`StrideWork::finish`]).
-//!
-//! [`EventDetector::DEBOUNCE_S`]: crate::record::EventDetector::DEBOUNCE_S
+//! Here the integral runs over the samples of a [`StrideBuffer`] instead of the whole trial,
+//! with the same floating-point result ([`crate::stride_buffer`] says why).
 
 use std::collections::{BTreeMap, VecDeque};
 
 use musculo::{Model, MuscleGroup, Side, Sides};
 
-use crate::cycles::{integrate_split, strides};
-
-/// How late a foot strike may be reported after its time \[s\] and still start a stride: the
-/// samples this far back are kept. [`crate::record::EventDetector`] reports strikes
-/// `DEBOUNCE_S` (0.01 s) plus at most one physics step late; this leaves a wide margin.
-pub const LOOKBACK_S: f64 = 0.1;
+use crate::cycles::integrate_split;
+pub use crate::stride_buffer::LOOKBACK_S;
+use crate::stride_buffer::{BufferedStride, StrideBuffer};
 
 /// Positive and negative work of one quantity over one stride (as [`integrate_split`] splits
 /// it): \[J\] for power in W, [J/kg] for power in W/kg.
@@ -61,20 +51,10 @@ pub struct LegStride {
 /// and at least [`LOOKBACK_S`].
 #[derive(Debug, Clone)]
 pub struct StrideWork {
-    /// Per quantity and leg: the columns summed.
+    /// Per quantity and leg: the buffer's columns summed.
     quantities: Vec<Sides<Vec<usize>>>,
-    /// Index into the frame values of each column.
-    channels: Vec<usize>,
-    /// Sample times [s], non-decreasing.
-    times: VecDeque<f64>,
-    /// Sampled values of each channel, aligned with `times`.
-    columns: Vec<VecDeque<f64>>,
-    /// Whether samples have been dropped from the front of the buffer.
-    trimmed: bool,
-    /// Each leg's last foot strike, and whether the buffer reaches back to it.
-    last_strike: Sides<Option<(f64, bool)>>,
-    /// Strides whose end has been reported, waiting for a sample after their end.
-    pending: Vec<(Side, f64, f64)>,
+    /// The samples of every channel the quantities use.
+    buffer: StrideBuffer,
     /// Strides integrated and not yet taken.
     completed: VecDeque<LegStride>,
 }
@@ -105,12 +85,7 @@ impl StrideWork {
         }
         Self {
             quantities,
-            columns: vec![VecDeque::new(); channels.len()],
-            channels,
-            times: VecDeque::new(),
-            trimmed: false,
-            last_strike: Sides::default(),
-            pending: Vec::new(),
+            buffer: StrideBuffer::new(channels),
             completed: VecDeque::new(),
         }
     }
@@ -140,41 +115,39 @@ impl StrideWork {
     /// # Panics
     /// If `values` is shorter than a channel index given to [`StrideWork::new`].
     pub fn push_frame(&mut self, time_s: f64, values: &[f64]) {
-        if !time_s.is_finite() || self.times.back().is_some_and(|&last| time_s < last) {
-            return;
-        }
-        self.times.push_back(time_s);
-        for (column, &ch) in self.columns.iter_mut().zip(&self.channels) {
-            column.push_back(values[ch]);
-        }
-        self.complete(false);
-        self.trim();
+        let (quantities, completed) = (&self.quantities, &mut self.completed);
+        self.buffer.push_frame(time_s, values, |s| {
+            completed.push_back(integrate(quantities, &s))
+        });
     }
 
     /// Feeds a foot strike of `side` dated `time_s` (it may be reported up to [`LOOKBACK_S`]
     /// late). It ends the leg's stride under way, if any, and starts the next. A strike older
     /// than the samples kept, with no stride of its leg under way, starts none.
     pub fn foot_strike(&mut self, side: Side, time_s: f64) {
-        if let Some((start, true)) = self.last_strike[side]
-            && let Some(&(a, b)) = strides(&[start, time_s]).first()
-        {
-            self.pending.push((side, a, b));
-        }
-        let covered = !self.trimmed || self.times.front().is_some_and(|&t| t <= time_s);
-        self.last_strike[side] = Some((time_s, covered));
-        self.complete(false);
+        let (quantities, completed) = (&self.quantities, &mut self.completed);
+        self.buffer.foot_strike(side, time_s, |s| {
+            completed.push_back(integrate(quantities, &s))
+        });
     }
 
     /// Integrates the strides that end at or before the last sample; for the end of a
     /// recording. A stride that ends after the last sample never completes.
     pub fn finish(&mut self) {
-        self.complete(true);
+        let (quantities, completed) = (&self.quantities, &mut self.completed);
+        self.buffer
+            .finish(|s| completed.push_back(integrate(quantities, &s)));
     }
 
     /// The strides completed since the last call, in the order they completed (each leg's in
     /// time order).
     pub fn drain_completed(&mut self) -> impl Iterator<Item = LegStride> + '_ {
         self.completed.drain(..)
+    }
+
+    /// Samples held now (for tests of the memory bound).
+    pub fn buffered(&self) -> usize {
+        self.buffer.buffered()
     }
 
     /// Runs over a whole recording: frame `i` at `times[i]` with channel values `values(i)`,
@@ -203,75 +176,26 @@ impl StrideWork {
         self.finish();
         self.completed.into()
     }
+}
 
-    /// Integrates the pending strides that have a sample after their end (or, at the end of
-    /// the recording, at their end).
-    fn complete(&mut self, at_end: bool) {
-        let Some(&last) = self.times.back() else {
-            return;
-        };
-        let due = |end: f64| end < last || (at_end && end <= last);
-        if !self.pending.iter().any(|&(_, _, end)| due(end)) {
-            return;
-        }
-        self.times.make_contiguous();
-        for column in &mut self.columns {
-            column.make_contiguous();
-        }
-        let times = self.times.as_slices().0;
-        let mut waiting = Vec::new();
-        for (side, start, end) in std::mem::take(&mut self.pending) {
-            if !due(end) {
-                waiting.push((side, start, end));
-                continue;
-            }
-            let work = self
-                .quantities
-                .iter()
-                .map(|legs| {
-                    let (positive, negative) =
-                        legs[side].iter().fold((0.0, 0.0), |(p, n), &col| {
-                            let power = self.columns[col].as_slices().0;
-                            let (dp, dn) = integrate_split(times, power, start, end);
-                            (p + dp, n + dn)
-                        });
-                    SplitWork { positive, negative }
-                })
-                .collect();
-            self.completed.push_back(LegStride {
-                side,
-                start_s: start,
-                end_s: end,
-                work,
+/// The work of every quantity over a completed stride: each channel split by
+/// [`integrate_split`], summed per quantity over the stride's leg.
+fn integrate(quantities: &[Sides<Vec<usize>>], s: &BufferedStride<'_>) -> LegStride {
+    let work = quantities
+        .iter()
+        .map(|legs| {
+            let (positive, negative) = legs[s.side].iter().fold((0.0, 0.0), |(p, n), &col| {
+                let (dp, dn) = integrate_split(s.times, s.column(col), s.start_s, s.end_s);
+                (p + dp, n + dn)
             });
-        }
-        self.pending = waiting;
-    }
-
-    /// Drops the samples no stride can need: keeps the last sample at or before the earliest
-    /// start of a stride under way or pending, and before the newest minus [`LOOKBACK_S`].
-    fn trim(&mut self) {
-        let Some(&newest) = self.times.back() else {
-            return;
-        };
-        let open = self
-            .last_strike
-            .iter()
-            .flatten()
-            .filter(|&&(_, covered)| covered)
-            .map(|&(t, _)| t);
-        let pending = self.pending.iter().map(|&(_, start, _)| start);
-        let needed = open
-            .chain(pending)
-            .filter(|t| t.is_finite())
-            .fold(newest - LOOKBACK_S, f64::min);
-        while self.times.len() >= 2 && self.times[1] <= needed {
-            self.times.pop_front();
-            for column in &mut self.columns {
-                column.pop_front();
-            }
-            self.trimmed = true;
-        }
+            SplitWork { positive, negative }
+        })
+        .collect();
+    LegStride {
+        side: s.side,
+        start_s: s.start_s,
+        end_s: s.end_s,
+        work,
     }
 }
 
@@ -303,6 +227,7 @@ pub fn mean_work<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cycles::strides;
     use crate::record::{EventDetector, EventKind};
     use rand::{RngExt, SeedableRng};
     use rand_chacha::ChaCha8Rng;
@@ -404,7 +329,7 @@ mod tests {
                 values.push(v);
             }
             live.extend(acc.drain_completed());
-            most_buffered = most_buffered.max(acc.times.len());
+            most_buffered = most_buffered.max(acc.buffered());
         }
         acc.finish();
         live.extend(acc.drain_completed());

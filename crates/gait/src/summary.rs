@@ -7,13 +7,17 @@
 //! Stride length on a treadmill is the belt-relative distance covered per stride: mean speed
 //! relative to the belt times mean stride time (the usual treadmill definition).
 
-use musculo::{Model, STANDARD_GRAVITY_MPS2, Side};
+use std::io;
+use std::path::Path;
+
+use musculo::{Model, STANDARD_GRAVITY_MPS2, Side, Sides};
 use serde::{Deserialize, Serialize};
 
-use crate::measures::MuscleSummary;
-use crate::record::EventKind;
+use crate::measures::{CycleCurve, MuscleMeasures, MuscleSummary};
+use crate::record::{EventKind, Frame, GaitEvent};
+use crate::skeleton::Skeleton;
 use crate::spec::Direction;
-use crate::trial::TrialResult;
+use crate::trial::{TrialRecord, TrialResult};
 
 /// Seconds after the belt reaches its speed before measures start.
 pub const SETTLE_S: f64 = 2.0;
@@ -92,83 +96,188 @@ impl GaitSummary {
     }
 }
 
-/// Computes the gait summary of a trial.
+/// Computes the gait summary of a recording: its frames fed to [`GaitMeasures`].
 pub fn summarise(model: &Model, result: &TrialResult) -> GaitSummary {
-    let spec = &result.spec;
-    let start = result.analysis_start_s();
-    let frames: Vec<_> = result.frames.iter().filter(|f| f.time_s >= start).collect();
-    let strikes = |side: Option<Side>| -> Vec<f64> {
-        result
-            .events
-            .iter()
-            .filter(|e| {
-                e.kind == EventKind::FootStrike
-                    && e.time_s >= start
-                    && side.is_none_or(|s| e.side == s)
-            })
-            .map(|e| e.time_s)
-            .collect()
-    };
-    let right = strikes(Some(Side::Right));
-    let all = strikes(None);
-    let strides = right.len().saturating_sub(1);
-    let cadence =
-        (all.len() >= 3).then(|| 60.0 * (all.len() - 1) as f64 / (all[all.len() - 1] - all[0]));
-    let mean_speed = (!frames.is_empty()).then(|| {
-        frames
-            .iter()
-            .map(|f| {
-                (f.com_velocity_mps - f.belt_velocity_mps).dot(travel_axis(f.belt_velocity_mps))
-            })
-            .sum::<f64>()
-            / frames.len() as f64
-    });
-    let stride_time = (strides > 0).then(|| (right[right.len() - 1] - right[0]) / strides as f64);
-    let stride_length = match (mean_speed, stride_time) {
-        (Some(v), Some(t)) => Some(v * t),
-        _ => None,
-    };
-    let max_distance = frames
-        .iter()
-        .map(|f| {
-            let along = f.com_m.dot(travel_axis(f.belt_velocity_mps));
-            along.abs().max(f.com_m.z.abs())
+    let mut measures = GaitMeasures::new(model, &result.skeleton, result.analysis_start_s());
+    result.frames.iter().for_each(|f| measures.frame(f));
+    measures.finish(&result.record())
+}
+
+/// The gait measures of a recording, accumulated frame by frame as it is recorded (a trial's
+/// frames need not be kept); strides and cadence come from the gait events at the end.
+#[derive(Debug, Clone)]
+pub struct GaitMeasures {
+    start_s: f64,
+    /// The knee flexion coordinate of each leg.
+    knees: Sides<usize>,
+    mass_kg: f64,
+    /// Frames in the analysis window so far.
+    frames: usize,
+    /// Sum of the speed relative to the belt along the direction of travel [m/s].
+    speed_sum: f64,
+    max_distance_m: Option<f64>,
+    peak_knee_nm_per_kg: Option<f64>,
+    peak_grf_bw: Option<f64>,
+}
+
+impl GaitMeasures {
+    /// Measures of a recording of `model` (with the body layout `skeleton`) whose analysis
+    /// window starts at `start_s`.
+    pub fn new(model: &Model, skeleton: &Skeleton, start_s: f64) -> Self {
+        Self {
+            start_s,
+            knees: skeleton.legs.map(|leg| leg.knee.index()),
+            mass_kg: model.subject.mass_kg,
+            frames: 0,
+            // -0.0 is the identity of addition: `Iterator::sum` starts from it.
+            speed_sum: -0.0,
+            max_distance_m: None,
+            peak_knee_nm_per_kg: None,
+            peak_grf_bw: None,
+        }
+    }
+
+    /// Feeds a frame; one before the analysis window is ignored.
+    pub fn frame(&mut self, f: &Frame) {
+        let in_window = f.time_s >= self.start_s;
+        if !in_window {
+            return;
+        }
+        let max = |peak: Option<f64>, x: f64| Some(peak.map_or(x, |p: f64| p.max(x)));
+        self.frames += 1;
+        let travel = travel_axis(f.belt_velocity_mps);
+        self.speed_sum += (f.com_velocity_mps - f.belt_velocity_mps).dot(travel);
+        let along = f.com_m.dot(travel);
+        self.max_distance_m = max(self.max_distance_m, along.abs().max(f.com_m.z.abs()));
+        for &k in &self.knees {
+            self.peak_knee_nm_per_kg = max(
+                self.peak_knee_nm_per_kg,
+                -f.net_moments_nm[k] / self.mass_kg,
+            );
+        }
+        let weight = self.mass_kg * STANDARD_GRAVITY_MPS2;
+        for g in &f.grf_n {
+            self.peak_grf_bw = max(self.peak_grf_bw, g.y / weight);
+        }
+    }
+
+    /// The gait summary of the recording `record` describes.
+    pub fn finish(&self, record: &TrialRecord) -> GaitSummary {
+        let spec = &record.spec;
+        let start = self.start_s;
+        let strikes = |side: Option<Side>| -> Vec<f64> {
+            record
+                .events
+                .iter()
+                .filter(|e| {
+                    e.kind == EventKind::FootStrike
+                        && e.time_s >= start
+                        && side.is_none_or(|s| e.side == s)
+                })
+                .map(|e| e.time_s)
+                .collect()
+        };
+        let right = strikes(Some(Side::Right));
+        let all = strikes(None);
+        let strides = right.len().saturating_sub(1);
+        let cadence =
+            (all.len() >= 3).then(|| 60.0 * (all.len() - 1) as f64 / (all[all.len() - 1] - all[0]));
+        let mean_speed = (self.frames > 0).then(|| self.speed_sum / self.frames as f64);
+        let stride_time =
+            (strides > 0).then(|| (right[right.len() - 1] - right[0]) / strides as f64);
+        let stride_length = match (mean_speed, stride_time) {
+            (Some(v), Some(t)) => Some(v * t),
+            _ => None,
+        };
+        let simulated = record.steps as f64 * record.dt_s;
+        GaitSummary {
+            direction: spec.direction,
+            speed_mps: spec.speed_mps,
+            incline_pct: spec.incline_pct,
+            duration_s: spec.duration_s,
+            seed: spec.seed,
+            fell: record.fall.is_some(),
+            fall_time_s: record.fall.as_ref().map(|f| f.time_s),
+            fall_reason: record.fall.as_ref().map(|f| f.reason.clone()),
+            analysis_start_s: start,
+            strides,
+            cadence_steps_per_min: cadence,
+            stride_length_m: stride_length,
+            mean_speed_rel_belt_mps: mean_speed,
+            max_distance_from_centre_m: self.max_distance_m,
+            peak_knee_ext_moment_nm_per_kg: self.peak_knee_nm_per_kg,
+            peak_vertical_grf_bw: self.peak_grf_bw,
+            realtime_factor: if record.wall_time_s > 0.0 {
+                simulated / record.wall_time_s
+            } else {
+                f64::INFINITY
+            },
+        }
+    }
+}
+
+/// Everything `summary.json` and `cycles.csv` hold, accumulated as a trial records its frames
+/// and events ([`GaitMeasures`], and [`MuscleMeasures`] when the muscle analysis runs).
+#[derive(Debug)]
+pub struct TrialMeasures {
+    gait: GaitMeasures,
+    muscles: Option<MuscleMeasures>,
+}
+
+impl TrialMeasures {
+    /// Measures of a recording of `model` whose analysis window starts at `start_s`, with the
+    /// muscle measures if `muscles`; their records for the end are spooled in `spool_dir` (in
+    /// memory if `None`).
+    pub fn new(
+        model: &Model,
+        skeleton: &Skeleton,
+        start_s: f64,
+        muscles: bool,
+        spool_dir: Option<&Path>,
+    ) -> io::Result<Self> {
+        Ok(Self {
+            gait: GaitMeasures::new(model, skeleton, start_s),
+            muscles: if muscles {
+                Some(MuscleMeasures::new(model, skeleton, start_s, spool_dir)?)
+            } else {
+                None
+            },
         })
-        .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
-    let knees = result.skeleton.legs.map(|leg| leg.knee.index());
-    let mass = model.subject.mass_kg;
-    let peak_knee = frames
-        .iter()
-        .flat_map(|f| knees.iter().map(move |&k| -f.net_moments_nm[k] / mass))
-        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-    let weight = mass * STANDARD_GRAVITY_MPS2;
-    let peak_grf = frames
-        .iter()
-        .flat_map(|f| f.grf_n.iter().map(|g| g.y / weight))
-        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-    let simulated = result.steps as f64 * result.dt_s;
-    GaitSummary {
-        direction: spec.direction,
-        speed_mps: spec.speed_mps,
-        incline_pct: spec.incline_pct,
-        duration_s: spec.duration_s,
-        seed: spec.seed,
-        fell: result.fall.is_some(),
-        fall_time_s: result.fall.as_ref().map(|f| f.time_s),
-        fall_reason: result.fall.as_ref().map(|f| f.reason.clone()),
-        analysis_start_s: start,
-        strides,
-        cadence_steps_per_min: cadence,
-        stride_length_m: stride_length,
-        mean_speed_rel_belt_mps: mean_speed,
-        max_distance_from_centre_m: max_distance,
-        peak_knee_ext_moment_nm_per_kg: peak_knee,
-        peak_vertical_grf_bw: peak_grf,
-        realtime_factor: if result.wall_time_s > 0.0 {
-            simulated / result.wall_time_s
-        } else {
-            f64::INFINITY
-        },
+    }
+
+    /// Feeds a frame.
+    pub fn frame(&mut self, f: &Frame) -> io::Result<()> {
+        self.gait.frame(f);
+        self.muscles.as_mut().map_or(Ok(()), |m| m.frame(f))
+    }
+
+    /// Feeds a gait event.
+    pub fn event(&mut self, e: &GaitEvent) -> io::Result<()> {
+        self.muscles.as_mut().map_or(Ok(()), |m| m.event(e))
+    }
+
+    /// Samples the per-stride measures hold now (for tests of the memory bound).
+    pub fn buffered(&self) -> usize {
+        self.muscles.as_ref().map_or(0, MuscleMeasures::buffered)
+    }
+
+    /// The summary and, when the summary has its muscle part, the gait-cycle curves.
+    pub fn finish(
+        self,
+        record: &TrialRecord,
+    ) -> io::Result<(TrialSummary, Option<Vec<CycleCurve>>)> {
+        let gait = self.gait.finish(record);
+        let (muscle_analysis, curves) = match self.muscles {
+            Some(m) => m.finish(&record.events)?.unzip(),
+            None => (None, None),
+        };
+        Ok((
+            TrialSummary {
+                gait,
+                muscle_analysis,
+            },
+            curves,
+        ))
     }
 }
 

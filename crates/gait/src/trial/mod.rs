@@ -4,7 +4,7 @@
 //! ```text
 //! Trial::step:    observe → control → actuate (torques, pushes) → physics → sense (kinematics, contacts)
 //! Trial::advance: step → gait events → step kinetics ([`kinetics`]) → every sample: frame → muscle analysis
-//! Trial::run:     advance until the duration or a fall
+//! Trial::run:     advance until the duration or a fall (run_streaming: frames handed out, not kept)
 //! ```
 //!
 //! Everything a trial uses lives in [`Trial`]: no globals, so trials run side by side on a
@@ -122,6 +122,79 @@ pub struct TrialResult {
 }
 
 impl TrialResult {
+    /// Time the measures begin: the start-up and the settling time after it \[s\].
+    pub fn analysis_start_s(&self) -> f64 {
+        self.start_ramp_s + self.settle_s
+    }
+
+    /// The recording with these frames.
+    pub fn new(record: TrialRecord, frames: Vec<Frame>) -> Self {
+        let TrialRecord {
+            spec,
+            skeleton,
+            events,
+            fall,
+            wall_time_s,
+            steps,
+            dt_s,
+            start_ramp_s,
+            settle_s,
+        } = record;
+        Self {
+            spec,
+            skeleton,
+            frames,
+            events,
+            fall,
+            wall_time_s,
+            steps,
+            dt_s,
+            start_ramp_s,
+            settle_s,
+        }
+    }
+
+    /// Everything but the frames.
+    pub fn record(&self) -> TrialRecord {
+        TrialRecord {
+            spec: self.spec,
+            skeleton: self.skeleton.clone(),
+            events: self.events.clone(),
+            fall: self.fall.clone(),
+            wall_time_s: self.wall_time_s,
+            steps: self.steps,
+            dt_s: self.dt_s,
+            start_ramp_s: self.start_ramp_s,
+            settle_s: self.settle_s,
+        }
+    }
+}
+
+/// What a finished trial produced apart from its frames, which [`Trial::run_streaming`] hands
+/// out as they are recorded: a long trial's frames need not fit in memory.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrialRecord {
+    /// The specification it ran.
+    pub spec: TrialSpec,
+    /// The walker's body layout (which coordinates are the knees, ...), for the measures.
+    pub skeleton: Skeleton,
+    /// Foot strikes and foot-offs.
+    pub events: Vec<GaitEvent>,
+    /// The fall, if the walker fell.
+    pub fall: Option<Fall>,
+    /// Wall-clock time of the simulation \[s\] (not counting the consumer of its frames).
+    pub wall_time_s: f64,
+    /// Physics steps taken.
+    pub steps: u64,
+    /// Physics step \[s\].
+    pub dt_s: f64,
+    /// Seconds of belt start-up at the beginning of the trial.
+    pub start_ramp_s: f64,
+    /// Seconds after the start-up before the measures begin (the gait settles).
+    pub settle_s: f64,
+}
+
+impl TrialRecord {
     /// Time the measures begin: the start-up and the settling time after it \[s\].
     pub fn analysis_start_s(&self) -> f64 {
         self.start_ramp_s + self.settle_s
@@ -460,8 +533,11 @@ impl Trial {
             let (walker, world, scratch) = (&self.walker, &self.world, &mut self.mobility_scratch);
             feet.contacts(
                 &self.segments,
-                self.treadmill.normal,
-                self.treadmill.surface_velocity(self.time_s),
+                &BeltState {
+                    velocity: self.treadmill.surface_velocity(self.time_s),
+                    normal: self.treadmill.normal,
+                    travel_axis: self.treadmill.travel_axis,
+                },
                 self.settings.physics.dt_s,
                 &mut |segment, point, direction| {
                     walker.point_inverse_mass(world, segment, point, direction, scratch)
@@ -588,20 +664,42 @@ impl Trial {
         Ok(frame)
     }
 
-    /// Runs the trial to its duration or to a fall, recording frames at the spec's rate.
-    /// `progress` is called about every simulated second with the simulated time.
-    pub fn run(&mut self, mut progress: impl FnMut(f64)) -> Result<TrialResult, SimError> {
+    /// Runs the trial to its duration or to a fall, recording frames at the spec's rate, and
+    /// keeps them. `progress` is called about every simulated second with the simulated time.
+    pub fn run(&mut self, progress: impl FnMut(f64)) -> Result<TrialResult, SimError> {
+        let mut frames = Vec::with_capacity(
+            (self.total_steps().saturating_sub(self.step) / self.steps_per_frame + 1) as usize,
+        );
+        let record = self.run_streaming(progress, |_, frame| {
+            frames.extend(frame);
+            Ok::<_, SimError>(())
+        })?;
+        Ok(TrialResult::new(record, frames))
+    }
+
+    /// Runs the trial to its duration or to a fall as [`Trial::run`] does, but hands each
+    /// step's gait events and frame (if a sample was due) to `record` instead of keeping the
+    /// frames, so that memory does not grow with the trial's length; an error of `record`
+    /// stops the trial. The time `record` takes is not part of the trial's wall-clock time.
+    pub fn run_streaming<E: From<SimError>>(
+        &mut self,
+        mut progress: impl FnMut(f64),
+        mut record: impl FnMut(&[GaitEvent], Option<Frame>) -> Result<(), E>,
+    ) -> Result<TrialRecord, E> {
         let start = std::time::Instant::now();
         let dt = self.settings.physics.dt_s;
-        let total_steps = (self.spec.duration_s / dt).round() as u64;
+        let total_steps = self.total_steps();
         let report_every = (1.0 / dt).round() as u64;
-        let mut frames = Vec::with_capacity((total_steps / self.steps_per_frame + 1) as usize);
         let mut events = Vec::new();
         let mut fall = None;
+        // Time spent in `record` (writing files): not the simulation's.
+        let mut recording = std::time::Duration::ZERO;
         while self.step < total_steps {
             let a = self.advance()?;
+            let recorded = std::time::Instant::now();
+            record(&a.events, a.frame)?;
+            recording += recorded.elapsed();
             events.extend(a.events);
-            frames.extend(a.frame);
             if self.step.is_multiple_of(report_every) {
                 progress(self.time_s);
             }
@@ -610,18 +708,28 @@ impl Trial {
                 break;
             }
         }
-        Ok(TrialResult {
+        Ok(TrialRecord {
             spec: self.spec,
             skeleton: self.skeleton.clone(),
-            frames,
             events,
             fall,
-            wall_time_s: start.elapsed().as_secs_f64(),
+            wall_time_s: start.elapsed().saturating_sub(recording).as_secs_f64(),
             steps: self.step,
             dt_s: dt,
             start_ramp_s: self.settings.treadmill.start_ramp_s,
             settle_s: crate::summary::SETTLE_S,
         })
+    }
+
+    /// Physics steps of the whole trial.
+    fn total_steps(&self) -> u64 {
+        (self.spec.duration_s / self.settings.physics.dt_s).round() as u64
+    }
+
+    /// Time the measures begin: the belt's start-up and the settling time after it \[s\]
+    /// ([`TrialRecord::analysis_start_s`]), known before the trial runs.
+    pub fn analysis_start_s(&self) -> f64 {
+        self.settings.treadmill.start_ramp_s + crate::summary::SETTLE_S
     }
 }
 
