@@ -108,8 +108,9 @@ fn a_failed_direction_is_named_and_nothing_is_published() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Once the backward trial runs, a file takes the place of its folder in the staging
-    // folder that `simulate` fills before publishing.
+    // Once the backward trial runs, a file takes the place of its folder (made when the trial
+    // starts, for the frames streamed to it) in the staging folder that `simulate` fills
+    // before publishing.
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut seen = Vec::new();
     for line in lines.by_ref() {
@@ -122,7 +123,16 @@ fn a_failed_direction_is_named_and_nothing_is_published() {
     }
     let staging = out.join(format!(".retrogait-{}.tmp", child.id()));
     assert!(staging.is_dir(), "{}", staging.display());
-    std::fs::write(staging.join("backward_1.00mps_+0.0pct_seed1"), "in the way").unwrap();
+    let backward = staging.join("backward_1.00mps_+0.0pct_seed1");
+    // The folder appears just after the trial says it starts.
+    for _ in 0..1000 {
+        if backward.is_dir() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::fs::remove_dir_all(&backward).unwrap();
+    std::fs::write(&backward, "in the way").unwrap();
     seen.extend(lines.map(Result::unwrap));
     let status = child.wait().unwrap();
     let err = seen.join("\n");
