@@ -36,7 +36,7 @@ fn mid_stance_frame(model: &Model, direction: Direction) -> (Vec<Frame>, Skeleto
             f.heel_contact[r] && f.toe_contact[r] && !f.heel_contact[l] && !f.toe_contact[l];
         let ahead = (f.com_m - f.cop_m[r]).dot(travel) >= 0.0;
         if f.time_s > common::WARM_UP_S && single_right && ahead && was_behind {
-            return (result.frames, result.skeleton, i);
+            return (result.frames, result.record.skeleton, i);
         }
         was_behind = single_right && !ahead;
     }

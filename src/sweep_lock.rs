@@ -67,13 +67,7 @@ impl SweepLock {
             }
         }
         let path = root.join(lock_name(shard));
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .with_context(|| format!("cannot create the lock file {}", path.display()))?;
+        let mut file = open_lock_file(&path)?;
         match file.try_lock() {
             Ok(()) => {}
             // The same shard, running with no trial (more shards than trials).
@@ -104,6 +98,17 @@ impl Drop for SweepLock {
     }
 }
 
+/// Opens (creating if need be, never truncating: another process may hold it) a lock file.
+fn open_lock_file(path: &Path) -> Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .with_context(|| format!("cannot create the lock file {}", path.display()))
+}
+
 /// The registry lock, held while a sweep looks at and changes the shard locks.
 struct Registry {
     /// Holds the lock while open.
@@ -113,13 +118,7 @@ struct Registry {
 impl Registry {
     fn lock(root: &Path) -> Result<Self> {
         let path = root.join(REGISTRY_FILE);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .with_context(|| format!("cannot create the lock file {}", path.display()))?;
+        let file = open_lock_file(&path)?;
         file.lock()
             .with_context(|| format!("cannot lock {}", path.display()))?;
         Ok(Self { _file: file })

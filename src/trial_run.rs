@@ -141,10 +141,9 @@ pub fn measure(model: &Model, result: TrialResult) -> (FinishedTrial, Vec<Frame>
         gait: gait::summarise(model, &result),
         muscle_analysis,
     };
-    let record = result.record();
     (
         FinishedTrial {
-            record,
+            record: result.record,
             summary,
             cycle_curves,
         },

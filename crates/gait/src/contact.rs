@@ -28,10 +28,12 @@ pub struct SphereContact {
     pub side: Side,
     /// Where the sphere touches the belt [m, world].
     pub point_m: DVec3,
-    /// Normal force of the belt on the sphere [N, world], from the solver's normal impulses.
+    /// Normal force of the belt on the sphere [N, world]: from the solver's normal impulses
+    /// (rigid feet), or the force the sphere applied (compliant feet).
     pub normal_force_n: DVec3,
-    /// Friction force estimate from the solver's last substep [N, world], used to split the
-    /// exact total shear between the feet ([`split_ground_reaction`]).
+    /// Friction force [N, world]: with rigid feet an estimate from the solver's last substep,
+    /// used to split the exact total shear between the feet ([`split_ground_reaction`]); with
+    /// compliant feet the friction the sphere applied, exactly.
     pub friction_estimate_n: DVec3,
 }
 

@@ -100,7 +100,7 @@ impl GaitSummary {
 pub fn summarise(model: &Model, result: &TrialResult) -> GaitSummary {
     let mut measures = GaitMeasures::new(model, &result.skeleton, result.analysis_start_s());
     result.frames.iter().for_each(|f| measures.frame(f));
-    measures.finish(&result.record())
+    measures.finish(&result.record)
 }
 
 /// The gait measures of a recording, accumulated frame by frame as it is recorded (a trial's

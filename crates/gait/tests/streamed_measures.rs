@@ -3,26 +3,14 @@
 //! and gait-cycle curves of the same trial's frames kept in memory, bit for bit, while the
 //! measures hold about one stride of samples.
 
-use gait::analysis::AnalysisSettings;
-use gait::controller::walking::WalkingParams;
+mod common;
+
 use gait::measures::muscle_measures;
-use gait::{Direction, SimError, Trial, TrialMeasures, TrialResult, TrialSpec, summarise};
-use musculo::Model;
+use gait::{Direction, SimError, TrialMeasures, TrialResult, summarise};
 
 #[test]
 fn streamed_measures_are_the_kept_frames_measures_with_one_stride_buffered() {
-    let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
-    let spec = TrialSpec {
-        direction: Direction::Forward,
-        speed_mps: 1.0,
-        duration_s: 10.0,
-        sample_rate_hz: 200.0,
-        ..Default::default()
-    };
-    let mut trial = Trial::new(model.clone(), spec, WalkingParams::default()).unwrap();
-    trial
-        .set_analysis(Some(AnalysisSettings::default()))
-        .unwrap();
+    let (model, mut trial) = common::walking_trial(Direction::Forward, 10.0);
     let dir = std::env::temp_dir().join(format!("gait-streamed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut measures = TrialMeasures::new(

@@ -65,7 +65,7 @@ fn a_trial_runs_any_controller() {
     })
     .unwrap();
     let result = trial.run(|_| {}).unwrap();
-    let fall = result.fall.expect("an unactuated walker falls");
+    let fall = result.fall.as_ref().expect("an unactuated walker falls");
     assert!(fall.time_s < 3.0, "{fall:?}");
     assert!(result.frames.iter().all(|f| f.stance_side.is_none()));
     assert!(

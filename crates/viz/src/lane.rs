@@ -552,17 +552,19 @@ mod tests {
             }
         }
         let result = gait::TrialResult {
-            spec: *lane.trial.spec(),
-            skeleton: lane.trial.skeleton().clone(),
+            record: gait::TrialRecord {
+                spec: *lane.trial.spec(),
+                skeleton: lane.trial.skeleton().clone(),
+                events,
+                fall: None,
+                wall_time_s: 0.0,
+                steps: lane.trial.steps(),
+                dt_s: lane.dt_s(),
+                // The summary's window from 0 s, as the lane counts strides from the start.
+                start_ramp_s: 0.0,
+                settle_s: 0.0,
+            },
             frames,
-            events,
-            fall: None,
-            wall_time_s: 0.0,
-            steps: lane.trial.steps(),
-            dt_s: lane.dt_s(),
-            // The summary's window from 0 s, as the lane counts strides from the start.
-            start_ramp_s: 0.0,
-            settle_s: 0.0,
         };
         let (summary, _) = gait::measures::muscle_measures(lane.model(), &result).unwrap();
         // Few enough strides that the bars average all of them.

@@ -13,7 +13,7 @@ use crate::record::{EventDetector, Frame};
 use crate::signal::{CubicSpline, lowpass_zero_phase};
 use crate::skeleton::Skeleton;
 use crate::spec::{Direction, PushSpec, TrialSpec};
-use crate::trial::TrialResult;
+use crate::trial::{TrialRecord, TrialResult};
 
 /// Step of the central differences on the splined trajectory \[s\]: small against the motion's
 /// time scales (the splines are smooth), large enough that rounding stays below 1e-7 m/s².
@@ -373,16 +373,18 @@ pub(super) fn analyse(
         },
     };
     Ok(TrialResult {
-        spec,
-        skeleton,
+        record: TrialRecord {
+            spec,
+            skeleton,
+            events,
+            fall: None,
+            wall_time_s: started.elapsed().as_secs_f64(),
+            // One "step" per sample interval, so that steps × dt is the time analysed.
+            steps: (n - 1) as u64,
+            dt_s: dt,
+            start_ramp_s: t0,
+            settle_s: 0.0,
+        },
         frames,
-        events,
-        fall: None,
-        wall_time_s: started.elapsed().as_secs_f64(),
-        // One "step" per sample interval, so that steps × dt is the time analysed.
-        steps: (n - 1) as u64,
-        dt_s: dt,
-        start_ramp_s: t0,
-        settle_s: 0.0,
     })
 }

@@ -96,77 +96,29 @@ pub struct Advance {
     pub fall: Option<Fall>,
 }
 
-/// Everything a finished trial produced.
+/// Everything a finished trial produced: its record and its frames. The record's fields
+/// read through it (`result.spec`, `result.events`, ...).
 #[derive(Debug, Clone, Serialize)]
 pub struct TrialResult {
-    /// The specification it ran.
-    pub spec: TrialSpec,
-    /// The walker's body layout (which coordinates are the knees, ...), for the measures.
-    pub skeleton: Skeleton,
+    /// Everything but the frames.
+    #[serde(flatten)]
+    pub record: TrialRecord,
     /// Recorded frames.
     pub frames: Vec<Frame>,
-    /// Foot strikes and foot-offs.
-    pub events: Vec<GaitEvent>,
-    /// The fall, if the walker fell.
-    pub fall: Option<Fall>,
-    /// Wall-clock time of the simulation \[s\].
-    pub wall_time_s: f64,
-    /// Physics steps taken.
-    pub steps: u64,
-    /// Physics step \[s\].
-    pub dt_s: f64,
-    /// Seconds of belt start-up at the beginning of the trial.
-    pub start_ramp_s: f64,
-    /// Seconds after the start-up before the measures begin (the gait settles).
-    pub settle_s: f64,
 }
 
 impl TrialResult {
-    /// Time the measures begin: the start-up and the settling time after it \[s\].
-    pub fn analysis_start_s(&self) -> f64 {
-        self.start_ramp_s + self.settle_s
-    }
-
     /// The recording with these frames.
     pub fn new(record: TrialRecord, frames: Vec<Frame>) -> Self {
-        let TrialRecord {
-            spec,
-            skeleton,
-            events,
-            fall,
-            wall_time_s,
-            steps,
-            dt_s,
-            start_ramp_s,
-            settle_s,
-        } = record;
-        Self {
-            spec,
-            skeleton,
-            frames,
-            events,
-            fall,
-            wall_time_s,
-            steps,
-            dt_s,
-            start_ramp_s,
-            settle_s,
-        }
+        Self { record, frames }
     }
+}
 
-    /// Everything but the frames.
-    pub fn record(&self) -> TrialRecord {
-        TrialRecord {
-            spec: self.spec,
-            skeleton: self.skeleton.clone(),
-            events: self.events.clone(),
-            fall: self.fall.clone(),
-            wall_time_s: self.wall_time_s,
-            steps: self.steps,
-            dt_s: self.dt_s,
-            start_ramp_s: self.start_ramp_s,
-            settle_s: self.settle_s,
-        }
+impl std::ops::Deref for TrialResult {
+    type Target = TrialRecord;
+
+    fn deref(&self) -> &TrialRecord {
+        &self.record
     }
 }
 

@@ -7,7 +7,20 @@ use musculo::Model;
 
 /// The built-in model walking `duration_s` at 1.0 m/s on the level belt in `direction` with the
 /// default controller and the muscle analysis at 200 Hz; asserts that it did not fall.
+#[allow(dead_code)] // Not every test file that includes this module runs the trial whole.
 pub fn walk_with_muscles(direction: Direction, duration_s: f64) -> (Model, gait::TrialResult) {
+    let (model, mut trial) = walking_trial(direction, duration_s);
+    let result = trial.run(|_| {}).unwrap();
+    assert!(
+        result.fall.is_none(),
+        "{direction:?} fell: {:?}",
+        result.fall
+    );
+    (model, result)
+}
+
+/// The trial [`walk_with_muscles`] runs, set up and not yet run, with its model.
+pub fn walking_trial(direction: Direction, duration_s: f64) -> (Model, Trial) {
     let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
     let spec = TrialSpec {
         direction,
@@ -20,11 +33,5 @@ pub fn walk_with_muscles(direction: Direction, duration_s: f64) -> (Model, gait:
     trial
         .set_analysis(Some(AnalysisSettings::default()))
         .unwrap();
-    let result = trial.run(|_| {}).unwrap();
-    assert!(
-        result.fall.is_none(),
-        "{direction:?} fell: {:?}",
-        result.fall
-    );
-    (model, result)
+    (model, trial)
 }
