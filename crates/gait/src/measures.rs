@@ -164,7 +164,7 @@ pub fn muscle_measures(
 
 /// The muscle and joint measures of a recording, accumulated frame by frame as it is recorded
 /// (a trial's frames need not be kept): over the analysis window from
-/// [`TrialResult::analysis_start_s`], the frames that carry the muscle analysis and each leg's
+/// [`TrialRecord::analysis_start_s`](crate::TrialRecord::analysis_start_s), the frames that carry the muscle analysis and each leg's
 /// strides between the foot strikes in it.
 ///
 /// Everything but two measures is a running sum, peak or per-stride integral

@@ -2,7 +2,7 @@
 //!
 //! Measures are taken over the *analysis window*: from [`SETTLE_S`] after the belt reaches its
 //! speed to the end of the trial (or the fall), so the start-up transient does not bias them
-//! ([`TrialResult::analysis_start_s`]; a measured recording's window starts at its first
+//! ([`TrialRecord::analysis_start_s`]; a measured recording's window starts at its first
 //! sample).
 //! Stride length on a treadmill is the belt-relative distance covered per stride: mean speed
 //! relative to the belt times mean stride time (the usual treadmill definition).
