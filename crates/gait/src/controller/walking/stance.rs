@@ -10,7 +10,7 @@ use glam::DVec3;
 use super::cycle::GaitCycle;
 use super::outer_loop::Velocities;
 use super::servo::Servo;
-use super::{Setup, Step, smoothstep};
+use super::{Posture, Setup, Step, smoothstep};
 use crate::controller::{Observation, stable_pd};
 use crate::skeleton::Leg;
 
@@ -92,14 +92,12 @@ impl Setup {
         let (obs, posture, leg) = (servo.obs(), step.posture, step.stance);
         let gains = &self.params.gains;
         let gain = gains.stance_knee.unwrap_or(gains.knee);
-        let loading = self.params.stance_knee_loading_s;
-        let target = if loading > 0.0 {
-            let s = smoothstep((obs.time_s - cycle.touchdown_s) / loading);
-            cycle.touchdown_knee_rad
-                + s * (posture.stance_knee_flexion_rad - cycle.touchdown_knee_rad)
-        } else {
-            posture.stance_knee_flexion_rad
-        };
+        let target = stance_knee_target(
+            posture,
+            self.params.stance_knee_loading_s,
+            obs.time_s - cycle.touchdown_s,
+            cycle.touchdown_knee_rad,
+        );
         let servo_torque = servo.pd(leg.knee, gain, target);
         // Weight feed-forward plus a vertical damper on the centre of mass, both as virtual
         // vertical forces through the stance knee (the weight torque scales linearly with the
@@ -111,6 +109,31 @@ impl Setup {
             return servo_torque;
         }
         servo_torque + fraction * weight_above_knee_torque(obs, leg)
+    }
+}
+
+/// The stance knee's target `since_touchdown_s` after touchdown, with the knee at
+/// `touchdown_knee_rad` then: along a smoothstep over `loading_s` to the posture's loading
+/// flexion, if it has one ([`Posture::loading_knee_flexion_rad`]: the loading-response wave),
+/// and from there (or from the touchdown knee) over `loading_s` to its stance flexion; at once
+/// if `loading_s` is 0.
+fn stance_knee_target(
+    posture: &Posture,
+    loading_s: f64,
+    since_touchdown_s: f64,
+    touchdown_knee_rad: f64,
+) -> f64 {
+    let stance = posture.stance_knee_flexion_rad;
+    if loading_s <= 0.0 {
+        return stance;
+    }
+    let ramp = |from: f64, to: f64, t: f64| from + smoothstep(t / loading_s) * (to - from);
+    match posture.loading_knee_flexion_rad {
+        Some(wave) if since_touchdown_s < loading_s => {
+            ramp(touchdown_knee_rad, wave, since_touchdown_s)
+        }
+        Some(wave) => ramp(wave, stance, since_touchdown_s - loading_s),
+        None => ramp(touchdown_knee_rad, stance, since_touchdown_s),
     }
 }
 
@@ -147,6 +170,25 @@ pub(super) fn push_off_activation(swing_phase: f64, start: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stance_knee_target_waves_through_the_loading_response_when_asked() {
+        let mut posture = crate::controller::walking::WalkingParams::default().forward;
+        posture.stance_knee_flexion_rad = 0.08;
+        posture.loading_knee_flexion_rad = None;
+        // Without a loading time: the stance flexion at once; without a wave: a ramp to it.
+        assert_eq!(stance_knee_target(&posture, 0.0, 0.01, 0.3), 0.08);
+        assert_eq!(stance_knee_target(&posture, 0.1, 0.0, 0.3), 0.3);
+        assert!((stance_knee_target(&posture, 0.1, 0.05, 0.3) - 0.19).abs() < 1e-12);
+        assert!((stance_knee_target(&posture, 0.1, 0.2, 0.3) - 0.08).abs() < 1e-12);
+        // With a wave: up from a straight touchdown knee to the wave's peak, then down.
+        posture.loading_knee_flexion_rad = Some(0.3);
+        assert_eq!(stance_knee_target(&posture, 0.1, 0.0, 0.05), 0.05);
+        assert!((stance_knee_target(&posture, 0.1, 0.05, 0.05) - 0.175).abs() < 1e-12);
+        assert!((stance_knee_target(&posture, 0.1, 0.1, 0.05) - 0.3).abs() < 1e-12);
+        assert!((stance_knee_target(&posture, 0.1, 0.15, 0.05) - 0.19).abs() < 1e-12);
+        assert!((stance_knee_target(&posture, 0.1, 0.3, 0.05) - 0.08).abs() < 1e-12);
+    }
 
     #[test]
     fn push_off_ramps_from_its_start_to_the_end_of_the_swing() {

@@ -7,7 +7,7 @@ use glam::DVec3;
 
 use super::cycle::GaitCycle;
 use super::outer_loop::Velocities;
-use super::params::Gain;
+use super::params::{Gain, Posture};
 use super::servo::Servo;
 use super::{Setup, Step, horizontal, smoothstep};
 use crate::controller::Observation;
@@ -104,7 +104,10 @@ impl Setup {
         let hip_world = pelvis.origin + pelvis.rotation * leg.hip_in_pelvis;
         let local = pelvis.rotation.transpose() * (target - hip_world);
         let local = DVec3::new(local.x, local.y, local.z * leg.mirror);
-        let (hf, ha, knee_ik) = leg_ik(local, geometry.thigh_m, geometry.shank_m, 0.05);
+        let (thigh_m, shank_m) = (geometry.thigh_m, geometry.shank_m);
+        let legs = (thigh_m, shank_m);
+        let local = extending_leg_target(local, step.posture, step.swing_phase, legs);
+        let (hf, ha, knee_ik) = leg_ik(local, thigh_m, shank_m, 0.05);
         let range = |c: musculo::CoordinateId| obs.model.coordinates[c.index()].range_rad;
         let (mut hf, ha) = (inside(hf, range(leg.hip[0])), inside(ha, range(leg.hip[1])));
         // Extra knee flexion early in swing for foot clearance, peaking at 30 % of it.
@@ -177,11 +180,38 @@ impl Setup {
     }
 }
 
-/// Height of the belt (a plane through the origin with normal `normal`) under the swing foot's
-/// target, or under the foot itself where the foot has run ahead of its target in the
-/// direction of `travel` and the belt there is higher. On an uphill belt a foot that
-/// overshoots its target would otherwise meet the rising belt early and cut the step short;
-/// on a level or downhill belt the belt is never higher ahead, so nothing changes.
+/// The swing leg's IK target (ankle relative to the hip, pelvis frame) as the knee extends
+/// before touchdown ([`Posture::landing_knee_flexion_rad`]): from the posture's
+/// `knee_extension_start_fraction` of the swing it moves, along a smoothstep reaching it at the
+/// planned end of the swing, from `target` to the point straight below `target`'s horizontal
+/// position at the reach of a leg with the landing knee flexion. The horizontal placement of
+/// the balance law is kept; the foot comes down as far as the extending leg carries it, so it
+/// meets the belt with the knee straighter than where a low hip would land it. (Lengthening the
+/// step instead, to where the straight leg meets the belt, made the first step from standing
+/// far too long: the walker fell at 1.6 s, `docs/controller-tuning.md`.) A spot farther than
+/// the leg's reach keeps the foot at least half the reach below the hip. Unchanged without a
+/// landing knee flexion.
+fn extending_leg_target(
+    target: DVec3,
+    posture: &Posture,
+    swing_phase: f64,
+    (thigh_m, shank_m): (f64, f64),
+) -> DVec3 {
+    let Some(knee) = posture.landing_knee_flexion_rad else {
+        return target;
+    };
+    let start = posture.knee_extension_start_fraction;
+    let s = smoothstep((swing_phase - start) / (1.0 - start));
+    if s == 0.0 {
+        return target;
+    }
+    // Law of cosines, as in `leg_ik`: hip-to-ankle distance at this knee flexion.
+    let reach_sq = thigh_m * thigh_m + shank_m * shank_m + 2.0 * thigh_m * shank_m * knee.cos();
+    let horizontal_sq = target.x * target.x + target.z * target.z;
+    let down = -(reach_sq - horizontal_sq).max(0.25 * reach_sq).sqrt();
+    target.lerp(DVec3::new(target.x, down, target.z), s)
+}
+
 /// `angle` kept 0.05 rad inside a coordinate's `range` \[rad\]; the middle of a range
 /// narrower than that margin on both sides (a model may allow so little motion).
 fn inside(angle: f64, range: (f64, f64)) -> f64 {
@@ -193,6 +223,11 @@ fn inside(angle: f64, range: (f64, f64)) -> f64 {
     }
 }
 
+/// Height of the belt (a plane through the origin with normal `normal`) under the swing foot's
+/// target, or under the foot itself where the foot has run ahead of its target in the
+/// direction of `travel` and the belt there is higher. On an uphill belt a foot that
+/// overshoots its target would otherwise meet the rising belt early and cut the step short;
+/// on a level or downhill belt the belt is never higher ahead, so nothing changes.
 fn swing_ground_height(normal: DVec3, target: DVec3, foot: DVec3, travel: DVec3) -> f64 {
     let height = |p: DVec3| -(normal.x * p.x + normal.z * p.z) / normal.y;
     let under_target = height(target);
@@ -229,6 +264,33 @@ mod tests {
         );
         // Level: the belt height is the same everywhere.
         assert_eq!(swing_ground_height(DVec3::Y, target, ahead, travel), 0.0);
+    }
+
+    #[test]
+    fn the_swing_knee_extends_to_the_landing_flexion_below_the_placement_spot() {
+        let legs = (0.42, 0.43);
+        let target = DVec3::new(0.15, -0.6, 0.04);
+        let mut posture = crate::controller::walking::WalkingParams::default().forward;
+        posture.landing_knee_flexion_rad = None;
+        assert_eq!(extending_leg_target(target, &posture, 1.0, legs), target);
+        posture.landing_knee_flexion_rad = Some(0.05);
+        posture.knee_extension_start_fraction = 0.6;
+        assert_eq!(extending_leg_target(target, &posture, 0.5, legs), target);
+        // At the end of the swing: the same horizontal spot, at the reach of the leg with
+        // 0.05 rad of knee flexion, which the leg IK turns back into a nearly straight knee
+        // (its reach stops at 0.999 of the leg's length, about 0.09 rad here).
+        let end = extending_leg_target(target, &posture, 1.0, legs);
+        assert_eq!((end.x, end.z), (target.x, target.z));
+        let reach = (0.42f64.powi(2) + 0.43f64.powi(2) + 2.0 * 0.42 * 0.43 * 0.05f64.cos()).sqrt();
+        assert!((end.length() - reach).abs() < 1e-12, "{end}");
+        let (_, _, knee) = leg_ik(end, legs.0, legs.1, 0.05);
+        assert!((0.05..0.1).contains(&knee), "{knee}");
+        // Half way along the smoothstep, half way down.
+        let mid = extending_leg_target(target, &posture, 0.8, legs);
+        assert!((mid.y - 0.5 * (target.y + end.y)).abs() < 1e-12, "{mid}");
+        // A spot beyond the reach keeps the foot at least half the reach below the hip.
+        let far = extending_leg_target(DVec3::new(0.9, -0.6, 0.0), &posture, 1.0, legs);
+        assert!(far.y <= -0.5 * reach + 1e-12, "{far}");
     }
 
     #[test]

@@ -133,6 +133,32 @@ pub struct Posture {
     /// two directions need not share it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stance_knee_gravity_compensation: Option<f64>,
+    /// Knee flexion the swing leg extends to before touchdown \[rad\] (absent in files written
+    /// before: the swing knee follows the leg IK to the foot target, which lands it bent when
+    /// the hip is low). From [`Self::knee_extension_start_fraction`] of the swing the IK target
+    /// moves to where the leg with this knee flexion reaches straight down at the placement
+    /// law's horizontal spot, so the knee extends and the foot comes down as the leg
+    /// straightens, wherever the belt is. People land with the knee nearly straight, about 5°
+    /// (Perry 1992, Gait Analysis; Winter 2009), and SIMBICON's swing-knee target before
+    /// touchdown is about 0.05 rad (Yin, Loken & van de Panne 2007, Table 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landing_knee_flexion_rad: Option<f64>,
+    /// Fraction of the swing from which the swing knee extends towards
+    /// [`Self::landing_knee_flexion_rad`] (along a smoothstep to the planned end of the swing).
+    /// People's swing knee peaks at about 73 % of the gait cycle, i.e. about 60 % of the swing,
+    /// and then extends until initial contact (Perry 1992).
+    #[serde(default = "knee_extension_start")]
+    pub knee_extension_start_fraction: f64,
+    /// Stance knee flexion at the peak of the loading response \[rad\] (absent in files
+    /// written before: no wave, the stance knee's target moves straight from the touchdown
+    /// knee to [`Self::stance_knee_flexion_rad`]). With it the target moves from the knee at
+    /// touchdown to this flexion over [`WalkingParams::stance_knee_loading_s`], then to the
+    /// stance flexion over the same time again: the stance-phase knee flexion wave of people,
+    /// 15-20° at about 15 % of the gait cycle, back to about 5° at mid-stance, in which the
+    /// knee extensors absorb the landing eccentrically (Perry 1992, Gait Analysis; Winter 2009,
+    /// Biomechanics and Motor Control of Human Movement, 4th ed.: K1 absorption).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loading_knee_flexion_rad: Option<f64>,
 }
 
 impl Posture {
@@ -141,6 +167,12 @@ impl Posture {
     pub fn push_off_torque_at(&self, speed_mps: f64) -> f64 {
         self.push_off_torque_per_kg * speed_mps.powf(self.push_off_speed_exponent)
     }
+}
+
+/// Default start of the swing knee's extension: 60 % of the swing (the swing knee's peak
+/// flexion in people, Perry 1992).
+fn knee_extension_start() -> f64 {
+    0.6
 }
 
 /// Default push-off start of files written before the push-off existed: never.

@@ -163,6 +163,28 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
     if let Some(a) = p.stance_knee_gravity_compensation {
         non_negative(&f("stance_knee_gravity_compensation"), a)?;
     }
+    if let Some(k) = p.landing_knee_flexion_rad {
+        // 0.05 rad is the leg IK's smallest knee flexion (its reach is clamped there).
+        let ok = (0.05..=1.0).contains(&k);
+        check(
+            &f("landing_knee_flexion_rad"),
+            k,
+            ok,
+            "between 0.05 and 1 rad",
+        )?;
+    }
+    if let Some(k) = p.loading_knee_flexion_rad {
+        let ok = (0.0..=1.0).contains(&k);
+        check(&f("loading_knee_flexion_rad"), k, ok, "between 0 and 1 rad")?;
+    }
+    let start = p.knee_extension_start_fraction;
+    let ok = (0.0..1.0).contains(&start);
+    check(
+        &f("knee_extension_start_fraction"),
+        start,
+        ok,
+        "a fraction in [0, 1)",
+    )?;
     Ok(())
 }
 
@@ -202,6 +224,17 @@ mod tests {
         let err = p.validate().unwrap_err();
         assert!(
             err.starts_with("forward.uphill_trunk_lean_per_rad"),
+            "{err}"
+        );
+        let mut p = WalkingParams::default();
+        p.forward.landing_knee_flexion_rad = Some(0.0);
+        let err = p.validate().unwrap_err();
+        assert!(err.starts_with("forward.landing_knee_flexion_rad"), "{err}");
+        let mut p = WalkingParams::default();
+        p.backward.knee_extension_start_fraction = 1.0;
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("backward.knee_extension_start_fraction"),
             "{err}"
         );
     }
