@@ -33,9 +33,6 @@ pub struct Evaluation {
     pub measures: Vec<ConditionMeasures>,
     /// The weighted terms, summed over the conditions (with the sample's bounds term).
     pub terms: Terms,
-    /// Wall-clock time of the evaluation's trials \[s\] (not part of the records, which are
-    /// reproducible).
-    pub wall_s: f64,
 }
 
 impl Evaluation {
@@ -217,7 +214,6 @@ struct Sampler<'a> {
 impl Sampler<'_> {
     /// Evaluates unit-box coordinates `x`: repaired into the box, run, charged for the repair.
     fn evaluate(&self, x: &[f64]) -> Result<Evaluation> {
-        let started = Instant::now();
         let (inside, bounds) = repair_into_box(x, self.search.file.weights.bounds);
         let values = values_at(self.search, &inside);
         let params = controller(self.search, &values)?;
@@ -231,7 +227,6 @@ impl Sampler<'_> {
                 bounds,
                 ..Terms::default()
             }),
-            wall_s: started.elapsed().as_secs_f64(),
         })
     }
 }

@@ -327,6 +327,53 @@ mod tests {
         assert_eq!(condition_terms(&near, &w, 10.0).centring, 0.0);
     }
 
+    /// A frame with vertical forces `fy` on the feet and no muscle analysis.
+    fn frame(time_s: f64, fy: [f64; 2]) -> Frame {
+        use glam::DVec3;
+        use musculo::Sides;
+        let zero = DVec3::ZERO;
+        Frame {
+            time_s,
+            q_rad: vec![],
+            qdot_rad_s: vec![],
+            applied_torques_nm: vec![],
+            net_moments_nm: vec![],
+            grf_n: Sides::new(DVec3::new(0.0, fy[0], 0.0), DVec3::new(0.0, fy[1], 0.0)),
+            cop_m: Sides::default(),
+            heel_contact: Sides::default(),
+            toe_contact: Sides::default(),
+            pelvis_position_m: zero,
+            pelvis_velocity_mps: zero,
+            com_m: zero,
+            com_velocity_mps: zero,
+            belt_velocity_mps: zero,
+            push_force_n: zero,
+            knee_force_on_shank_n: Sides::default(),
+            residual_force_n: zero,
+            residual_moment_nm: zero,
+            stance_side: None,
+            muscles: None,
+        }
+    }
+
+    #[test]
+    fn effort_measures_average_over_the_window_only() {
+        let weight = 70.0 * STANDARD_GRAVITY_MPS2;
+        let mut m = EffortMeasures::new(1.0, 70.0, 1.4);
+        assert_eq!(m.grf_excess_bw2(), None);
+        // Before the window: a huge force that must not count.
+        m.frame(&frame(0.5, [10.0 * weight, 0.0]));
+        m.frame(&frame(1.0, [weight, 0.0]));
+        m.frame(&frame(1.1, [2.4 * weight, 0.0]));
+        let mean = m.grf_excess_bw2().unwrap();
+        assert!((mean - 0.5).abs() < 1e-12, "{mean}");
+        assert_eq!(
+            m.cost_of_transport(1.0),
+            None,
+            "no muscle analysis, no cost"
+        );
+    }
+
     #[test]
     fn samples_outside_the_box_are_repaired_and_charged() {
         let (inside, penalty) = repair_into_box(&[0.5, 1.2, -0.1], 100.0);

@@ -173,9 +173,9 @@ pub struct SearchSummary<'a> {
     pub jobs: usize,
     /// Wall-clock time of the whole search \[s\].
     pub wall_time_s: f64,
-    /// Mean wall-clock time of one evaluation's trials \[s\] (they run in parallel, so this
-    /// is longer than the wall time over the evaluations).
-    pub mean_evaluation_wall_s: f64,
+    /// Wall-clock time per evaluation, `wall_time_s / evaluations` \[s\] (evaluations and
+    /// their trials run `jobs` at a time).
+    pub wall_time_per_evaluation_s: f64,
 }
 
 /// Totals and terms of one evaluation in `search.json`.
@@ -227,8 +227,7 @@ pub fn write_summary(
         best: outcome.best().into(),
         jobs,
         wall_time_s,
-        mean_evaluation_wall_s: outcome.evaluations.iter().map(|e| e.wall_s).sum::<f64>()
-            / n as f64,
+        wall_time_per_evaluation_s: wall_time_s / n as f64,
     };
     let json = serde_json::to_vec_pretty(&summary)?;
     write_atomic(&out.join("search.json"), &json)
