@@ -3,7 +3,8 @@
 //!
 //! A path follows the field names of [`WalkingParams`] as its RON file spells them; an
 //! optional field (`forward.step_time_at_1mps_s: Some(0.52)`) is looked through, but only
-//! when it is set: a search cannot invent a value the start file leaves to its default law.
+//! when it is set: a search cannot invent a value the start file leaves to its default law
+//! (an unset field is not written in the RON form, so it reads as absent).
 //! The parameters go through their RON form (`ron::Value`), so every field the file format
 //! has is reachable without a table to keep in step with the struct, and a changed set of
 //! parameters is checked by [`WalkingParams::validate`] like a loaded file.
@@ -34,16 +35,6 @@ pub enum PathError {
         path: String,
         /// What is there.
         what: &'static str,
-    },
-    /// An optional field the parameters leave unset.
-    #[error(
-        "`{path}` is not set in the start controller (`None` at `{part}`); set it there to search it"
-    )]
-    Unset {
-        /// The whole path.
-        path: String,
-        /// The unset part.
-        part: String,
     },
 }
 
@@ -93,10 +84,7 @@ fn child<'a>(cur: &'a Value, path: &str, part: &str) -> Result<&'a Value, PathEr
     };
     match m.get(&Value::String(part.to_owned())).ok_or_else(unknown)? {
         Value::Option(Some(inner)) => Ok(inner),
-        Value::Option(None) => Err(PathError::Unset {
-            path: path.to_owned(),
-            part: part.to_owned(),
-        }),
+        Value::Option(None) => Err(unknown()),
         v => Ok(v),
     }
 }
@@ -115,10 +103,7 @@ fn child_mut<'a>(cur: &'a mut Value, path: &str, part: &str) -> Result<&'a mut V
         .ok_or_else(unknown)?
     {
         Value::Option(Some(inner)) => Ok(inner),
-        Value::Option(None) => Err(PathError::Unset {
-            path: path.to_owned(),
-            part: part.to_owned(),
-        }),
+        Value::Option(None) => Err(unknown()),
         v => Ok(v),
     }
 }

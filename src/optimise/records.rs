@@ -42,8 +42,8 @@ pub fn write_inputs(out: &Path, search: &Search, file: &Path) -> Result<()> {
         );
     }
     let header = format!(
-        "// The search as run by {PROGRAM} (from {}); run it again with\n\
-         // `retrogait optimise search.ron --out DIR` from this folder.\n",
+        "// The search as run by {PROGRAM} (from {}); `retrogait optimise` runs this file\n\
+         // again to the same evaluations (its paths are relative to this folder or absolute).\n",
         file.display()
     );
     write_atomic(
