@@ -1,5 +1,6 @@
 //! The one way trials are spread over cores: `simulate` (both directions), `gait-grid` and
-//! `sweep` all run their trials through [`run_jobs`].
+//! `sweep` run their trials through [`run_jobs`]; `optimise` runs its generations in
+//! [`in_pool`], a pool of the same size rule.
 
 use std::sync::Mutex;
 
@@ -62,6 +63,21 @@ where
         .collect())
 }
 
+/// Runs `work` inside a rayon pool of [`pool_size`] threads for `items` items, so that the
+/// parallel iterators it uses (a search's samples and their trials) share those threads.
+pub fn in_pool<R: Send>(
+    threads: usize,
+    items: usize,
+    work: impl FnOnce() -> R + Send,
+) -> Result<R> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(pool_size(threads, items))
+        .thread_name(|k| format!("trial-{k}"))
+        .build()
+        .context("cannot start the thread pool")?;
+    Ok(pool.install(work))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +103,6 @@ mod tests {
         assert_eq!(threads, vec![3, 3, 3]);
         assert_eq!(pool_size(0, 5), 1);
         assert_eq!(pool_size(2, 5), 2);
+        assert_eq!(in_pool(8, 3, rayon::current_num_threads).unwrap(), 3);
     }
 }

@@ -95,6 +95,18 @@ impl Drop for StagedFolder {
     }
 }
 
+/// Claims `out` for files written into it as the work goes, each atomically (a search's
+/// records, so a stopped search keeps its evaluations so far): refuses it unless it is absent
+/// or an empty folder, then creates it. `flag` names the option in errors.
+pub fn claim_empty(out: &Path, flag: &str) -> Result<()> {
+    if fs::metadata(out).is_ok_and(|m| !m.is_dir()) {
+        bail!("{flag} {}: not a folder", out.display());
+    }
+    refuse_non_empty(out, flag, None)?;
+    fs::create_dir_all(out)
+        .with_context(|| format!("{flag} {}: cannot create the folder", out.display()))
+}
+
 /// Refuses a folder that holds anything but `own` (what it holds would be overwritten or
 /// mixed with the new files); an absent folder is empty.
 fn refuse_non_empty(out: &Path, flag: &str, own: Option<&Path>) -> Result<()> {

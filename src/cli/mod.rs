@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod gait_grid;
 pub mod loaders;
 pub mod model;
+pub mod optimise;
 pub mod report;
 pub mod simulate;
 pub mod sweep;
@@ -44,6 +45,10 @@ pub enum Command {
     /// Analyse measured walking: OpenSim coordinates and ground reactions through the same
     /// inverse dynamics, muscle analysis, knee loads and measures as a simulated trial.
     Analyze(analyze::AnalyzeArgs),
+    /// Search for walking-controller parameters with CMA-ES: falls, pace, centring, metabolic
+    /// cost of transport and ground reaction force above a limit, over the trial conditions of
+    /// a search file; the search is recorded in its output folder.
+    Optimise(optimise::OptimiseArgs),
 }
 
 /// Runs a parsed command line.
@@ -55,5 +60,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sweep(args) => sweep::run(args),
         Command::Report(args) => report::run(args),
         Command::Analyze(args) => analyze::run(args),
+        Command::Optimise(args) => optimise::run(args),
     }
 }

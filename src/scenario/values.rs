@@ -4,8 +4,9 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeStruct, Serializer};
+use serde::{Deserialize, Serialize};
 
 /// Most values one speed, incline or seed range may expand to (guards against a step typo).
 pub const MAX_AXIS_VALUES: usize = 1000;
@@ -102,7 +103,7 @@ impl AxisValue for u64 {
 
 impl<T: AxisValue> Values<T> {
     /// The values in sweep order; `field` names the axis in errors.
-    pub(super) fn expand(&self, field: &str) -> Result<Vec<T>, (String, String)> {
+    pub(crate) fn expand(&self, field: &str) -> Result<Vec<T>, (String, String)> {
         let values = match self {
             Values::List(v) => v.clone(),
             Values::Range { start, stop, step } => {
@@ -153,6 +154,23 @@ impl<'de, T: AxisValue> Deserialize<'de> for Number<T> {
             }
         }
         d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// Written as it is read: a list, or a range with its three fields (a search records the
+/// search file it ran in this form).
+impl<T: AxisValue + Serialize> Serialize for Values<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Values::List(v) => v.serialize(s),
+            Values::Range { start, stop, step } => {
+                let mut r = s.serialize_struct("Range", 3)?;
+                r.serialize_field("start", start)?;
+                r.serialize_field("stop", stop)?;
+                r.serialize_field("step", step)?;
+                r.end()
+            }
+        }
     }
 }
 
