@@ -122,8 +122,11 @@ impl Setup {
         let shank = obs.segment(leg.shank);
         let shank_pitch = -shank.rotation.y_axis.x.atan2(shank.rotation.y_axis.y);
         let ankle_range = range(leg.ankle);
-        let ankle_target = step.belt_pitch_rad + step.posture.landing_foot_pitch_rad - shank_pitch;
-        let ankle_target = inside(ankle_target, ankle_range);
+        let landing = step.belt_pitch_rad + step.posture.landing_foot_pitch_rad - shank_pitch;
+        let ankle_target = inside(
+            swing_ankle_target(step.posture, step.swing_phase, landing),
+            ankle_range,
+        );
         let goal = [hf, ha, 0.0, knee_target, ankle_target];
         let rates = targets.update(goal, obs.dt_s);
         let distal = [leg.thigh, leg.shank, leg.foot];
@@ -212,6 +215,17 @@ fn extending_leg_target(
     target.lerp(DVec3::new(target.x, down, target.z), s)
 }
 
+/// The swing ankle's target at `swing_phase`: the posture's swing ankle angle, if it has one,
+/// until the knee starts to extend, then along the extension's smoothstep to `landing` (the
+/// ankle angle that pitches the foot at the landing pitch); `landing` throughout otherwise.
+fn swing_ankle_target(posture: &Posture, swing_phase: f64, landing: f64) -> f64 {
+    let Some(swing) = posture.swing_ankle_rad else {
+        return landing;
+    };
+    let start = posture.knee_extension_start_fraction;
+    swing + smoothstep((swing_phase - start) / (1.0 - start)) * (landing - swing)
+}
+
 /// `angle` kept 0.05 rad inside a coordinate's `range` \[rad\]; the middle of a range
 /// narrower than that margin on both sides (a model may allow so little motion).
 fn inside(angle: f64, range: (f64, f64)) -> f64 {
@@ -291,6 +305,18 @@ mod tests {
         // A spot beyond the reach keeps the foot at least half the reach below the hip.
         let far = extending_leg_target(DVec3::new(0.9, -0.6, 0.0), &posture, 1.0, legs);
         assert!(far.y <= -0.5 * reach + 1e-12, "{far}");
+    }
+
+    #[test]
+    fn the_swing_ankle_holds_its_angle_until_the_knee_extends_then_turns_to_the_landing() {
+        let mut posture = crate::controller::walking::WalkingParams::default().forward;
+        posture.swing_ankle_rad = None;
+        assert_eq!(swing_ankle_target(&posture, 0.3, 0.4), 0.4);
+        posture.swing_ankle_rad = Some(0.1);
+        posture.knee_extension_start_fraction = 0.6;
+        assert_eq!(swing_ankle_target(&posture, 0.3, 0.4), 0.1);
+        assert!((swing_ankle_target(&posture, 0.8, 0.4) - 0.25).abs() < 1e-12);
+        assert!((swing_ankle_target(&posture, 1.0, 0.4) - 0.4).abs() < 1e-12);
     }
 
     #[test]

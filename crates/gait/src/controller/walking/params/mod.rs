@@ -159,6 +159,14 @@ pub struct Posture {
     /// Biomechanics and Motor Control of Human Movement, 4th ed.: K1 absorption).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub loading_knee_flexion_rad: Option<f64>,
+    /// Ankle dorsiflexion the swing ankle holds until the knee starts to extend \[rad\]
+    /// (absent in files written before: the whole swing holds the foot at the landing pitch
+    /// to the belt, which with a flexed knee tilting the shank back takes 25-30° of
+    /// dorsiflexion). From [`Self::knee_extension_start_fraction`] the target moves along the
+    /// same smoothstep to the landing pitch. People's swing ankle is near neutral, about 0-5°
+    /// of plantarflexion at mid-swing (Perry 1992; Winter 2009).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swing_ankle_rad: Option<f64>,
 }
 
 impl Posture {

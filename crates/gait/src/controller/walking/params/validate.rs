@@ -177,6 +177,9 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         let ok = (0.0..=1.0).contains(&k);
         check(&f("loading_knee_flexion_rad"), k, ok, "between 0 and 1 rad")?;
     }
+    if let Some(a) = p.swing_ankle_rad {
+        finite(&f("swing_ankle_rad"), a)?;
+    }
     let start = p.knee_extension_start_fraction;
     let ok = (0.0..1.0).contains(&start);
     check(
@@ -230,6 +233,17 @@ mod tests {
         p.forward.landing_knee_flexion_rad = Some(0.0);
         let err = p.validate().unwrap_err();
         assert!(err.starts_with("forward.landing_knee_flexion_rad"), "{err}");
+        let mut p = WalkingParams::default();
+        p.forward.swing_ankle_rad = Some(f64::NAN);
+        let err = p.validate().unwrap_err();
+        assert!(err.starts_with("forward.swing_ankle_rad"), "{err}");
+        let mut p = WalkingParams::default();
+        p.backward.loading_knee_flexion_rad = Some(-0.1);
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("backward.loading_knee_flexion_rad"),
+            "{err}"
+        );
         let mut p = WalkingParams::default();
         p.backward.knee_extension_start_fraction = 1.0;
         let err = p.validate().unwrap_err();
