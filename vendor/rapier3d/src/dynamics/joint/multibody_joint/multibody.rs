@@ -1083,6 +1083,124 @@ impl Multibody {
                 continue;
             }
 
+            #[cfg(feature = "dim3")]
+            if sparse {
+                // The same Coriolis recursion as below, on the columns of the DoFs on the link's
+                // path only (the others are zero in every matrix involved): the values computed
+                // are the dense recursion's, operation for operation.
+                let mut segments = core::mem::take(&mut self.tree.segments);
+                segments.clear();
+                let mut a = i;
+                loop {
+                    let la = &self.links[a];
+                    if la.joint.ndofs() > 0 {
+                        segments.push((la.assembly_id, la.joint.ndofs()));
+                    }
+                    if a == 0 {
+                        break;
+                    }
+                    a = la.parent_internal_id;
+                }
+                let is_own = |start: usize| start == link.assembly_id && ndofs > 0;
+
+                if i != 0 {
+                    let parent_id = link.parent_internal_id;
+                    let parent_link = &self.links[parent_id];
+                    let parent_rb = &bodies[parent_link.rigid_body];
+                    let parent_j_w = self.body_jacobians[parent_id].fixed_rows::<ANG_DIM>(DIM);
+                    let parent_w =
+                        SimdAngVector::<Real>::from(parent_rb.vels.angvel).gcross_matrix();
+                    let shift_cross_tr = vect_to_na(link.shift02).gcross_matrix_tr();
+                    let dvel_cross = vect_to_na(
+                        rb.vels.angvel.gcross(link.shift02) + 2.0 * link.joint_velocity.linvel,
+                    )
+                    .gcross_matrix_tr();
+                    let lin_cross = vect_to_na(link.joint_velocity.linvel).gcross_matrix_tr();
+                    let parent_w_shift = parent_w * shift_cross_tr;
+                    let vel_wrt_joint_w = vect_to_na(link.joint_velocity.angvel).gcross_matrix();
+
+                    let (coriolis_v, parent_coriolis_v) = self.coriolis_v.index_mut2(i, parent_id);
+                    let (coriolis_w, parent_coriolis_w) = self.coriolis_w.index_mut2(i, parent_id);
+                    for &(start, len) in &segments {
+                        let mut cv = coriolis_v.columns_mut(start, len);
+                        let mut cw = coriolis_w.columns_mut(start, len);
+                        if is_own(start) {
+                            cv.fill(0.0);
+                            cw.fill(0.0);
+                            continue;
+                        }
+                        cv.copy_from(&parent_coriolis_v.columns(start, len));
+                        cw.copy_from(&parent_coriolis_w.columns(start, len));
+                        let pjw = parent_j_w.columns(start, len);
+                        cv.gemm(1.0, &shift_cross_tr, &parent_coriolis_w.columns(start, len), 1.0);
+                        cv.gemm(1.0, &dvel_cross, &pjw, 1.0);
+                        cv.gemm(1.0, &lin_cross, &pjw, 1.0);
+                        cv.gemm(1.0, &parent_w_shift, &pjw, 1.0);
+                        cw.gemm(-1.0, &vel_wrt_joint_w, &pjw, 1.0);
+                    }
+                    if ndofs > 0 {
+                        let mut tmp1 = SMatrix::<Real, SPATIAL_DIM, SPATIAL_DIM>::zeros();
+                        let mut rb_joint_j = tmp1.columns_mut(0, ndofs);
+                        link.joint.jacobian(
+                            &(parent_link.local_to_world.rotation
+                                * link.joint.data.local_frame1.rotation),
+                            &mut rb_joint_j,
+                        );
+                        let rb_joint_j_v = rb_joint_j.fixed_rows::<DIM>(0);
+                        let rb_joint_j_w = rb_joint_j.fixed_rows::<ANG_DIM>(DIM);
+                        coriolis_v
+                            .columns_mut(link.assembly_id, ndofs)
+                            .gemm(2.0, &parent_w, &rb_joint_j_v, 1.0);
+                        coriolis_w
+                            .columns_mut(link.assembly_id, ndofs)
+                            .gemm(1.0, &parent_w, &rb_joint_j_w, 1.0);
+                    }
+                } else {
+                    for &(start, len) in &segments {
+                        self.coriolis_v[i].columns_mut(start, len).fill(0.0);
+                        self.coriolis_w[i].columns_mut(start, len).fill(0.0);
+                    }
+                }
+
+                let coriolis_v = &mut self.coriolis_v[i];
+                let coriolis_w = &self.coriolis_w[i];
+                let shift_cross_tr = vect_to_na(link.shift23).gcross_matrix_tr();
+                let dvel_cross = vect_to_na(rb.vels.angvel.gcross(link.shift23)).gcross_matrix_tr();
+                let w_shift =
+                    SimdAngVector::<Real>::from(rb.vels.angvel).gcross_matrix() * shift_cross_tr;
+                let rb_mass_dt = vect_to_na(rb_mass * dt);
+                let inertia = mat_to_na(rb_inertia);
+                for &(start, len) in &segments {
+                    let mut cv = coriolis_v.columns_mut(start, len);
+                    let cw = coriolis_w.columns(start, len);
+                    let jw = rb_j_w.columns(start, len);
+                    cv.gemm(1.0, &shift_cross_tr, &cw, 1.0);
+                    cv.gemm(1.0, &dvel_cross, &jw, 1.0);
+                    cv.gemm(1.0, &w_shift, &jw, 1.0);
+                    if !massless {
+                        let mut icv = self.i_coriolis_dt.fixed_rows_mut::<DIM>(0);
+                        let mut icv = icv.columns_mut(start, len);
+                        icv.copy_from(&cv);
+                        icv.column_iter_mut()
+                            .for_each(|mut c| c.component_mul_assign(&rb_mass_dt));
+                        let mut icw = self.i_coriolis_dt.fixed_rows_mut::<ANG_DIM>(DIM);
+                        icw.columns_mut(start, len).gemm(dt, &inertia, &cw, 0.0);
+                    }
+                }
+                self.tree.segments = segments;
+
+                if !massless {
+                    for &j in &nonzero {
+                        for &i in &nonzero {
+                            let val = rb_j.column(i).dotc(&self.i_coriolis_dt.column(j));
+                            self.acc_augmented_mass[(i, j)] += val;
+                        }
+                    }
+                }
+                self.nonzero_dofs_workspace = nonzero;
+                continue;
+            }
+
             if i != 0 {
                 let parent_id = link.parent_internal_id;
                 let parent_link = &self.links[parent_id];
@@ -1263,7 +1381,8 @@ impl Multibody {
                 .inv_augmented_mass
                 .factorize_tree(&self.augmented_mass, parent)
             {
-                self.inv_augmented_mass.factorize_dense(&self.augmented_mass);
+                self.inv_augmented_mass
+                    .factorize_dense(&self.augmented_mass);
             }
             if with_acc
                 && !self
@@ -2136,6 +2255,8 @@ struct TreeWorkspace {
     link_last_dof: Vec<usize>,
     /// Composite spatial inertia of each link's subtree, about the link's centre of mass.
     composite: Vec<SMatrix<Real, SPATIAL_DIM, SPATIAL_DIM>>,
+    /// Column ranges `(first DoF, count)` of the links on one link's path to the root.
+    segments: Vec<(usize, usize)>,
     /// Sum over each link's subtree of `dt ×` the gyroscopic linearisation.
     composite_gyro: Vec<na::Matrix3<Real>>,
     /// Generalised forces kept for the energy guard.
@@ -2214,7 +2335,10 @@ impl MultibodyMassSolver {
         (!self.tree_sparse).then_some(&self.lu)
     }
 
-    fn factorize_dense<S: na::Storage<Real, Dyn, Dyn>>(&mut self, m: &na::Matrix<Real, Dyn, Dyn, S>) {
+    fn factorize_dense<S: na::Storage<Real, Dyn, Dyn>>(
+        &mut self,
+        m: &na::Matrix<Real, Dyn, Dyn, S>,
+    ) {
         self.tree_sparse = false;
         self.lu = LU::new(m.clone_owned());
     }
@@ -2283,31 +2407,40 @@ impl MultibodyMassSolver {
         if !self.tree_sparse {
             return self.lu.solve_mut(b);
         }
-        let f = &self.factors;
-        let parent = &self.parent;
-        let n = parent.len();
+        let n = self.parent.len();
+        assert_eq!(b.nrows(), n, "MultibodyMassSolver::solve_mut: dimension mismatch");
+        // Column-major factors: entry (r, c) at r + c·n.
+        let f = self.factors.as_slice();
+        let parent = &self.parent[..];
         for c in 0..b.ncols() {
             // U·y = b (U = Lᵀ if symmetric), leaves first.
             for k in (0..n).rev() {
-                let b_k = b[(k, c)];
+                // SAFETY: k < n = b.nrows() and c < b.ncols().
+                let b_k = unsafe { *b.get_unchecked((k, c)) };
                 if b_k != 0.0 {
                     let mut i = parent[k];
                     while i != NO_DOF {
-                        let u_ik = if self.symmetric { f[(k, i)] } else { f[(i, k)] };
-                        b[(i, c)] -= u_ik * b_k;
+                        let u_ik = if self.symmetric {
+                            f[k + i * n]
+                        } else {
+                            f[i + k * n]
+                        };
+                        // SAFETY: parents are DoF indices < n.
+                        unsafe { *b.get_unchecked_mut((i, c)) -= u_ik * b_k };
                         i = parent[i];
                     }
                 }
             }
             // D·z = y, then L·x = z, root first.
             for k in 0..n {
-                let mut x_k = b[(k, c)] / f[(k, k)];
+                // SAFETY: as above.
+                let mut x_k = unsafe { *b.get_unchecked((k, c)) } / f[k + k * n];
                 let mut j = parent[k];
                 while j != NO_DOF {
-                    x_k -= f[(k, j)] * b[(j, c)];
+                    x_k -= f[k + j * n] * unsafe { *b.get_unchecked((j, c)) };
                     j = parent[j];
                 }
-                b[(k, c)] = x_k;
+                unsafe { *b.get_unchecked_mut((k, c)) = x_k };
             }
         }
         true
