@@ -1132,7 +1132,12 @@ impl Multibody {
                         cv.copy_from(&parent_coriolis_v.columns(start, len));
                         cw.copy_from(&parent_coriolis_w.columns(start, len));
                         let pjw = parent_j_w.columns(start, len);
-                        cv.gemm(1.0, &shift_cross_tr, &parent_coriolis_w.columns(start, len), 1.0);
+                        cv.gemm(
+                            1.0,
+                            &shift_cross_tr,
+                            &parent_coriolis_w.columns(start, len),
+                            1.0,
+                        );
                         cv.gemm(1.0, &dvel_cross, &pjw, 1.0);
                         cv.gemm(1.0, &lin_cross, &pjw, 1.0);
                         cv.gemm(1.0, &parent_w_shift, &pjw, 1.0);
@@ -1148,12 +1153,18 @@ impl Multibody {
                         );
                         let rb_joint_j_v = rb_joint_j.fixed_rows::<DIM>(0);
                         let rb_joint_j_w = rb_joint_j.fixed_rows::<ANG_DIM>(DIM);
-                        coriolis_v
-                            .columns_mut(link.assembly_id, ndofs)
-                            .gemm(2.0, &parent_w, &rb_joint_j_v, 1.0);
-                        coriolis_w
-                            .columns_mut(link.assembly_id, ndofs)
-                            .gemm(1.0, &parent_w, &rb_joint_j_w, 1.0);
+                        coriolis_v.columns_mut(link.assembly_id, ndofs).gemm(
+                            2.0,
+                            &parent_w,
+                            &rb_joint_j_v,
+                            1.0,
+                        );
+                        coriolis_w.columns_mut(link.assembly_id, ndofs).gemm(
+                            1.0,
+                            &parent_w,
+                            &rb_joint_j_w,
+                            1.0,
+                        );
                     }
                 } else {
                     for &(start, len) in &segments {
@@ -1190,10 +1201,21 @@ impl Multibody {
                 self.tree.segments = segments;
 
                 if !massless {
+                    // `J[:, i]ᵀ·(dt·M·C)[:, j]` on contiguous columns, summed in the order of
+                    // nalgebra's `dot` for six entries (so the values are `dotc`'s).
+                    let n = self.ndofs;
+                    let jac = rb_j.as_slice();
+                    let icd = self.i_coriolis_dt.as_slice();
+                    let acc = self.acc_augmented_mass.as_mut_slice();
                     for &j in &nonzero {
+                        let c_j = &icd[SPATIAL_DIM * j..SPATIAL_DIM * (j + 1)];
                         for &i in &nonzero {
-                            let val = rb_j.column(i).dotc(&self.i_coriolis_dt.column(j));
-                            self.acc_augmented_mass[(i, j)] += val;
+                            let j_i = &jac[SPATIAL_DIM * i..SPATIAL_DIM * (i + 1)];
+                            let mut val = 0.0;
+                            for r in 0..SPATIAL_DIM {
+                                val += j_i[r] * c_j[r];
+                            }
+                            acc[i + j * n] += val;
                         }
                     }
                 }
@@ -2351,11 +2373,19 @@ impl MultibodyMassSolver {
             self.factors = DMatrix::zeros(n, n);
         }
         self.factors.copy_from(m);
+        assert!(
+            parent
+                .iter()
+                .enumerate()
+                .all(|(k, &p)| p == NO_DOF || p < k),
+            "a DoF's parent must come before it"
+        );
         self.parent.clear();
         self.parent.extend_from_slice(parent);
-        let f = &mut self.factors;
+        // Column-major: entry (r, c) at r + c·n.
+        let f = self.factors.as_mut_slice();
         for k in (0..n).rev() {
-            let d = f[(k, k)];
+            let d = f[k + k * n];
             let usable = if self.symmetric { d > 0.0 } else { d != 0.0 };
             if !usable || !d.is_finite() {
                 self.tree_sparse = false;
@@ -2365,31 +2395,31 @@ impl MultibodyMassSolver {
                 // Featherstone Table 6.3 (LTDL): only the lower triangle is used.
                 let mut i = parent[k];
                 while i != NO_DOF {
-                    let l_ki = f[(k, i)] / d;
+                    let l_ki = f[k + i * n] / d;
                     let mut j = i;
                     while j != NO_DOF {
-                        f[(i, j)] -= l_ki * f[(k, j)];
+                        f[i + j * n] -= l_ki * f[k + j * n];
                         j = parent[j];
                     }
-                    f[(k, i)] = l_ki;
+                    f[k + i * n] = l_ki;
                     i = parent[i];
                 }
             } else {
                 // Row k of L, then the Schur complement on k's path, then column k of U.
                 let mut j = parent[k];
                 while j != NO_DOF {
-                    f[(k, j)] /= d;
+                    f[k + j * n] /= d;
                     j = parent[j];
                 }
                 let mut i = parent[k];
                 while i != NO_DOF {
-                    let a_ik = f[(i, k)];
+                    let a_ik = f[i + k * n];
                     let mut j = parent[k];
                     while j != NO_DOF {
-                        f[(i, j)] -= a_ik * f[(k, j)];
+                        f[i + j * n] -= a_ik * f[k + j * n];
                         j = parent[j];
                     }
-                    f[(i, k)] = a_ik / d;
+                    f[i + k * n] = a_ik / d;
                     i = parent[i];
                 }
             }
@@ -2408,37 +2438,46 @@ impl MultibodyMassSolver {
             return self.lu.solve_mut(b);
         }
         let n = self.parent.len();
-        assert_eq!(b.nrows(), n, "MultibodyMassSolver::solve_mut: dimension mismatch");
-        // Column-major factors: entry (r, c) at r + c·n.
+        assert_eq!(
+            b.nrows(),
+            n,
+            "MultibodyMassSolver::solve_mut: dimension mismatch"
+        );
+        assert_eq!(self.factors.len(), n * n);
+        // Column-major factors: entry (r, c) at r + c·n. The parent chains hold indices < n
+        // (`update_dof_parents`), which is what makes the unchecked accesses below sound.
         let f = self.factors.as_slice();
         let parent = &self.parent[..];
+        // SAFETY (all `get_unchecked` below): row and DoF indices are < n = b.nrows() and the
+        // factors hold n × n entries; c < b.ncols().
+        let fe = |r: usize, col: usize| unsafe { *f.get_unchecked(r + col * n) };
+        let up = |k: usize| unsafe { *parent.get_unchecked(k) };
         for c in 0..b.ncols() {
             // U·y = b (U = Lᵀ if symmetric), leaves first.
             for k in (0..n).rev() {
-                // SAFETY: k < n = b.nrows() and c < b.ncols().
                 let b_k = unsafe { *b.get_unchecked((k, c)) };
                 if b_k != 0.0 {
-                    let mut i = parent[k];
-                    while i != NO_DOF {
-                        let u_ik = if self.symmetric {
-                            f[k + i * n]
-                        } else {
-                            f[i + k * n]
-                        };
-                        // SAFETY: parents are DoF indices < n.
-                        unsafe { *b.get_unchecked_mut((i, c)) -= u_ik * b_k };
-                        i = parent[i];
+                    let mut i = up(k);
+                    if self.symmetric {
+                        while i != NO_DOF {
+                            unsafe { *b.get_unchecked_mut((i, c)) -= fe(k, i) * b_k };
+                            i = up(i);
+                        }
+                    } else {
+                        while i != NO_DOF {
+                            unsafe { *b.get_unchecked_mut((i, c)) -= fe(i, k) * b_k };
+                            i = up(i);
+                        }
                     }
                 }
             }
             // D·z = y, then L·x = z, root first.
             for k in 0..n {
-                // SAFETY: as above.
-                let mut x_k = unsafe { *b.get_unchecked((k, c)) } / f[k + k * n];
-                let mut j = parent[k];
+                let mut x_k = unsafe { *b.get_unchecked((k, c)) } / fe(k, k);
+                let mut j = up(k);
                 while j != NO_DOF {
-                    x_k -= f[k + j * n] * unsafe { *b.get_unchecked((j, c)) };
-                    j = parent[j];
+                    x_k -= fe(k, j) * unsafe { *b.get_unchecked((j, c)) };
+                    j = up(j);
                 }
                 unsafe { *b.get_unchecked_mut((k, c)) = x_k };
             }
