@@ -128,9 +128,18 @@ fn check_multibody(
     let e_dense = scaled_difference(&dense_m, &reference, &reference);
     let e_mass = scaled_difference(&sparse_m, &reference, &reference);
     let e_acc = scaled_difference(&sparse_acc, &dense_acc, &reference);
-    assert!(e_dense < ENTRY_TOL, "{label}: dense M vs f64 reference {e_dense:e}");
-    assert!(e_mass < ENTRY_TOL, "{label}: sparse M vs f64 reference {e_mass:e}");
-    assert!(e_acc < ENTRY_TOL, "{label}: sparse vs dense M+dt·C {e_acc:e}");
+    assert!(
+        e_dense < ENTRY_TOL,
+        "{label}: dense M vs f64 reference {e_dense:e}"
+    );
+    assert!(
+        e_mass < ENTRY_TOL,
+        "{label}: sparse M vs f64 reference {e_mass:e}"
+    );
+    assert!(
+        e_acc < ENTRY_TOL,
+        "{label}: sparse vs dense M+dt·C {e_acc:e}"
+    );
 
     // Solves with both factorisations, of random right-hand sides and of unit vectors (what the
     // joint-limit constraints solve).
@@ -208,9 +217,8 @@ fn random_multibody(rng: &mut ChaCha8Rng, nlinks: usize) -> PhysicsWorld {
     let mut world = PhysicsWorld::new();
     let mut r = |lo: f32, hi: f32| rng.random_range(lo..hi);
     let mut handles = Vec::new();
-    let vec3 = |r: &mut dyn FnMut(f32, f32) -> f32, s: f32| {
-        Vector::new(r(-s, s), r(-s, s), r(-s, s))
-    };
+    let vec3 =
+        |r: &mut dyn FnMut(f32, f32) -> f32, s: f32| Vector::new(r(-s, s), r(-s, s), r(-s, s));
     for k in 0..nlinks {
         let com = vec3(&mut r, 0.2);
         let mass = r(0.2, 10.0);

@@ -750,8 +750,11 @@ impl Multibody {
         }
         let mut m_a = core::mem::take(&mut self.tree.guard_m_a);
         let mut m_v = core::mem::take(&mut self.tree.guard_m_v);
+        // Sized separately: `dof_inverse_inertia` borrows `guard_m_a` as its workspace too.
         if m_a.len() != n {
             m_a = DVector::zeros(n);
+        }
+        if m_v.len() != n {
             m_v = DVector::zeros(n);
         }
         let excess = if self.accelerations.iter().all(|x| x.is_finite()) {
