@@ -4,6 +4,8 @@
 //!
 //! - `physics_step_mid_stance_*`: rapier alone (multibody, contacts, belt hook) stepping a copy
 //!   of the trial's world taken at right mid-stance, restored before every step;
+//!   `physics_step_mid_stance_sparse_*` the same step with the vendored rapier's tree-sparse
+//!   mass matrix (`PhysicsParams::tree_sparse_multibody`, off in trials by default);
 //! - `bare_rapier_step_*`: the baseline: rapier alone stepping a copy of the trial's world at
 //!   every state of steady walking, so it sees the same states as the full step below (the
 //!   copy keeps its own pipeline workspaces from step to step, as the trial's world does);
@@ -38,22 +40,25 @@ fn bench(c: &mut Criterion) {
     let model: Model = common::model();
     for direction in [Direction::Forward, Direction::Backward] {
         let name = direction.as_str();
-        c.bench_function(&format!("physics_step_mid_stance_{name}"), |b| {
-            let trial = common::mid_stance_trial(&model, direction);
-            let hooks = trial.treadmill().hooks(trial.belt_fraction());
-            let mut world = common::stepped_copy(trial.world(), &hooks);
-            b.iter_custom(|iters| {
-                let mut elapsed = Duration::ZERO;
-                for _ in 0..iters {
-                    common::copy_state(&mut world, trial.world());
-                    let start = Instant::now();
-                    world.step_with_events(&hooks, &());
-                    elapsed += start.elapsed();
-                    black_box(&world);
-                }
-                elapsed
+        for (path, sparse) in [("", false), ("sparse_", true)] {
+            c.bench_function(&format!("physics_step_mid_stance_{path}{name}"), |b| {
+                let trial = common::mid_stance_trial(&model, direction);
+                let hooks = trial.treadmill().hooks(trial.belt_fraction());
+                let mut world = common::stepped_copy(trial.world(), &hooks);
+                b.iter_custom(|iters| {
+                    let mut elapsed = Duration::ZERO;
+                    for _ in 0..iters {
+                        common::copy_state(&mut world, trial.world());
+                        common::select_mass_matrix(&mut world, sparse);
+                        let start = Instant::now();
+                        world.step_with_events(&hooks, &());
+                        elapsed += start.elapsed();
+                        black_box(&world);
+                    }
+                    elapsed
+                });
             });
-        });
+        }
 
         c.bench_function(&format!("bare_rapier_step_{name}"), |b| {
             let mut trial = common::warmed_trial(&model, direction);

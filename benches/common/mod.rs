@@ -92,3 +92,23 @@ pub fn stepped_copy(from: &PhysicsWorld, hooks: &dyn PhysicsHooks) -> PhysicsWor
     world.step_with_events(hooks, &());
     world
 }
+
+/// Switches every multibody of `world` to the vendored rapier's tree-sparse mass matrix
+/// (`sparse`) or to rapier's dense one (`gait::PhysicsParams::tree_sparse_multibody`).
+pub fn select_mass_matrix(world: &mut PhysicsWorld, sparse: bool) {
+    let multibodies: Vec<_> = world
+        .bodies
+        .iter()
+        .filter_map(|(h, _)| {
+            world
+                .multibody_joints
+                .rigid_body_link(h)
+                .map(|l| l.multibody)
+        })
+        .collect();
+    for m in multibodies {
+        if let Some(mb) = world.multibody_joints.get_multibody_mut(m) {
+            mb.set_dense_mass_matrix(!sparse);
+        }
+    }
+}

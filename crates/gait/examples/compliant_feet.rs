@@ -66,6 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             dt_s: dt_ms * 1e-3,
             solver_iterations: substeps,
             inertia_refresh_steps: ((10.0 / dt_ms).round() as usize).max(1),
+            ..PhysicsParams::default()
         },
         ..TrialSettings::default()
     };

@@ -270,6 +270,19 @@ impl Walker {
         }
     }
 
+    /// Selects how rapier assembles and factorises the walker's mass matrix: the tree-sparse
+    /// path of the vendored rapier (`sparse`) or rapier's dense one
+    /// ([`crate::trial::PhysicsParams::tree_sparse_multibody`]).
+    pub fn select_mass_matrix(&self, world: &mut PhysicsWorld, sparse: bool) {
+        // Every segment is a link of the walker's one multibody.
+        let body = self.segment_bodies[0];
+        if let Some(link) = world.multibody_joints.rigid_body_link(body).copied()
+            && let Some(mb) = world.multibody_joints.get_multibody_mut(link.multibody)
+        {
+            mb.set_dense_mass_matrix(!sparse);
+        }
+    }
+
     /// Apparent inverse inertia of each coordinate with all others free, `diag(M⁻¹)` [1/(kg m²)],
     /// written into `out`, indexed by [`CoordinateId`] (used to make stiff PD control stable,
     /// see `controller::pd`).

@@ -26,8 +26,8 @@
 //!
 //! The dense path is held to the same tolerances, which shows they are rounding-level.
 
-use gait::controller::walking::WalkingParams;
-use gait::{Direction, Trial, TrialSpec};
+use gait::controller::walking::{WalkingController, WalkingParams};
+use gait::{Direction, Trial, TrialSettings, TrialSpec};
 use musculo::{ADULT_MODEL_RON, Model};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -361,4 +361,33 @@ fn walker_matches_the_dense_path() {
         });
         assert_eq!(n, 21, "the walker has 21 DoFs");
     }
+}
+
+/// Trials keep rapier's dense path unless `PhysicsParams::tree_sparse_multibody` asks for the
+/// sparse one (bit-identical results by default), and the option reaches rapier.
+#[test]
+fn trials_select_the_mass_matrix_path_from_their_settings() {
+    let model = Model::from_ron_str(ADULT_MODEL_RON, "adult.ron", None).expect("model");
+    for sparse in [false, true] {
+        let mut settings = TrialSettings::for_model(&model);
+        settings.physics.tree_sparse_multibody = sparse;
+        let spec = TrialSpec {
+            duration_s: 1.0,
+            ..Default::default()
+        };
+        let mut trial = Trial::with_controller(model.clone(), spec, settings, |m, s| {
+            Box::new(WalkingController::new(m, s, WalkingParams::default()))
+        })
+        .expect("valid trial");
+        trial.step().expect("finite state");
+        let world = trial.world();
+        let multibodies: Vec<_> = world.multibody_joints.multibodies().collect();
+        assert_eq!(multibodies.len(), 1, "the walker is one multibody");
+        assert_eq!(multibodies[0].uses_tree_sparse_mass_matrix(), sparse);
+    }
+    assert!(
+        !TrialSettings::for_model(&model)
+            .physics
+            .tree_sparse_multibody
+    );
 }

@@ -200,6 +200,7 @@ impl Trial {
             &*controller,
             q0,
         );
+        walker.select_mass_matrix(&mut world, physics.tree_sparse_multibody);
         let n = model.coordinates.len();
         let still = SegmentState {
             rotation: DMat3::IDENTITY,
