@@ -186,8 +186,12 @@ pub fn repair_into_box(x: &[f64], weight: f64) -> (Vec<f64>, f64) {
 /// Squared vertical ground reaction force above `limit_bw` of one frame \[BW²\]: `fy_n` the
 /// vertical force on each foot, `weight_n` the body weight. Both feet count together, as
 /// SCONE's `ReactionForceMeasure` sums the legs' loads by default.
-pub fn grf_excess_squared(fy_n: &[f64], weight_n: f64, limit_bw: f64) -> f64 {
-    let load_bw: f64 = fy_n.iter().sum::<f64>() / weight_n;
+pub fn grf_excess_squared<'a>(
+    fy_n: impl IntoIterator<Item = &'a f64>,
+    weight_n: f64,
+    limit_bw: f64,
+) -> f64 {
+    let load_bw: f64 = fy_n.into_iter().sum::<f64>() / weight_n;
     let excess = (load_bw - limit_bw).max(0.0);
     excess * excess
 }
@@ -237,8 +241,8 @@ impl EffortMeasures {
         }
         self.frames += 1;
         let weight_n = self.mass_kg * STANDARD_GRAVITY_MPS2;
-        let fy: Vec<f64> = f.grf_n.iter().map(|g| g.y).collect();
-        self.grf_excess_sum += grf_excess_squared(&fy, weight_n, self.limit_bw);
+        let fy = f.grf_n.iter().map(|g| &g.y);
+        self.grf_excess_sum += grf_excess_squared(fy, weight_n, self.limit_bw);
         if let Some(m) = &f.muscles {
             self.metabolic_frames += 1;
             self.metabolic_sum_w += m.whole_body_metabolic_w;

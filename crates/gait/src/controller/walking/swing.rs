@@ -203,8 +203,7 @@ fn extending_leg_target(
     let Some(knee) = posture.landing_knee_flexion_rad else {
         return target;
     };
-    let start = posture.knee_extension_start_fraction;
-    let s = smoothstep((swing_phase - start) / (1.0 - start));
+    let s = posture.knee_extension_at(swing_phase);
     if s == 0.0 {
         return target;
     }
@@ -222,8 +221,7 @@ fn swing_ankle_target(posture: &Posture, swing_phase: f64, landing: f64) -> f64 
     let Some(swing) = posture.swing_ankle_rad else {
         return landing;
     };
-    let start = posture.knee_extension_start_fraction;
-    swing + smoothstep((swing_phase - start) / (1.0 - start)) * (landing - swing)
+    swing + posture.knee_extension_at(swing_phase) * (landing - swing)
 }
 
 /// `angle` kept 0.05 rad inside a coordinate's `range` \[rad\]; the middle of a range

@@ -175,6 +175,15 @@ impl Posture {
     pub fn push_off_torque_at(&self, speed_mps: f64) -> f64 {
         self.push_off_torque_per_kg * speed_mps.powf(self.push_off_speed_exponent)
     }
+
+    /// How far the swing knee's extension before touchdown has gone at `swing_phase`, 0…1: a
+    /// smoothstep from [`Self::knee_extension_start_fraction`] to the planned end of the swing.
+    /// The landing knee ([`Self::landing_knee_flexion_rad`]) and the swing ankle
+    /// ([`Self::swing_ankle_rad`]) move along it together.
+    pub fn knee_extension_at(&self, swing_phase: f64) -> f64 {
+        let start = self.knee_extension_start_fraction;
+        super::smoothstep((swing_phase - start) / (1.0 - start))
+    }
 }
 
 /// Default start of the swing knee's extension: 60 % of the swing (the swing knee's peak
