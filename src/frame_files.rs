@@ -92,7 +92,7 @@ pub struct FrameFiles<'a> {
     /// `activations.sto` while every frame so far carries the muscle analysis.
     activations: Option<StoWriter>,
     /// Scratch: one row of `frames.csv`.
-    row: Vec<String>,
+    row: RowCells,
 }
 
 impl<'a> FrameFiles<'a> {
@@ -111,7 +111,7 @@ impl<'a> FrameFiles<'a> {
             coordinates: StoWriter::create(&coordinates, "coordinates", labels, true)
                 .with_context(|| format!("cannot write {}", coordinates.display()))?,
             activations: None,
-            row: Vec::new(),
+            row: RowCells::default(),
         })
     }
 
@@ -200,27 +200,22 @@ impl<'a> FrameFiles<'a> {
     fn write_csv_row(&mut self, f: &Frame, with_muscles: bool) -> Result<()> {
         let row = &mut self.row;
         row.clear();
-        row.push(f.time_s.to_string());
+        row.push(f.time_s);
         for v in [
             &f.q_rad,
             &f.qdot_rad_s,
             &f.applied_torques_nm,
             &f.net_moments_nm,
         ] {
-            row.extend(v.iter().map(f64::to_string));
+            row.extend(v.iter().copied());
         }
         for side in Side::BOTH {
             for v in [f.grf_n[side], f.cop_m[side]] {
-                row.extend(v.to_array().iter().map(f64::to_string));
+                row.extend(v.to_array());
             }
-            row.push(u8::from(f.heel_contact[side]).to_string());
-            row.push(u8::from(f.toe_contact[side]).to_string());
-            row.extend(
-                f.knee_force_on_shank_n[side]
-                    .to_array()
-                    .iter()
-                    .map(f64::to_string),
-            );
+            row.push_text(if f.heel_contact[side] { "1" } else { "0" });
+            row.push_text(if f.toe_contact[side] { "1" } else { "0" });
+            row.extend(f.knee_force_on_shank_n[side].to_array());
         }
         for v in [
             f.pelvis_position_m,
@@ -232,9 +227,9 @@ impl<'a> FrameFiles<'a> {
             f.residual_force_n,
             f.residual_moment_nm,
         ] {
-            row.extend(v.to_array().iter().map(f64::to_string));
+            row.extend(v.to_array());
         }
-        row.push(f.stance_side.map_or(String::new(), |s| s.tag().to_owned()));
+        row.push_text(f.stance_side.map_or("", |s| s.tag()));
         if with_muscles {
             match &f.muscles {
                 Some(m) => {
@@ -246,25 +241,69 @@ impl<'a> FrameFiles<'a> {
                         &m.fiber_power_w,
                         &m.residual_moments_nm,
                     ] {
-                        row.extend(v.iter().map(f64::to_string));
+                        row.extend(v.iter().copied());
                     }
                     for k in &m.knee {
-                        row.extend(
-                            [k.tibiofemoral_n, k.patellofemoral_n, k.quadriceps_force_n]
-                                .iter()
-                                .map(f64::to_string),
-                        );
+                        row.extend([k.tibiofemoral_n, k.patellofemoral_n, k.quadriceps_force_n]);
                     }
                 }
-                None => row.extend(std::iter::repeat_n(
-                    String::new(),
-                    muscle_header(self.model).len(),
-                )),
+                None => {
+                    for _ in 0..muscle_header(self.model).len() {
+                        row.push_text("");
+                    }
+                }
             }
         }
         self.frames
-            .write_record(&*row)
+            .write_record(row.cells())
             .with_context(|| format!("cannot write {}", self.dir.join("frames.csv").display()))
+    }
+}
+
+/// The cells of one CSV row, kept from row to row so that a row allocates nothing once the
+/// first has sized the cells (a `String` per cell per frame was ~5 % of a trial's
+/// instructions, `docs/performance.md`).
+#[derive(Debug, Default)]
+struct RowCells {
+    cells: Vec<String>,
+    len: usize,
+}
+
+impl RowCells {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// The next cell, emptied.
+    fn next_cell(&mut self) -> &mut String {
+        if self.len == self.cells.len() {
+            self.cells.push(String::new());
+        }
+        let cell = &mut self.cells[self.len];
+        self.len += 1;
+        cell.clear();
+        cell
+    }
+
+    /// Appends `v` as `{}` prints it.
+    fn push(&mut self, v: f64) {
+        use std::fmt::Write as _;
+        // Writing into a `String` cannot fail.
+        let _ = write!(self.next_cell(), "{v}");
+    }
+
+    fn push_text(&mut self, text: &str) {
+        self.next_cell().push_str(text);
+    }
+
+    fn extend(&mut self, values: impl IntoIterator<Item = f64>) {
+        for v in values {
+            self.push(v);
+        }
+    }
+
+    fn cells(&self) -> &[String] {
+        &self.cells[..self.len]
     }
 }
 

@@ -2,7 +2,8 @@
 //! physics (1 ms steps, 2 rapier substeps) and with cheaper or dearer settings, and prints the
 //! gait summaries side by side with the real-time factor of each (physics and controller, no
 //! muscle analysis), so a speed-up is only taken where the summaries show the accuracy does not
-//! suffer (issue 7).
+//! suffer (issue 7); the tree-sparse multibody alone and with the cheaper settings (issue 24,
+//! item 4).
 //!
 //! `cargo run --release -p retrogait-gait --example solver_settings -- [DURATION_S]`
 //!
@@ -40,6 +41,32 @@ fn settings() -> Vec<(&'static str, PhysicsParams)> {
             "4 substeps",
             PhysicsParams {
                 solver_iterations: 4,
+                ..default
+            },
+        ),
+        // The tree-sparse multibody (issue 24), alone and with the cheaper settings above: how
+        // far each lever goes on top of it, and what it changes.
+        (
+            "tree-sparse",
+            PhysicsParams {
+                tree_sparse_multibody: true,
+                ..default
+            },
+        ),
+        (
+            "tree-sparse, 1 substep",
+            PhysicsParams {
+                tree_sparse_multibody: true,
+                solver_iterations: 1,
+                ..default
+            },
+        ),
+        (
+            "tree-sparse, 2 ms steps",
+            PhysicsParams {
+                tree_sparse_multibody: true,
+                dt_s: 2e-3,
+                inertia_refresh_steps: 5,
                 ..default
             },
         ),

@@ -610,6 +610,8 @@ impl Multibody {
             }
         }
 
+        #[allow(unused_mut)] // Used in 3D only.
+        let mut segments = core::mem::take(&mut self.tree.segments);
         // Eqn 42 to 45
         for i in 0..self.links.len() {
             let link = &self.links[i];
@@ -664,23 +666,48 @@ impl Multibody {
                 rb.forces.force - rb_mass * acc.linvel,
                 rb.forces.torque - gyroscopic - rb_inertia * acc.angvel,
             );
-            self.accelerations.gemv_tr(
-                1.0,
-                &self.body_jacobians[i],
-                external_forces.as_vector(),
-                1.0,
-            );
-
-            if check_implicit_coriolis_divergence {
+            // retrogait patch (vendor/rapier3d.patch): `accelerations += Jᵀ·f` over the columns
+            // of the link's path only, each as nalgebra's `gemv_tr` forms it (`1·dot + 1·y`);
+            // the other columns of `J` are zero, and adding their `±0` left `y` unchanged.
+            #[cfg(feature = "dim3")]
+            {
+                let jac = &self.body_jacobians[i];
+                segments.clear();
+                self.path_segments(i, &mut segments);
                 let applied_forces = Force::new(rb.forces.force, rb.forces.torque);
-                pos_forces.gemv_tr(
+                for &(start, len) in &segments {
+                    for j in start..start + len {
+                        let col = jac.column(j);
+                        let y = &mut self.accelerations[j];
+                        *y = 1.0 * col.dot(external_forces.as_vector()) + 1.0 * *y;
+                        if check_implicit_coriolis_divergence {
+                            let y = &mut pos_forces[j];
+                            *y = 1.0 * col.dot(applied_forces.as_vector()) + 1.0 * *y;
+                        }
+                    }
+                }
+            }
+            #[cfg(not(feature = "dim3"))]
+            {
+                self.accelerations.gemv_tr(
                     1.0,
                     &self.body_jacobians[i],
-                    applied_forces.as_vector(),
+                    external_forces.as_vector(),
                     1.0,
                 );
+
+                if check_implicit_coriolis_divergence {
+                    let applied_forces = Force::new(rb.forces.force, rb.forces.torque);
+                    pos_forces.gemv_tr(
+                        1.0,
+                        &self.body_jacobians[i],
+                        applied_forces.as_vector(),
+                        1.0,
+                    );
+                }
             }
         }
+        self.tree.segments = segments;
 
         self.accelerations
             .cmpy(-1.0, &self.damping, &self.velocities, 1.0);
@@ -891,6 +918,94 @@ impl Multibody {
         }
     }
 
+    /// Appends to `out` the column ranges `(first DoF, count)` of link `i`'s DoFs and its
+    /// ancestors' — the only columns in which `i`'s body Jacobian (and its Coriolis matrices)
+    /// can be non-zero — from `i` to the root.
+    fn path_segments(&self, i: usize, out: &mut Vec<(usize, usize)>) {
+        let mut a = i;
+        loop {
+            let la = &self.links[a];
+            if la.joint.ndofs() > 0 {
+                out.push((la.assembly_id, la.joint.ndofs()));
+            }
+            if a == 0 {
+                break;
+            }
+            a = la.parent_internal_id;
+        }
+    }
+
+    #[cfg(feature = "dim3")]
+    fn update_body_jacobians(&mut self) {
+        // retrogait patch (vendor/rapier3d.patch): a link's Jacobian is non-zero only in the
+        // columns of its own DoFs and its ancestors'; the others are exact zeros copied from the
+        // parent (`+0`, which the shifts below would leave `+0`). So the two shifts run on those
+        // columns only, with nalgebra's `gemm` arithmetic written out per column (`gemv3_acc`):
+        // the values are rapier's, bit for bit.
+        let mut segments = core::mem::take(&mut self.tree.segments);
+        for i in 0..self.links.len() {
+            let link = &self.links[i];
+
+            if self.body_jacobians[i].ncols() != self.ndofs {
+                // TODO: use a resize instead.
+                self.body_jacobians[i] = Jacobian::zeros(self.ndofs);
+            }
+
+            let parent_to_world;
+            segments.clear();
+
+            if i != 0 {
+                let parent_id = link.parent_internal_id;
+                let parent_link = &self.links[parent_id];
+                parent_to_world = parent_link.local_to_world;
+                self.path_segments(parent_id, &mut segments);
+
+                let (link_j, parent_j) = self.body_jacobians.index_mut_const(i, parent_id);
+                link_j.copy_from(parent_j);
+
+                let shift_tr = vect_to_na(link.shift02).gcross_matrix_tr();
+                let (j_all, pj_all) = (link_j.as_mut_slice(), parent_j.as_slice());
+                for &(start, len) in &segments {
+                    for col in start..start + len {
+                        let at = SPATIAL_DIM * col;
+                        let mut v = column3(j_all, at);
+                        gemv3_acc(&mut v, 1.0, &shift_tr, &column3(pj_all, at + DIM));
+                        j_all[at..at + DIM].copy_from_slice(&v);
+                    }
+                }
+            } else {
+                self.body_jacobians[i].fill(0.0);
+                parent_to_world = Pose::IDENTITY;
+            }
+
+            let ndofs = link.joint.ndofs();
+            let mut tmp = SMatrix::<Real, SPATIAL_DIM, SPATIAL_DIM>::zeros();
+            let mut link_joint_j = tmp.columns_mut(0, ndofs);
+            let mut link_j_part = self.body_jacobians[i].columns_mut(link.assembly_id, ndofs);
+            link.joint.jacobian(
+                &(parent_to_world.rotation * link.joint.data.local_frame1.rotation),
+                &mut link_joint_j,
+            );
+            link_j_part += link_joint_j;
+            if ndofs > 0 {
+                segments.push((link.assembly_id, ndofs));
+            }
+
+            let shift_tr = vect_to_na(link.shift23).gcross_matrix_tr();
+            let j_all = self.body_jacobians[i].as_mut_slice();
+            for &(start, len) in &segments {
+                for col in start..start + len {
+                    let at = SPATIAL_DIM * col;
+                    let mut v = column3(j_all, at);
+                    gemv3_acc(&mut v, 1.0, &shift_tr, &column3(j_all, at + DIM));
+                    j_all[at..at + DIM].copy_from_slice(&v);
+                }
+            }
+        }
+        self.tree.segments = segments;
+    }
+
+    #[cfg(not(feature = "dim3"))]
     fn update_body_jacobians(&mut self) {
         for i in 0..self.links.len() {
             let link = &self.links[i];
@@ -1093,24 +1208,13 @@ impl Multibody {
                 // are the dense recursion's, operation for operation.
                 let mut segments = core::mem::take(&mut self.tree.segments);
                 segments.clear();
-                let mut a = i;
-                loop {
-                    let la = &self.links[a];
-                    if la.joint.ndofs() > 0 {
-                        segments.push((la.assembly_id, la.joint.ndofs()));
-                    }
-                    if a == 0 {
-                        break;
-                    }
-                    a = la.parent_internal_id;
-                }
+                self.path_segments(i, &mut segments);
                 let is_own = |start: usize| start == link.assembly_id && ndofs > 0;
 
                 if i != 0 {
                     let parent_id = link.parent_internal_id;
                     let parent_link = &self.links[parent_id];
                     let parent_rb = &bodies[parent_link.rigid_body];
-                    let parent_j_w = self.body_jacobians[parent_id].fixed_rows::<ANG_DIM>(DIM);
                     let parent_w =
                         SimdAngVector::<Real>::from(parent_rb.vels.angvel).gcross_matrix();
                     let shift_cross_tr = vect_to_na(link.shift02).gcross_matrix_tr();
@@ -1124,27 +1228,29 @@ impl Multibody {
 
                     let (coriolis_v, parent_coriolis_v) = self.coriolis_v.index_mut2(i, parent_id);
                     let (coriolis_w, parent_coriolis_w) = self.coriolis_w.index_mut2(i, parent_id);
+                    let (cv_all, pcv_all) = (coriolis_v.as_mut_slice(), parent_coriolis_v.as_slice());
+                    let (cw_all, pcw_all) = (coriolis_w.as_mut_slice(), parent_coriolis_w.as_slice());
+                    let pj_all = self.body_jacobians[parent_id].as_slice();
                     for &(start, len) in &segments {
-                        let mut cv = coriolis_v.columns_mut(start, len);
-                        let mut cw = coriolis_w.columns_mut(start, len);
-                        if is_own(start) {
-                            cv.fill(0.0);
-                            cw.fill(0.0);
-                            continue;
+                        let own = is_own(start);
+                        for col in start..start + len {
+                            if own {
+                                cv_all[3 * col..3 * col + 3].fill(0.0);
+                                cw_all[3 * col..3 * col + 3].fill(0.0);
+                                continue;
+                            }
+                            let pcw = column3(pcw_all, 3 * col);
+                            let pjw = column3(pj_all, SPATIAL_DIM * col + DIM);
+                            let mut cv = column3(pcv_all, 3 * col);
+                            let mut cw = pcw;
+                            gemv3_acc(&mut cv, 1.0, &shift_cross_tr, &pcw);
+                            gemv3_acc(&mut cv, 1.0, &dvel_cross, &pjw);
+                            gemv3_acc(&mut cv, 1.0, &lin_cross, &pjw);
+                            gemv3_acc(&mut cv, 1.0, &parent_w_shift, &pjw);
+                            gemv3_acc(&mut cw, -1.0, &vel_wrt_joint_w, &pjw);
+                            cv_all[3 * col..3 * col + 3].copy_from_slice(&cv);
+                            cw_all[3 * col..3 * col + 3].copy_from_slice(&cw);
                         }
-                        cv.copy_from(&parent_coriolis_v.columns(start, len));
-                        cw.copy_from(&parent_coriolis_w.columns(start, len));
-                        let pjw = parent_j_w.columns(start, len);
-                        cv.gemm(
-                            1.0,
-                            &shift_cross_tr,
-                            &parent_coriolis_w.columns(start, len),
-                            1.0,
-                        );
-                        cv.gemm(1.0, &dvel_cross, &pjw, 1.0);
-                        cv.gemm(1.0, &lin_cross, &pjw, 1.0);
-                        cv.gemm(1.0, &parent_w_shift, &pjw, 1.0);
-                        cw.gemm(-1.0, &vel_wrt_joint_w, &pjw, 1.0);
                     }
                     if ndofs > 0 {
                         let mut tmp1 = SMatrix::<Real, SPATIAL_DIM, SPATIAL_DIM>::zeros();
@@ -1176,8 +1282,10 @@ impl Multibody {
                     }
                 }
 
-                let coriolis_v = &mut self.coriolis_v[i];
-                let coriolis_w = &self.coriolis_w[i];
+                let cv_all = self.coriolis_v[i].as_mut_slice();
+                let cw_all = self.coriolis_w[i].as_slice();
+                let j_all = rb_j.as_slice();
+                let icd_all = self.i_coriolis_dt.as_mut_slice();
                 let shift_cross_tr = vect_to_na(link.shift23).gcross_matrix_tr();
                 let dvel_cross = vect_to_na(rb.vels.angvel.gcross(link.shift23)).gcross_matrix_tr();
                 let w_shift =
@@ -1185,20 +1293,22 @@ impl Multibody {
                 let rb_mass_dt = vect_to_na(rb_mass * dt);
                 let inertia = mat_to_na(rb_inertia);
                 for &(start, len) in &segments {
-                    let mut cv = coriolis_v.columns_mut(start, len);
-                    let cw = coriolis_w.columns(start, len);
-                    let jw = rb_j_w.columns(start, len);
-                    cv.gemm(1.0, &shift_cross_tr, &cw, 1.0);
-                    cv.gemm(1.0, &dvel_cross, &jw, 1.0);
-                    cv.gemm(1.0, &w_shift, &jw, 1.0);
-                    if !massless {
-                        let mut icv = self.i_coriolis_dt.fixed_rows_mut::<DIM>(0);
-                        let mut icv = icv.columns_mut(start, len);
-                        icv.copy_from(&cv);
-                        icv.column_iter_mut()
-                            .for_each(|mut c| c.component_mul_assign(&rb_mass_dt));
-                        let mut icw = self.i_coriolis_dt.fixed_rows_mut::<ANG_DIM>(DIM);
-                        icw.columns_mut(start, len).gemm(dt, &inertia, &cw, 0.0);
+                    for col in start..start + len {
+                        let cw = column3(cw_all, 3 * col);
+                        let jw = column3(j_all, SPATIAL_DIM * col + DIM);
+                        let mut cv = column3(cv_all, 3 * col);
+                        gemv3_acc(&mut cv, 1.0, &shift_cross_tr, &cw);
+                        gemv3_acc(&mut cv, 1.0, &dvel_cross, &jw);
+                        gemv3_acc(&mut cv, 1.0, &w_shift, &jw);
+                        cv_all[3 * col..3 * col + 3].copy_from_slice(&cv);
+                        if !massless {
+                            let icd = &mut icd_all[SPATIAL_DIM * col..SPATIAL_DIM * (col + 1)];
+                            for r in 0..DIM {
+                                icd[r] = cv[r] * rb_mass_dt[r];
+                            }
+                            let icw = gemv3(dt, &inertia, &cw);
+                            icd[DIM..].copy_from_slice(&icw);
+                        }
                     }
                 }
                 self.tree.segments = segments;
@@ -1210,15 +1320,21 @@ impl Multibody {
                     let jac = rb_j.as_slice();
                     let icd = self.i_coriolis_dt.as_slice();
                     let acc = self.acc_augmented_mass.as_mut_slice();
+                    let six = |data: &[Real], col: usize| -> [Real; SPATIAL_DIM] {
+                        let mut out = [0.0; SPATIAL_DIM];
+                        out.copy_from_slice(&data[SPATIAL_DIM * col..SPATIAL_DIM * (col + 1)]);
+                        out
+                    };
                     for &j in &nonzero {
-                        let c_j = &icd[SPATIAL_DIM * j..SPATIAL_DIM * (j + 1)];
+                        let c_j = six(icd, j);
+                        let acc_j = &mut acc[j * n..(j + 1) * n];
                         for &i in &nonzero {
-                            let j_i = &jac[SPATIAL_DIM * i..SPATIAL_DIM * (i + 1)];
+                            let j_i = six(jac, i);
                             let mut val = 0.0;
                             for r in 0..SPATIAL_DIM {
                                 val += j_i[r] * c_j[r];
                             }
-                            acc[i + j * n] += val;
+                            acc_j[i] += val;
                         }
                     }
                 }
@@ -2291,6 +2407,45 @@ struct TreeWorkspace {
     guard_m_v: DVector,
 }
 
+/// Column `at..at + 3` of a column-major slice.
+#[cfg(feature = "dim3")]
+#[inline(always)]
+fn column3(data: &[Real], at: usize) -> [Real; 3] {
+    [data[at], data[at + 1], data[at + 2]]
+}
+
+/// `y = alpha·A·x + y` for one column, with the arithmetic of nalgebra 0.35's `gemm` (through
+/// `gemv`/`axcpy`, for `beta = 1`): `y_i ← (alpha·A_ik)·x_k + y_i` for k = 0, 1, 2 in turn. The
+/// tree-sparse Coriolis recursion applies it column by column instead of calling `gemm` on
+/// column views, which cost more in views and dimension checks than in arithmetic; the values
+/// are the same, bit for bit.
+#[cfg(feature = "dim3")]
+#[inline(always)]
+fn gemv3_acc(y: &mut [Real; 3], alpha: Real, a: &na::Matrix3<Real>, x: &[Real; 3]) {
+    for k in 0..3 {
+        for r in 0..3 {
+            y[r] = (alpha * a[(r, k)]) * x[k] + y[r];
+        }
+    }
+}
+
+/// `alpha·A·x`, with the arithmetic of nalgebra 0.35's `gemm` for `beta = 0` (the first column
+/// of `A` initialises the result).
+#[cfg(feature = "dim3")]
+#[inline(always)]
+fn gemv3(alpha: Real, a: &na::Matrix3<Real>, x: &[Real; 3]) -> [Real; 3] {
+    let mut y = [0.0; 3];
+    for r in 0..3 {
+        y[r] = (alpha * a[(r, 0)]) * x[0];
+    }
+    for k in 1..3 {
+        for r in 0..3 {
+            y[r] = (alpha * a[(r, k)]) * x[k] + y[r];
+        }
+    }
+    y
+}
+
 /// `out = M·x` for a symmetric `M` with the tree sparsity of `parent` (entries `(i, j)` non-zero
 /// only if one DoF is on the other's path to the root), in O(Σ depth) operations.
 fn tree_sym_mul(m: &DMatrix<Real>, parent: &[usize], x: &DVector, out: &mut DVector) {
@@ -2332,10 +2487,20 @@ fn tree_sym_mul(m: &DMatrix<Real>, parent: &[usize], x: &DVector, out: &mut DVec
 pub struct MultibodyMassSolver {
     symmetric: bool,
     tree_sparse: bool,
-    /// In place: `D` on the diagonal, `L` strictly below (`L[k, j]`, `j` on `k`'s path), and for
-    /// a non-symmetric matrix `U` strictly above (`U[i, k]`).
-    factors: DMatrix<Real>,
+    /// Parent of each DoF, as in the last tree-sparse factorisation.
     parent: Vec<usize>,
+    /// Row `k`'s ancestors, nearest first, are `ancestors[row_start[k]..row_start[k + 1]]`: the
+    /// only off-diagonal entries of `L`'s row `k` (and of `U`'s column `k`). Stored by row so
+    /// that factorisation and solves run over contiguous memory instead of chasing the parent
+    /// chain through a dense matrix (MuJoCo's `rowadr`/`rownnz`/`colind`).
+    row_start: Vec<usize>,
+    ancestors: Vec<usize>,
+    /// `D`.
+    diagonal: Vec<Real>,
+    /// `L[k, ancestors[p]]` at `p`, in the layout of `ancestors`.
+    lower: Vec<Real>,
+    /// `U[ancestors[p], k]` at `p` (non-symmetric only).
+    upper: Vec<Real>,
     lu: LU<Real, Dyn, Dyn>,
 }
 
@@ -2344,8 +2509,12 @@ impl MultibodyMassSolver {
         Self {
             symmetric,
             tree_sparse: false,
-            factors: DMatrix::zeros(0, 0),
             parent: Vec::new(),
+            row_start: Vec::new(),
+            ancestors: Vec::new(),
+            diagonal: Vec::new(),
+            lower: Vec::new(),
+            upper: Vec::new(),
             lu: LU::new(DMatrix::zeros(0, 0)),
         }
     }
@@ -2368,14 +2537,8 @@ impl MultibodyMassSolver {
         self.lu = LU::new(m.clone_owned());
     }
 
-    /// Factorises `m` (tree sparsity `parent`) in place of the previous factors; `false` if a
-    /// pivot is zero, not finite, or (symmetric) not positive, leaving the factors unusable.
-    fn factorize_tree(&mut self, m: &DMatrix<Real>, parent: &[usize]) -> bool {
-        let n = parent.len();
-        if self.factors.shape() != (n, n) {
-            self.factors = DMatrix::zeros(n, n);
-        }
-        self.factors.copy_from(m);
+    /// Rebuilds the row structure (`row_start`, `ancestors`) when the tree changed.
+    fn set_structure(&mut self, parent: &[usize]) {
         assert!(
             parent
                 .iter()
@@ -2383,47 +2546,104 @@ impl MultibodyMassSolver {
                 .all(|(k, &p)| p == NO_DOF || p < k),
             "a DoF's parent must come before it"
         );
+        if self.parent == parent && self.row_start.len() == parent.len() + 1 {
+            return;
+        }
         self.parent.clear();
         self.parent.extend_from_slice(parent);
-        // Column-major: entry (r, c) at r + c·n.
-        let f = self.factors.as_mut_slice();
+        self.row_start.clear();
+        self.ancestors.clear();
+        self.row_start.push(0);
+        for k in 0..parent.len() {
+            let mut i = parent[k];
+            while i != NO_DOF {
+                self.ancestors.push(i);
+                i = parent[i];
+            }
+            self.row_start.push(self.ancestors.len());
+        }
+        let nnz = self.ancestors.len();
+        self.diagonal.resize(parent.len(), 0.0);
+        self.lower.resize(nnz, 0.0);
+        self.upper.resize(if self.symmetric { 0 } else { nnz }, 0.0);
+    }
+
+    /// Factorises `m` (tree sparsity `parent`) in place of the previous factors; `false` if a
+    /// pivot is zero, not finite, or (symmetric) not positive, leaving the factors unusable.
+    ///
+    /// The elimination is Featherstone's Table 6.3 with the entries held by row (see the
+    /// fields): for each DoF `k`, leaves first, and each ancestor `i` of `k`, nearest first,
+    /// `i`'s row and column receive `k`'s. Row `i`'s ancestors are the tail of row `k`'s after
+    /// `i`, which is what lets both be walked as slices.
+    fn factorize_tree(&mut self, m: &DMatrix<Real>, parent: &[usize]) -> bool {
+        self.set_structure(parent);
+        let n = parent.len();
+        let rs = &self.row_start;
+        let anc = &self.ancestors;
+        for k in 0..n {
+            self.diagonal[k] = m[(k, k)];
+            for p in rs[k]..rs[k + 1] {
+                self.lower[p] = m[(k, anc[p])];
+                if !self.symmetric {
+                    self.upper[p] = m[(anc[p], k)];
+                }
+            }
+        }
+        // SAFETY (every `get_unchecked` below): `set_structure` made `row_start` n + 1
+        // non-decreasing offsets ending at `ancestors.len()` = `lower.len()` (= `upper.len()`
+        // when non-symmetric), and `ancestors` DoF indices < n = `diagonal.len()`; the row of an
+        // ancestor `i` of `k` at position `t` holds the `len_k - t - 1` ancestors after it.
+        let lower = &mut self.lower[..];
+        let upper = &mut self.upper[..];
+        let diagonal = &mut self.diagonal[..];
         for k in (0..n).rev() {
-            let d = f[k + k * n];
+            let d = diagonal[k];
             let usable = if self.symmetric { d > 0.0 } else { d != 0.0 };
             if !usable || !d.is_finite() {
                 self.tree_sparse = false;
                 return false;
             }
-            if self.symmetric {
-                // Featherstone Table 6.3 (LTDL): only the lower triangle is used.
-                let mut i = parent[k];
-                while i != NO_DOF {
-                    let l_ki = f[k + i * n] / d;
-                    let mut j = i;
-                    while j != NO_DOF {
-                        f[i + j * n] -= l_ki * f[k + j * n];
-                        j = parent[j];
+            let (start, len) = (rs[k], rs[k + 1] - rs[k]);
+            unsafe {
+                if self.symmetric {
+                    // `L[k, i]` is still `M[k, i]` (unscaled) until `i`'s turn ends.
+                    for t in 0..len {
+                        let i = *anc.get_unchecked(start + t);
+                        let f_ki = *lower.get_unchecked(start + t);
+                        let l_ki = f_ki / d;
+                        *diagonal.get_unchecked_mut(i) -= l_ki * f_ki;
+                        let row_i = *rs.get_unchecked(i);
+                        for s in t + 1..len {
+                            let f_kj = *lower.get_unchecked(start + s);
+                            *lower.get_unchecked_mut(row_i + (s - t - 1)) -= l_ki * f_kj;
+                        }
+                        *lower.get_unchecked_mut(start + t) = l_ki;
                     }
-                    f[k + i * n] = l_ki;
-                    i = parent[i];
-                }
-            } else {
-                // Row k of L, then the Schur complement on k's path, then column k of U.
-                let mut j = parent[k];
-                while j != NO_DOF {
-                    f[k + j * n] /= d;
-                    j = parent[j];
-                }
-                let mut i = parent[k];
-                while i != NO_DOF {
-                    let a_ik = f[i + k * n];
-                    let mut j = parent[k];
-                    while j != NO_DOF {
-                        f[i + j * n] -= a_ik * f[k + j * n];
-                        j = parent[j];
+                } else {
+                    // Row k of L, then the Schur complement on k's path, then column k of U.
+                    for s in 0..len {
+                        *lower.get_unchecked_mut(start + s) /= d;
                     }
-                    f[i + k * n] = a_ik / d;
-                    i = parent[i];
+                    for t in 0..len {
+                        let i = *anc.get_unchecked(start + t);
+                        let a_ik = *upper.get_unchecked(start + t);
+                        // Ancestors j of k below i (descendants of i): `U[i, j]`, in column j
+                        // at the position of i among j's ancestors.
+                        for s in 0..t {
+                            let j = *anc.get_unchecked(start + s);
+                            let l_kj = *lower.get_unchecked(start + s);
+                            *upper.get_unchecked_mut(*rs.get_unchecked(j) + (t - s - 1)) -=
+                                a_ik * l_kj;
+                        }
+                        *diagonal.get_unchecked_mut(i) -= a_ik * *lower.get_unchecked(start + t);
+                        // Ancestors j of i: `L[i, j]`, row i.
+                        let row_i = *rs.get_unchecked(i);
+                        for s in t + 1..len {
+                            let l_kj = *lower.get_unchecked(start + s);
+                            *lower.get_unchecked_mut(row_i + (s - t - 1)) -= a_ik * l_kj;
+                        }
+                        *upper.get_unchecked_mut(start + t) = a_ik / d;
+                    }
                 }
             }
         }
@@ -2446,43 +2666,39 @@ impl MultibodyMassSolver {
             n,
             "MultibodyMassSolver::solve_mut: dimension mismatch"
         );
-        assert_eq!(self.factors.len(), n * n);
-        // Column-major factors: entry (r, c) at r + c·n. The parent chains hold indices < n
-        // (`update_dof_parents`), which is what makes the unchecked accesses below sound.
-        let f = self.factors.as_slice();
-        let parent = &self.parent[..];
-        // SAFETY (all `get_unchecked` below): row and DoF indices are < n = b.nrows() and the
-        // factors hold n × n entries; c < b.ncols().
-        let fe = |r: usize, col: usize| unsafe { *f.get_unchecked(r + col * n) };
-        let up = |k: usize| unsafe { *parent.get_unchecked(k) };
+        let rs = &self.row_start[..];
+        let anc = &self.ancestors[..];
+        // U·y = b (U = Lᵀ if symmetric) is a pass over U's columns, which are stored like L's
+        // rows.
+        let u = if self.symmetric {
+            &self.lower[..]
+        } else {
+            &self.upper[..]
+        };
+        // SAFETY (the `get_unchecked` below): `ancestors` holds DoF indices < n = b.nrows(),
+        // `row_start` n + 1 offsets into it and into `lower`/`upper` (`set_structure`), and
+        // c < b.ncols().
         for c in 0..b.ncols() {
-            // U·y = b (U = Lᵀ if symmetric), leaves first.
-            for k in (0..n).rev() {
-                let b_k = unsafe { *b.get_unchecked((k, c)) };
-                if b_k != 0.0 {
-                    let mut i = up(k);
-                    if self.symmetric {
-                        while i != NO_DOF {
-                            unsafe { *b.get_unchecked_mut((i, c)) -= fe(k, i) * b_k };
-                            i = up(i);
-                        }
-                    } else {
-                        while i != NO_DOF {
-                            unsafe { *b.get_unchecked_mut((i, c)) -= fe(i, k) * b_k };
-                            i = up(i);
+            unsafe {
+                // Leaves first.
+                for k in (0..n).rev() {
+                    let b_k = *b.get_unchecked((k, c));
+                    if b_k != 0.0 {
+                        for p in *rs.get_unchecked(k)..*rs.get_unchecked(k + 1) {
+                            *b.get_unchecked_mut((*anc.get_unchecked(p), c)) -=
+                                *u.get_unchecked(p) * b_k;
                         }
                     }
                 }
-            }
-            // D·z = y, then L·x = z, root first.
-            for k in 0..n {
-                let mut x_k = unsafe { *b.get_unchecked((k, c)) } / fe(k, k);
-                let mut j = up(k);
-                while j != NO_DOF {
-                    x_k -= fe(k, j) * unsafe { *b.get_unchecked((j, c)) };
-                    j = up(j);
+                // D·z = y, then L·x = z, root first.
+                for k in 0..n {
+                    let mut x_k = *b.get_unchecked((k, c)) / *self.diagonal.get_unchecked(k);
+                    for p in *rs.get_unchecked(k)..*rs.get_unchecked(k + 1) {
+                        x_k -= *self.lower.get_unchecked(p)
+                            * *b.get_unchecked((*anc.get_unchecked(p), c));
+                    }
+                    *b.get_unchecked_mut((k, c)) = x_k;
                 }
-                unsafe { *b.get_unchecked_mut((k, c)) = x_k };
             }
         }
         true
@@ -2491,7 +2707,8 @@ impl MultibodyMassSolver {
     /// `diag(M⁻¹)` into `out` from a symmetric tree-sparse factorisation; `y` is a zeroed
     /// workspace of `n` entries and is left zeroed.
     fn diagonal_of_inverse(&self, y: &mut DVector, out: &mut [Real]) {
-        let f = &self.factors;
+        let rs = &self.row_start;
+        let anc = &self.ancestors;
         let parent = &self.parent;
         for (i, out_i) in out.iter_mut().enumerate() {
             // y = L⁻ᵀ·e_i: Lᵀ·y = e_i, solved leaves first; only i's path is touched.
@@ -2500,12 +2717,10 @@ impl MultibodyMassSolver {
             let mut k = i;
             while k != NO_DOF {
                 let y_k = y[k];
-                let mut a = parent[k];
-                while a != NO_DOF {
-                    y[a] -= f[(k, a)] * y_k;
-                    a = parent[a];
+                for p in rs[k]..rs[k + 1] {
+                    y[anc[p]] -= self.lower[p] * y_k;
                 }
-                sum += y_k * y_k / f[(k, k)];
+                sum += y_k * y_k / self.diagonal[k];
                 y[k] = 0.0;
                 k = parent[k];
             }

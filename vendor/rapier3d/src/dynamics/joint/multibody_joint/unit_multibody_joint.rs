@@ -25,6 +25,36 @@ pub fn unit_joint_limit_constraint(
     let min_enabled = curr_pos < limits[0];
     let max_enabled = limits[1] < curr_pos;
 
+    // retrogait patch (vendor/rapier3d.patch): a limit that neither bound enforces in this
+    // substep has impulse bounds [-0, 0], so its impulse, and what it adds to the velocities,
+    // is zero in every solver iteration; building it costs a solve with the mass matrix. It
+    // keeps its slot (the caller reserved one constraint and `2·ndofs` Jacobian rows for it)
+    // but spans no DoF, so neither its build nor its solve touches the multibody.
+    if !min_enabled && !max_enabled {
+        constraints[*insert_at] = GenericJointConstraint {
+            is_rigid_body1: false,
+            solver_vel1: u32::MAX,
+            ndofs1: 0,
+            j_id1: 0,
+            is_rigid_body2: false,
+            solver_vel2: u32::MAX,
+            ndofs2: 0,
+            j_id2: *j_id,
+            joint_id: usize::MAX,
+            impulse: 0.0,
+            impulse_bounds: [0.0, 0.0],
+            inv_lhs: 0.0,
+            rhs: 0.0,
+            rhs_wo_bias: 0.0,
+            cfm_coeff: 0.0,
+            cfm_gain: 0.0,
+            writeback_id: WritebackId::Limit(dof_id),
+        };
+        *insert_at += 1;
+        *j_id += 2 * ndofs;
+        return;
+    }
+
     // Compute per-joint ERP and CFM
     let erp_inv_dt = softness.erp_inv_dt(params.dt);
     let cfm_coeff = softness.cfm_coeff(params.dt);
