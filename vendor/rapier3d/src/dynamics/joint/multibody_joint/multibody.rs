@@ -1081,6 +1081,9 @@ impl Multibody {
         if sparse {
             self.update_dof_parents();
         }
+        // The path-restricted Coriolis recursion below needs no DoF moved out of the system (the
+        // dense recursion skips kinematic DoFs' own columns).
+        let path_coriolis = cfg!(feature = "dim3") && self.links.iter().all(|l| !l.joint.kinematic);
 
         if self.augmented_mass.ncols() != self.ndofs {
             // TODO: do a resize instead of a full reallocation.
@@ -1202,10 +1205,11 @@ impl Multibody {
             }
 
             #[cfg(feature = "dim3")]
-            if sparse {
+            if path_coriolis {
                 // The same Coriolis recursion as below, on the columns of the DoFs on the link's
-                // path only (the others are zero in every matrix involved): the values computed
-                // are the dense recursion's, operation for operation.
+                // path only (the others are zero in every matrix involved, and adding their `±0`
+                // products leaves every sum unchanged): the values computed are the dense
+                // recursion's, operation for operation, so both mass-matrix paths use it.
                 let mut segments = core::mem::take(&mut self.tree.segments);
                 segments.clear();
                 self.path_segments(i, &mut segments);
