@@ -54,9 +54,8 @@ impl PhysicsParams {
             GroundContact::Rigid => Self::default(),
             GroundContact::HuntCrossley(_) => Self {
                 dt_s: Self::COMPLIANT_DT_S,
-                solver_iterations: 2,
                 inertia_refresh_steps: 40,
-                tree_sparse_multibody: false,
+                ..Self::default()
             },
         }
     }
