@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""The leg's geometry at each foot strike of a `retrogait simulate` run: why the knee lands bent.
+
+    python3 tools/validation/strike_geometry.py RUN_DIR [--from SECONDS] [--knee DEGREES]
+
+RUN_DIR is one trial's output folder (frames.csv, events.json, model.ron, run.json). For the
+strikes after --from (default 5 s) it prints the means of:
+- the knee flexion at strike;
+- how far the ankle is ahead of the hip, and of the centre of mass, in the direction of travel;
+- the hip's height above the belt and the ankle's;
+- how far ahead of the hip the ankle would have to land, at that hip and ankle height, for the
+  knee to land at --knee degrees (default 5, about people's: Perry 1992, Gait Analysis).
+
+With the ankle x ahead of the hip and H - a below it, the knee flexion phi at strike follows
+from the law of cosines, x^2 + (H - a)^2 = l_t^2 + l_s^2 + 2 l_t l_s cos(phi): at a given hip
+height only a longer step lands the knee straighter (docs/controller-tuning.md, "What sets the
+knee at foot strike").
+
+Positions come from the sagittal joint angles in frames.csv, with the pelvis taken as upright
+(the walking controller holds it so; its tilt is not in frames.csv) and the hip at the
+pelvis's origin (the model's hip joint sits there, offset only sideways). Thigh and shank
+lengths are the model's, scaled to the subject's stature (model.ron and run.json of the run).
+Only the standard library is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import re
+import sys
+from bisect import bisect_left
+from pathlib import Path
+
+
+def joint_drop(model_text: str, joint: str) -> float:
+    """The y of a joint's location in its parent (a fraction of stature, negative below)."""
+    m = re.search(
+        r'name:\s*"%s",\s*parent:[^)]*?location_in_parent:\s*\(\s*([-0-9.e]+),\s*([-0-9.e]+)'
+        % joint,
+        model_text,
+        re.S,
+    )
+    if m is None:
+        raise SystemExit(f"model.ron: no joint named {joint!r} with a location_in_parent")
+    return float(m.group(2))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("run", type=Path, help="output folder of one `retrogait simulate` trial")
+    ap.add_argument("--from", dest="start", type=float, default=5.0, help="first time [s]")
+    ap.add_argument("--knee", type=float, default=5.0, help="knee flexion to reach [deg]")
+    args = ap.parse_args()
+    run = args.run
+    for name in ("frames.csv", "events.json", "model.ron", "run.json"):
+        if not (run / name).is_file():
+            raise SystemExit(f"{run}: no {name} (is it one trial's output folder?)")
+    stature = json.loads((run / "run.json").read_text())["subject_height_m"]
+    model = (run / "model.ron").read_text()
+    thigh = -joint_drop(model, "knee") * stature
+    shank = -joint_drop(model, "ankle") * stature
+    direction = json.loads((run / "run.json").read_text())["trial"]["direction"]
+    travel = 1.0 if direction == "forward" else -1.0
+
+    with open(run / "frames.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    times = [float(r["time_s"]) for r in rows]
+    events = json.loads((run / "events.json").read_text())
+    strikes = [e for e in events if e["kind"] == "foot_strike" and e["time_s"] >= args.start]
+    if not strikes:
+        raise SystemExit(f"{run}: no foot strike after {args.start} s")
+
+    sums = {k: 0.0 for k in ("knee", "ahead_hip", "ahead_com", "hip", "ankle")}
+    for e in strikes:
+        i = min(bisect_left(times, e["time_s"]), len(rows) - 1)
+        r = rows[i]
+        side = "r" if e["side"] == "Right" else "l"
+        hip = float(r[f"q_hip_flexion_{side}_rad"])
+        knee = float(r[f"q_knee_flexion_{side}_rad"])
+        # Thigh pitched forward by the hip flexion, shank by hip flexion minus knee flexion.
+        x = thigh * math.sin(hip) + shank * math.sin(hip - knee)
+        drop = thigh * math.cos(hip) + shank * math.cos(hip - knee)
+        pelvis_x, pelvis_y = float(r["pelvis_x_m"]), float(r["pelvis_y_m"])
+        sums["knee"] += math.degrees(knee)
+        sums["ahead_hip"] += travel * x
+        sums["ahead_com"] += travel * (pelvis_x + x - float(r["com_x_m"]))
+        sums["hip"] += pelvis_y
+        sums["ankle"] += pelvis_y - drop
+    n = len(strikes)
+    mean = {k: v / n for k, v in sums.items()}
+    reach_sq = thigh**2 + shank**2 + 2 * thigh * shank * math.cos(math.radians(args.knee))
+    drop = mean["hip"] - mean["ankle"]
+    needed = math.sqrt(max(reach_sq - drop * drop, 0.0))
+    print(f"{run}: {n} strikes from {args.start} s ({direction})")
+    lines = [
+        ("knee flexion at strike", mean["knee"], "deg"),
+        ("ankle ahead of the hip", mean["ahead_hip"], "m"),
+        ("ankle ahead of the centre of mass", mean["ahead_com"], "m"),
+        ("hip above the belt", mean["hip"], "m"),
+        ("ankle above the belt", mean["ankle"], "m"),
+        (f"ahead of the hip for a {args.knee:g} deg knee", needed, "m"),
+    ]
+    for label, value, unit in lines:
+        digits = 1 if unit == "deg" else 3
+        print(f"  {label:<36} {value:7.{digits}f} {unit}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
