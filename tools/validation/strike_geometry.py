@@ -18,7 +18,10 @@ knee at foot strike").
 
 Positions come from the sagittal joint angles in frames.csv, with the pelvis taken as upright
 (the walking controller holds it so; its tilt is not in frames.csv) and the hip at the
-pelvis's origin (the model's hip joint sits there, offset only sideways). Thigh and shank
+pelvis's origin (the model's hip joint sits there, offset only sideways). The knee flexion and
+the hip's height are exact; a pelvis tilted by 1 degree would move the ankle about 1.5 cm
+horizontally and 0.4 cm vertically, so the printed ankle height is the check: it should be the
+height at which the landing foot touches the belt. Thigh and shank
 lengths are the model's, scaled to the subject's stature (model.ron and run.json of the run).
 Only the standard library is used.
 """
