@@ -21,9 +21,10 @@ Positions come from the sagittal joint angles in frames.csv, with the pelvis tak
 pelvis's origin (the model's hip joint sits there, offset only sideways). The knee flexion and
 the hip's height are exact; a pelvis tilted by 1 degree would move the ankle about 1.5 cm
 horizontally and 0.4 cm vertically, so the printed ankle height is the check: it should be the
-height at which the landing foot touches the belt. Thigh and shank
-lengths are the model's, scaled to the subject's stature (model.ron and run.json of the run).
-Only the standard library is used.
+height at which the landing foot touches the belt. Heights are above the belt of a level
+trial (the belt is the plane y = 0); an inclined trial is refused. Thigh and shank lengths are
+the model's, scaled to the subject's stature (model.ron and run.json of the run). Only the
+standard library is used.
 """
 
 from __future__ import annotations
@@ -61,11 +62,18 @@ def main() -> int:
     for name in ("frames.csv", "events.json", "model.ron", "run.json"):
         if not (run / name).is_file():
             raise SystemExit(f"{run}: no {name} (is it one trial's output folder?)")
-    stature = json.loads((run / "run.json").read_text())["subject_height_m"]
+    run_json = json.loads((run / "run.json").read_text())
+    trial = run_json["trial"]
+    if trial["incline_pct"] != 0:
+        raise SystemExit(
+            f"{run}: run.json trial.incline_pct is {trial['incline_pct']}: "
+            "heights above an inclined belt are not computed; use a level trial"
+        )
+    stature = run_json["subject_height_m"]
     model = (run / "model.ron").read_text()
     thigh = -joint_drop(model, "knee") * stature
     shank = -joint_drop(model, "ankle") * stature
-    direction = json.loads((run / "run.json").read_text())["trial"]["direction"]
+    direction = trial["direction"]
     travel = 1.0 if direction == "forward" else -1.0
 
     with open(run / "frames.csv", newline="") as f:
