@@ -189,6 +189,61 @@ impl Muscle {
     }
 }
 
+impl Muscle {
+    /// Advances a compliant-tendon muscle by one step of `dt_s`: the fibre length at the end of
+    /// the step at which tendon and fibre forces balance,
+    /// `F_max f_T(l_T/l_s) = F_max (a f_L f_V(v) + f_PE) cos α`, with the fibre velocity
+    /// `v = (l_f − l_f,prev)/dt` (backward Euler). Hill-type contraction dynamics with a
+    /// series-elastic tendon, as in the neuromuscular walking models that this feeds
+    /// (Geyer & Herr 2010, IEEE TNSRE 18:263-273, Appendix; Zajac 1989), with the De Groote
+    /// et al. (2016) curves of [`crate::curves`]. Solving the balance implicitly removes the
+    /// division by `a f_L` of the explicit form (singular for an inactive muscle) and is stable
+    /// at any step: tendon force falls and fibre force rises as the fibre's projection grows,
+    /// so the balance is found by bisection on that projection.
+    pub fn compliant_tendon_step(
+        &self,
+        mtu_length_m: f64,
+        fiber_length_m: f64,
+        activation: f64,
+        dt_s: f64,
+    ) -> TendonEquilibrium {
+        let h = self.fiber_thickness_m();
+        let l_s = self.tendon_slack_length_m;
+        let f_max = self.max_isometric_force_n;
+        let v_scale = self.max_contraction_velocity_lopt_per_s * self.optimal_fiber_length_m;
+        let residual = |along: f64| {
+            let l_f = (along * along + h * h).sqrt();
+            let cos_a = if l_f > 0.0 { along / l_f } else { 0.0 };
+            let n = l_f / self.optimal_fiber_length_m;
+            let v = (l_f - fiber_length_m) / dt_s / v_scale;
+            let fiber = f_max
+                * (activation * curves::active_force_length(n) * curves::force_velocity(v)
+                    + curves::passive_force_length(n))
+                * cos_a;
+            let tendon = f_max * curves::tendon_force_length((mtu_length_m - along) / l_s);
+            (tendon - fiber, tendon, l_f)
+        };
+        let mut lo = 0.0;
+        let mut hi = (mtu_length_m - 0.9 * l_s).max(0.0);
+        // 48 halvings of a bracket shorter than a metre: well below a nanometre.
+        for _ in 0..48 {
+            let mid = 0.5 * (lo + hi);
+            if residual(mid).0 > 0.0 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let along = 0.5 * (lo + hi);
+        let (_, tendon, l_f) = residual(along);
+        TendonEquilibrium {
+            fiber_length_m: l_f,
+            tendon_length_m: mtu_length_m - along,
+            force_n: tendon,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,5 +325,53 @@ mod tests {
         // A loaded tendon stretches beyond slack, so fibres are shorter than the rigid case.
         assert!(eq.tendon_length_m > m.tendon_slack_length_m);
         assert!(eq.force_n > 0.3 * m.max_isometric_force_n);
+    }
+
+    #[test]
+    fn a_held_compliant_muscle_settles_to_its_static_equilibrium() {
+        let m = test_muscle(0.2);
+        let l_mt = 0.2 + 0.1 * 0.2f64.cos() + 0.01;
+        // Start from the slack-tendon fibre length: the tendon is unloaded, the fibre shortens.
+        let mut fiber = (l_mt - m.tendon_slack_length_m).hypot(0.1 * 0.2f64.sin());
+        let mut last = None;
+        for _ in 0..2000 {
+            let s = m.compliant_tendon_step(l_mt, fiber, 0.8, 1e-3);
+            fiber = s.fiber_length_m;
+            last = Some(s);
+        }
+        let eq = m.static_equilibrium(l_mt, 0.8);
+        let s = last.unwrap();
+        assert!(
+            (s.force_n - eq.force_n).abs() < 1e-3 * eq.force_n,
+            "{s:?} vs {eq:?}"
+        );
+        assert!((s.fiber_length_m - eq.fiber_length_m).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_stretched_active_muscle_resists_more_than_a_held_one() {
+        let m = test_muscle(0.2);
+        let l0 = 0.2 + 0.1 * 0.2f64.cos();
+        let mut fiber = m.static_equilibrium(l0, 0.5).fiber_length_m;
+        let dt = 1e-3;
+        let mut force = 0.0;
+        // Lengthen the muscle-tendon unit at 0.2 m/s (0.2 l_opt v_max) for 20 ms.
+        for i in 1..=20 {
+            let s = m.compliant_tendon_step(l0 + 0.2 * dt * i as f64, fiber, 0.5, dt);
+            fiber = s.fiber_length_m;
+            force = s.force_n;
+        }
+        let held = m.static_equilibrium(l0 + 0.004, 0.5).force_n;
+        assert!(force > 1.1 * held, "eccentric {force} vs isometric {held}");
+    }
+
+    #[test]
+    fn an_inactive_slack_compliant_muscle_has_no_force_and_no_nan() {
+        let m = test_muscle(0.2);
+        for dt in [1e-4, 1e-3, 1e-2] {
+            let s = m.compliant_tendon_step(0.25, 0.1, 0.0, dt);
+            assert!(s.force_n.abs() < 1e-6, "{s:?}");
+            assert!(s.fiber_length_m.is_finite() && s.tendon_length_m.is_finite());
+        }
     }
 }
