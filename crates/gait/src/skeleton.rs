@@ -15,7 +15,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("the walker needs {what} `{name}` in the model: {reason}")]
 pub struct SkeletonError {
-    /// Kind of part: `segment` or `coordinate`.
+    /// Kind of part: `segment`, `coordinate` or `muscle`.
     pub what: &'static str,
     /// The name it is looked up by.
     pub name: String,

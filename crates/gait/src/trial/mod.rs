@@ -158,6 +158,7 @@ impl Trial {
     /// treadmill and physics for the model ([`TrialSettings::for_model`]).
     pub fn new(model: Model, spec: TrialSpec, params: WalkingParams) -> Result<Self, SimError> {
         let settings = TrialSettings::for_model(&model);
+        params.check_model(&model)?;
         Self::with_controller(model, spec, settings, |model, skeleton| {
             Box::new(WalkingController::new(model, skeleton, params))
         })

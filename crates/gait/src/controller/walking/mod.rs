@@ -18,7 +18,9 @@
 //!    analytic leg IK ([`crate::controller::leg_ik`]) and PD control with gravity compensation;
 //!    in double support the trailing leg bends its knee and pushes off instead.
 //! 4. **Stance leg** ([`stance`]): the knee's servo with a weight feed-forward, the ankle
-//!    holding the foot flat with an ankle strategy on the velocity error, and a timed push-off.
+//!    holding the foot flat with an ankle strategy on the velocity error, and a timed push-off;
+//!    or, where the direction's posture asks for it, the ankle's muscles under local reflexes
+//!    in each weight-bearing leg ([`reflex_ankle`]).
 //! 5. **Upper body** ([`upper_body`]): the lumbar joint holds the head-arms-trunk at a
 //!    world-frame lean; the stance hip supplies the torque that holds the pelvis upright and
 //!    heading straight, `τ_stance = −τ_pelvis − τ_swing − τ_lumbar` (SIMBICON's virtual torso
@@ -32,18 +34,20 @@
 pub mod cycle;
 pub mod outer_loop;
 pub mod params;
+pub mod reflex_ankle;
 mod servo;
 pub mod stance;
 pub mod swing;
 pub mod upper_body;
 
 use glam::{DMat3, DVec3};
-use musculo::{Model, Side};
+use musculo::{Model, Side, Sides};
 
 pub use params::{DEFAULT_WALKING_RON, Gain, Gains, Posture, WalkingParams};
 
 use self::cycle::{GaitCycle, Phase, StepTiming, Transition};
 use self::outer_loop::OuterLoop;
+use self::reflex_ankle::{AnkleMuscles, AnkleReflexState};
 use self::servo::Servo;
 use self::swing::SwingTargets;
 use super::strength::Strength;
@@ -60,6 +64,9 @@ pub struct Setup {
     foot_contacts: Vec<(DVec3, f64)>,
     mass_kg: f64,
     height_m: f64,
+    /// The ankle muscles of each leg, if the model has them (for [`Posture::ankle_reflexes`];
+    /// [`WalkingParams::check_model`] refuses a model without them when a posture asks).
+    ankle_muscles: Option<Sides<AnkleMuscles>>,
 }
 
 /// What the walking controller remembers from one control step to the next.
@@ -70,6 +77,8 @@ pub struct State {
     swing_targets: SwingTargets,
     /// Current torque limits.
     strength: Strength,
+    /// Each leg's reflex-driven ankle muscles.
+    ankle_reflexes: Sides<AnkleReflexState>,
 }
 
 /// The walking controller: its setup and its state.
@@ -109,6 +118,13 @@ impl WalkingController {
         let foot = &model.segments[skeleton.legs[Side::Right].foot.index()];
         let strength = Strength::new(model, skeleton, &params.strength);
         let knee_rad = params.forward.stance_knee_flexion_rad;
+        let ankle_muscles = match (
+            AnkleMuscles::resolve(model, Side::Right),
+            AnkleMuscles::resolve(model, Side::Left),
+        ) {
+            (Ok(r), Ok(l)) => Some(Sides([r, l])),
+            _ => None,
+        };
         Self {
             setup: Setup {
                 params,
@@ -116,12 +132,14 @@ impl WalkingController {
                 foot_contacts: foot.contacts.iter().map(|c| (c.centre, c.radius)).collect(),
                 mass_kg: model.subject.mass_kg,
                 height_m: model.subject.height_m,
+                ankle_muscles,
             },
             state: State {
                 cycle: GaitCycle::new(knee_rad),
                 outer_loop: OuterLoop::default(),
                 swing_targets: SwingTargets::default(),
                 strength,
+                ankle_reflexes: Sides::default(),
             },
         }
     }
@@ -196,9 +214,51 @@ impl Setup {
         let inversion = step.other.inversion;
         torques[inversion.index()] = servo.pd(inversion, self.params.gains.ankle_inversion, 0.0);
         self.stance_leg(&servo, &step, &velocities, &state.cycle, torques);
+        let reflex_state = &mut state.ankle_reflexes;
+        self.reflex_ankles(obs, &step, &velocities, &state.cycle, reflex_state, torques);
         self.upper_body(&servo, &step, swing_hip, &state.strength, torques);
         for (i, t) in torques.iter_mut().enumerate() {
             *t = state.strength.clamp(musculo::CoordinateId(i as u32), *t);
+        }
+    }
+
+    /// The reflex ankle stage, if the posture has one: both legs' ankle muscles advance; in
+    /// each weight-bearing leg (the stance leg, and the trailing leg in double support) their
+    /// torque replaces the ankle servo's and the gastrocnemius' is added to the knee's.
+    fn reflex_ankles(
+        &self,
+        obs: &Observation,
+        step: &Step,
+        velocities: &outer_loop::Velocities,
+        cycle: &GaitCycle,
+        reflex_state: &mut Sides<AnkleReflexState>,
+        torques: &mut [f64],
+    ) {
+        let (Some(reflexes), Some(muscles)) = (&step.posture.ankle_reflexes, &self.ankle_muscles)
+        else {
+            return;
+        };
+        for side in [Side::Right, Side::Left] {
+            let leg = &self.skeleton.legs[side];
+            let stance = side == cycle.stance || step.phase == Phase::DoubleSupport;
+            let t = reflex_state[side].step(
+                obs.model,
+                muscles[side],
+                leg,
+                reflexes,
+                stance,
+                obs.q,
+                (obs.time_s, obs.dt_s),
+            );
+            if stance {
+                torques[leg.ankle.index()] = t.ankle;
+                torques[leg.knee.index()] += t.knee;
+            }
+            if side == cycle.stance && reflexes.ankle_strategy {
+                let velocity_error = (velocities.desired - velocities.relative).dot(DVec3::X);
+                torques[leg.ankle.index()] +=
+                    self.params.ankle_velocity_gain * self.mass_kg * velocity_error;
+            }
         }
     }
 

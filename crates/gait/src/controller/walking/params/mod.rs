@@ -167,6 +167,12 @@ pub struct Posture {
     /// of plantarflexion at mid-swing (Perry 1992; Winter 2009).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swing_ankle_rad: Option<f64>,
+    /// The weight-bearing ankle's muscles under Geyer & Herr's (2010) local reflexes instead
+    /// of the foot-flat, posture, ankle-strategy and timed push-off servos (absent in files
+    /// written before: the servos). See [`super::reflex_ankle`]; `Some(())` takes Geyer &
+    /// Herr's gains. Needs a model with soleus, gastrocnemius and tibialis anterior.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ankle_reflexes: Option<super::reflex_ankle::AnkleReflexes>,
 }
 
 impl Posture {
@@ -339,6 +345,27 @@ pub const DEFAULT_WALKING_RON: &str =
     include_str!("../../../../../../assets/controllers/walking.ron");
 
 impl WalkingParams {
+    /// Checks that `model` has what these parameters drive: the ankle muscles of both legs if
+    /// either direction's posture has [`Posture::ankle_reflexes`].
+    pub fn check_model(
+        &self,
+        model: &musculo::Model,
+    ) -> Result<(), crate::skeleton::SkeletonError> {
+        if self.forward.ankle_reflexes.is_none() && self.backward.ankle_reflexes.is_none() {
+            return Ok(());
+        }
+        for side in [musculo::Side::Right, musculo::Side::Left] {
+            super::reflex_ankle::AnkleMuscles::resolve(model, side).map_err(|name| {
+                crate::skeleton::SkeletonError {
+                    what: "muscle",
+                    name,
+                    reason: "the controller's ankle_reflexes drive it",
+                }
+            })?;
+        }
+        Ok(())
+    }
+
     /// The posture targets of a walking direction.
     pub fn posture(&self, direction: Direction) -> &Posture {
         match direction {
