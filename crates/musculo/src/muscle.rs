@@ -154,42 +154,14 @@ impl Muscle {
     /// `F_max f_T(l_T/l_s) = F_max (a f_L + f_PE) cos α`, found by bisection on the fibre's
     /// projection, along which tendon force rises and fibre force falls-or-rises slower.
     pub fn static_equilibrium(&self, mtu_length_m: f64, activation: f64) -> TendonEquilibrium {
-        let h = self.fiber_thickness_m();
-        let l_s = self.tendon_slack_length_m;
-        let f_max = self.max_isometric_force_n;
-        let residual = |along: f64| {
-            let l_f = (along * along + h * h).sqrt();
-            let cos_a = if l_f > 0.0 { along / l_f } else { 0.0 };
-            let n = l_f / self.optimal_fiber_length_m;
-            let fiber = f_max
-                * (activation * curves::active_force_length(n) + curves::passive_force_length(n))
-                * cos_a;
-            let tendon = f_max * curves::tendon_force_length((mtu_length_m - along) / l_s);
-            (tendon - fiber, tendon, l_f)
-        };
         // Tendon force falls from large (fibre projection 0, tendon overstretched) to zero
         // (tendon slack), while fibre force is bounded: a sign change exists on the bracket.
-        let mut lo = 0.0;
-        let mut hi = (mtu_length_m - 0.9 * l_s).max(0.0);
-        for _ in 0..80 {
-            let mid = 0.5 * (lo + hi);
-            if residual(mid).0 > 0.0 {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        let along = 0.5 * (lo + hi);
-        let (_, tendon, l_f) = residual(along);
-        TendonEquilibrium {
-            fiber_length_m: l_f,
-            tendon_length_m: mtu_length_m - along,
-            force_n: tendon,
-        }
+        self.balance_tendon(mtu_length_m, 80, |l_f| {
+            let n = l_f / self.optimal_fiber_length_m;
+            activation * curves::active_force_length(n) + curves::passive_force_length(n)
+        })
     }
-}
 
-impl Muscle {
     /// Advances a compliant-tendon muscle by one step of `dt_s`: the fibre length at the end of
     /// the step at which tendon and fibre forces balance,
     /// `F_max f_T(l_T/l_s) = F_max (a f_L f_V(v) + f_PE) cos α`, with the fibre velocity
@@ -207,26 +179,38 @@ impl Muscle {
         activation: f64,
         dt_s: f64,
     ) -> TendonEquilibrium {
+        let v_scale = self.max_contraction_velocity_lopt_per_s * self.optimal_fiber_length_m;
+        // 48 halvings of a bracket shorter than a metre: well below a nanometre.
+        self.balance_tendon(mtu_length_m, 48, |l_f| {
+            let n = l_f / self.optimal_fiber_length_m;
+            let v = (l_f - fiber_length_m) / dt_s / v_scale;
+            activation * curves::active_force_length(n) * curves::force_velocity(v)
+                + curves::passive_force_length(n)
+        })
+    }
+
+    /// Bisection on the fibre's projection along the tendon for the length at which the
+    /// tendon's force equals the fibre's, `F_max f_T(l_T/l_s) = F_max fibre(l_f) cos α`, where
+    /// `fibre` is the fibre's force per maximum isometric force at fibre length `l_f`.
+    fn balance_tendon(
+        &self,
+        mtu_length_m: f64,
+        halvings: usize,
+        fibre: impl Fn(f64) -> f64,
+    ) -> TendonEquilibrium {
         let h = self.fiber_thickness_m();
         let l_s = self.tendon_slack_length_m;
         let f_max = self.max_isometric_force_n;
-        let v_scale = self.max_contraction_velocity_lopt_per_s * self.optimal_fiber_length_m;
         let residual = |along: f64| {
             let l_f = (along * along + h * h).sqrt();
             let cos_a = if l_f > 0.0 { along / l_f } else { 0.0 };
-            let n = l_f / self.optimal_fiber_length_m;
-            let v = (l_f - fiber_length_m) / dt_s / v_scale;
-            let fiber = f_max
-                * (activation * curves::active_force_length(n) * curves::force_velocity(v)
-                    + curves::passive_force_length(n))
-                * cos_a;
+            let fiber = f_max * fibre(l_f) * cos_a;
             let tendon = f_max * curves::tendon_force_length((mtu_length_m - along) / l_s);
             (tendon - fiber, tendon, l_f)
         };
         let mut lo = 0.0;
         let mut hi = (mtu_length_m - 0.9 * l_s).max(0.0);
-        // 48 halvings of a bracket shorter than a metre: well below a nanometre.
-        for _ in 0..48 {
+        for _ in 0..halvings {
             let mid = 0.5 * (lo + hi);
             if residual(mid).0 > 0.0 {
                 lo = mid;
