@@ -255,9 +255,8 @@ impl Setup {
                 torques[leg.knee.index()] += t.knee;
             }
             if side == cycle.stance && reflexes.ankle_strategy {
-                let velocity_error = (velocities.desired - velocities.relative).dot(DVec3::X);
                 torques[leg.ankle.index()] +=
-                    self.params.ankle_velocity_gain * self.mass_kg * velocity_error;
+                    self.params.ankle_velocity_gain * self.mass_kg * velocities.x_error();
             }
         }
     }

@@ -25,6 +25,15 @@ pub(super) struct Velocities {
     pub desired: DVec3,
 }
 
+impl Velocities {
+    /// How much faster than now the body should move along the world x axis (desired minus
+    /// actual; positive forwards whatever the direction of travel): the error the ankle
+    /// strategies act on.
+    pub fn x_error(&self) -> f64 {
+        (self.desired - self.relative).dot(DVec3::X)
+    }
+}
+
 impl OuterLoop {
     /// Integrates the distance from the belt's centre over this step and returns the desired
     /// and the actual velocity relative to the belt (`travel`: unit horizontal direction of

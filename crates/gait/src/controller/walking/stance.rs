@@ -38,7 +38,7 @@ impl Setup {
         // PD on the foot's pitch in the world (zero torque while the foot lies flat, whatever
         // the shank does), damping the foot's own pitch rate.
         let foot_pitch_rate = foot.angular_velocity.z;
-        let velocity_error = (velocities.desired - velocities.relative).dot(DVec3::X);
+        let velocity_error = velocities.x_error();
         // Past `heel_off_dorsiflexion_rad` the plantarflexors resist further dorsiflexion like a
         // spring, so the heel rises late in stance instead of the ankle reaching its range of
         // motion (human ankle quasi-stiffness in stance is of the order of 5-8 N·m/rad/kg,
