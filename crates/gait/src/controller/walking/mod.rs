@@ -20,7 +20,8 @@
 //! 4. **Stance leg** ([`stance`]): the knee's servo with a weight feed-forward, the ankle
 //!    holding the foot flat with an ankle strategy on the velocity error, and a timed push-off;
 //!    or, where the direction's posture asks for it, the ankle's muscles under local reflexes
-//!    in each weight-bearing leg ([`reflex_ankle`]).
+//!    in each weight-bearing leg ([`reflex_ankle`]) and the stance knee's vasti under theirs
+//!    ([`reflex_knee`]).
 //! 5. **Upper body** ([`upper_body`]): the lumbar joint holds the head-arms-trunk at a
 //!    world-frame lean; the stance hip supplies the torque that holds the pelvis upright and
 //!    heading straight, `τ_stance = −τ_pelvis − τ_swing − τ_lumbar` (SIMBICON's virtual torso
@@ -34,7 +35,9 @@
 pub mod cycle;
 pub mod outer_loop;
 pub mod params;
+mod reflex;
 pub mod reflex_ankle;
+pub mod reflex_knee;
 mod servo;
 pub mod stance;
 pub mod swing;
@@ -48,6 +51,7 @@ pub use params::{DEFAULT_WALKING_RON, Gain, Gains, Posture, WalkingParams};
 use self::cycle::{GaitCycle, Phase, StepTiming, Transition};
 use self::outer_loop::OuterLoop;
 use self::reflex_ankle::{AnkleMuscles, AnkleReflexState};
+use self::reflex_knee::KneeReflexState;
 use self::servo::Servo;
 use self::swing::SwingTargets;
 use super::strength::Strength;
@@ -67,6 +71,8 @@ pub struct Setup {
     /// The ankle muscles of each leg, if the model has them (for [`Posture::ankle_reflexes`];
     /// [`WalkingParams::check_model`] refuses a model without them when a posture asks).
     ankle_muscles: Option<Sides<AnkleMuscles>>,
+    /// The vasti of each leg, if the model has them (for [`Posture::knee_reflexes`]).
+    vasti: Option<Sides<musculo::MuscleId>>,
 }
 
 /// What the walking controller remembers from one control step to the next.
@@ -79,6 +85,8 @@ pub struct State {
     strength: Strength,
     /// Each leg's reflex-driven ankle muscles.
     ankle_reflexes: Sides<AnkleReflexState>,
+    /// Each leg's reflex-driven vasti.
+    knee_reflexes: Sides<KneeReflexState>,
 }
 
 /// The walking controller: its setup and its state.
@@ -125,6 +133,13 @@ impl WalkingController {
             (Ok(r), Ok(l)) => Some(Sides([r, l])),
             _ => None,
         };
+        let vasti = match (
+            reflex_knee::resolve_vasti(model, Side::Right),
+            reflex_knee::resolve_vasti(model, Side::Left),
+        ) {
+            (Ok(r), Ok(l)) => Some(Sides([r, l])),
+            _ => None,
+        };
         Self {
             setup: Setup {
                 params,
@@ -133,6 +148,7 @@ impl WalkingController {
                 mass_kg: model.subject.mass_kg,
                 height_m: model.subject.height_m,
                 ankle_muscles,
+                vasti,
             },
             state: State {
                 cycle: GaitCycle::new(knee_rad),
@@ -140,6 +156,7 @@ impl WalkingController {
                 swing_targets: SwingTargets::default(),
                 strength,
                 ankle_reflexes: Sides::default(),
+                knee_reflexes: Sides::default(),
             },
         }
     }
@@ -214,11 +231,49 @@ impl Setup {
         let inversion = step.other.inversion;
         torques[inversion.index()] = servo.pd(inversion, self.params.gains.ankle_inversion, 0.0);
         self.stance_leg(&servo, &step, &velocities, &state.cycle, torques);
+        self.reflex_knees(
+            obs,
+            &state.cycle,
+            posture,
+            &mut state.knee_reflexes,
+            torques,
+        );
         let reflex_state = &mut state.ankle_reflexes;
         self.reflex_ankles(obs, &step, &velocities, &state.cycle, reflex_state, torques);
         self.upper_body(&servo, &step, swing_hip, &state.strength, torques);
         for (i, t) in torques.iter_mut().enumerate() {
             *t = state.strength.clamp(musculo::CoordinateId(i as u32), *t);
+        }
+    }
+
+    /// The reflex knee stage, if the posture has one: both legs' vasti advance; in the stance
+    /// leg (the leading leg in double support) their torque replaces the stance knee servo's.
+    fn reflex_knees(
+        &self,
+        obs: &Observation,
+        cycle: &GaitCycle,
+        posture: &Posture,
+        reflex_state: &mut Sides<KneeReflexState>,
+        torques: &mut [f64],
+    ) {
+        let (Some(reflexes), Some(vasti)) = (&posture.knee_reflexes, &self.vasti) else {
+            return;
+        };
+        for side in [Side::Right, Side::Left] {
+            let leg = &self.skeleton.legs[side];
+            let stance = side == cycle.stance;
+            let t = reflex_state[side].step(
+                obs.model,
+                vasti[side],
+                leg,
+                reflexes,
+                stance,
+                (obs.q, obs.qdot),
+                (obs.time_s, obs.dt_s),
+            );
+            if stance {
+                torques[leg.knee.index()] = t;
+            }
         }
     }
 

@@ -17,11 +17,10 @@
 //! and the trailing leg in double support. The swing ankle stays a servo on the foot's landing
 //! pitch.
 
-use std::collections::VecDeque;
-
 use musculo::{Model, MuscleId, Side};
 use serde::{Deserialize, Serialize};
 
+use super::reflex::{DelayLine, ReflexMuscle, validate_reflexes};
 use crate::skeleton::Leg;
 
 /// Reflex gains and delay of the ankle's muscles. The defaults are Geyer & Herr's (2010,
@@ -74,26 +73,14 @@ impl Default for AnkleReflexes {
 impl AnkleReflexes {
     /// Checks each number; the error names the field under `prefix`.
     pub(super) fn validate(&self, prefix: &str) -> Result<(), String> {
-        for (name, v) in [
+        let gains = [
             ("soleus_force_gain", self.soleus_force_gain),
             ("soleus_on_tib_ant_gain", self.soleus_on_tib_ant_gain),
             ("gastroc_force_gain", self.gastroc_force_gain),
             ("tib_ant_length_gain", self.tib_ant_length_gain),
             ("tib_ant_length_offset", self.tib_ant_length_offset),
-        ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(format!("{prefix}.{name}: {v} is not zero or positive"));
-            }
-        }
-        let s = self.pre_stimulation;
-        if !(0.0..=1.0).contains(&s) {
-            return Err(format!("{prefix}.pre_stimulation: {s} is not in [0, 1]"));
-        }
-        let d = self.delay_s;
-        if !(0.0..=0.2).contains(&d) {
-            return Err(format!("{prefix}.delay_s: {d} is not in [0, 0.2] s"));
-        }
-        Ok(())
+        ];
+        validate_reflexes(prefix, &gains, self.pre_stimulation, self.delay_s)
     }
 }
 
@@ -128,14 +115,10 @@ type Sensed = [f64; 3];
 /// What one leg's ankle muscles remember between control steps.
 #[derive(Debug, Clone, Default)]
 pub struct AnkleReflexState {
-    /// Fibre lengths \[m\] (empty until the first step).
-    fiber_m: Vec<f64>,
-    /// Activations.
-    activation: [f64; 3],
-    /// Tendon forces \[N\].
-    force_n: [f64; 3],
-    /// Sensed signals with their times, oldest first, back to the reflex delay.
-    history: VecDeque<(f64, Sensed)>,
+    /// The soleus, gastrocnemius and tibialis anterior (`None` until the first step).
+    muscles: Option<[ReflexMuscle; 3]>,
+    /// Sensed signals back to the reflex delay.
+    history: DelayLine<Sensed>,
 }
 
 /// Torques of one leg's ankle muscles [N·m].
@@ -164,23 +147,18 @@ impl AnkleReflexState {
     ) -> AnkleReflexTorques {
         let units = muscles.0.map(|id| &model.muscles[id.index()]);
         let paths = units.map(|m| m.path.evaluate(q));
-        if self.fiber_m.is_empty() {
+        let state = self.muscles.get_or_insert_with(|| {
             let s0 = reflexes
                 .pre_stimulation
                 .max(model.activation.minimum_activation);
-            for (k, m) in units.iter().enumerate() {
-                let eq = m.static_equilibrium(paths[k].length_m, s0);
-                self.fiber_m.push(eq.fiber_length_m);
-                self.activation[k] = s0;
-                self.force_n[k] = eq.force_n;
-            }
-        }
+            std::array::from_fn(|k| ReflexMuscle::at_rest(units[k], paths[k].length_m, s0))
+        });
         let sensed = [
-            self.force_n[SOL] / units[SOL].max_isometric_force_n,
-            self.force_n[GAS] / units[GAS].max_isometric_force_n,
-            self.fiber_m[TA] / units[TA].optimal_fiber_length_m,
+            state[SOL].force_n / units[SOL].max_isometric_force_n,
+            state[GAS].force_n / units[GAS].max_isometric_force_n,
+            state[TA].fiber_m / units[TA].optimal_fiber_length_m,
         ];
-        let [f_sol, f_gas, l_ta] = self.delayed(time_s, reflexes.delay_s, sensed);
+        let [f_sol, f_gas, l_ta] = self.history.delayed(time_s, reflexes.delay_s, sensed);
         let s0 = reflexes.pre_stimulation;
         let ta_stretch = reflexes.tib_ant_length_gain * (l_ta - reflexes.tib_ant_length_offset);
         let excitation = if stance {
@@ -194,15 +172,9 @@ impl AnkleReflexState {
         };
         let mut torques = AnkleReflexTorques::default();
         for (k, m) in units.iter().enumerate() {
-            let a = model
-                .activation
-                .advance(excitation[k], self.activation[k], dt_s);
-            let s = m.compliant_tendon_step(paths[k].length_m, self.fiber_m[k], a, dt_s);
-            self.activation[k] = a;
-            self.fiber_m[k] = s.fiber_length_m;
-            self.force_n[k] = s.force_n;
+            let force_n = state[k].step(model, m, paths[k].length_m, excitation[k], dt_s);
             for (i, &c) in m.path.coordinates().iter().enumerate() {
-                let torque = s.force_n * paths[k].moment_arms_m[i];
+                let torque = force_n * paths[k].moment_arms_m[i];
                 if c == leg.ankle {
                     torques.ankle += torque;
                 } else if c == leg.knee {
@@ -213,53 +185,16 @@ impl AnkleReflexState {
         torques
     }
 
-    /// Records `now` at `time_s` and returns the newest signals at least `delay_s` old (the
-    /// oldest kept while the trial is younger than the delay).
-    fn delayed(&mut self, time_s: f64, delay_s: f64, now: Sensed) -> Sensed {
-        self.history.push_back((time_s, now));
-        let due = time_s - delay_s + 1e-9;
-        while self.history.len() > 1 && self.history[1].0 <= due {
-            self.history.pop_front();
-        }
-        self.history[0].1
-    }
-
     /// Activations of the soleus, gastrocnemius and tibialis anterior.
     pub fn activations(&self) -> [f64; 3] {
-        self.activation
+        self.muscles.map_or([0.0; 3], |m| m.map(|m| m.activation))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_delay_line_returns_the_signal_from_one_delay_ago() {
-        let mut s = AnkleReflexState::default();
-        let dt = 1e-3;
-        let mut out = Vec::new();
-        for i in 0..50 {
-            let t = i as f64 * dt;
-            out.push(s.delayed(t, 0.020, [t, 0.0, 0.0])[0]);
-        }
-        // Before the delay has passed: the first sample.
-        assert_eq!(out[10], 0.0);
-        // After: exactly 20 samples back.
-        assert!((out[40] - 0.020).abs() < 1e-12, "{}", out[40]);
-        assert!((out[49] - 0.029).abs() < 1e-12, "{}", out[49]);
-        assert!(s.history.len() <= 22, "bounded: {}", s.history.len());
-    }
-
-    fn adult() -> (Model, crate::skeleton::Skeleton) {
-        let model = Model::load(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/models/adult.ron"),
-            None,
-        )
-        .unwrap();
-        let skeleton = crate::skeleton::Skeleton::resolve(&model).unwrap();
-        (model, skeleton)
-    }
+    use crate::controller::walking::reflex::adult;
 
     /// Runs one leg's muscles for `steps` ms at a held pose; the last torques and activations.
     fn hold(stance: bool, ankle_rad: f64, steps: usize) -> (AnkleReflexTorques, [f64; 3]) {

@@ -173,6 +173,12 @@ pub struct Posture {
     /// Herr's gains. Needs a model with soleus, gastrocnemius and tibialis anterior.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ankle_reflexes: Option<super::reflex_ankle::AnkleReflexes>,
+    /// The stance knee's vasti under Geyer & Herr's (2010) local reflexes instead of the
+    /// stance knee's servo, weight feed-forward and vertical damper (absent in files written
+    /// before: the servo). See [`super::reflex_knee`]; `Some(())` takes Geyer & Herr's gains.
+    /// Needs a model with vasti.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knee_reflexes: Option<super::reflex_knee::KneeReflexes>,
 }
 
 impl Posture {
@@ -346,22 +352,31 @@ pub const DEFAULT_WALKING_RON: &str =
 
 impl WalkingParams {
     /// Checks that `model` has what these parameters drive: the ankle muscles of both legs if
-    /// either direction's posture has [`Posture::ankle_reflexes`].
+    /// either direction's posture has [`Posture::ankle_reflexes`], the vasti if either has
+    /// [`Posture::knee_reflexes`].
     pub fn check_model(
         &self,
         model: &musculo::Model,
     ) -> Result<(), crate::skeleton::SkeletonError> {
-        if self.forward.ankle_reflexes.is_none() && self.backward.ankle_reflexes.is_none() {
-            return Ok(());
-        }
+        let postures = [&self.forward, &self.backward];
+        let ankles = postures.iter().any(|p| p.ankle_reflexes.is_some());
+        let knees = postures.iter().any(|p| p.knee_reflexes.is_some());
         for side in [musculo::Side::Right, musculo::Side::Left] {
-            super::reflex_ankle::AnkleMuscles::resolve(model, side).map_err(|name| {
-                crate::skeleton::SkeletonError {
+            let missing = |reason| {
+                move |name| crate::skeleton::SkeletonError {
                     what: "muscle",
                     name,
-                    reason: "the controller's ankle_reflexes drive it",
+                    reason,
                 }
-            })?;
+            };
+            if ankles {
+                super::reflex_ankle::AnkleMuscles::resolve(model, side)
+                    .map_err(missing("the controller's ankle_reflexes drive it"))?;
+            }
+            if knees {
+                super::reflex_knee::resolve_vasti(model, side)
+                    .map_err(missing("the controller's knee_reflexes drive it"))?;
+            }
         }
         Ok(())
     }

@@ -176,6 +176,9 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
     if let Some(r) = &p.ankle_reflexes {
         r.validate(&f("ankle_reflexes"))?;
     }
+    if let Some(r) = &p.knee_reflexes {
+        r.validate(&f("knee_reflexes"))?;
+    }
     if let Some(k) = p.loading_knee_flexion_rad {
         let ok = (0.0..=1.0).contains(&k);
         check(&f("loading_knee_flexion_rad"), k, ok, "between 0 and 1 rad")?;
