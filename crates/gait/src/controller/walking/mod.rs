@@ -231,13 +231,7 @@ impl Setup {
         let inversion = step.other.inversion;
         torques[inversion.index()] = servo.pd(inversion, self.params.gains.ankle_inversion, 0.0);
         self.stance_leg(&servo, &step, &velocities, &state.cycle, torques);
-        self.reflex_knees(
-            obs,
-            &state.cycle,
-            posture,
-            &mut state.knee_reflexes,
-            torques,
-        );
+        self.reflex_knees(obs, &step, &state.cycle, &mut state.knee_reflexes, torques);
         let reflex_state = &mut state.ankle_reflexes;
         self.reflex_ankles(obs, &step, &velocities, &state.cycle, reflex_state, torques);
         self.upper_body(&servo, &step, swing_hip, &state.strength, torques);
@@ -251,23 +245,25 @@ impl Setup {
     fn reflex_knees(
         &self,
         obs: &Observation,
+        step: &Step,
         cycle: &GaitCycle,
-        posture: &Posture,
         reflex_state: &mut Sides<KneeReflexState>,
         torques: &mut [f64],
     ) {
-        let (Some(reflexes), Some(vasti)) = (&posture.knee_reflexes, &self.vasti) else {
+        let (Some(reflexes), Some(vasti)) = (&step.posture.knee_reflexes, &self.vasti) else {
             return;
         };
         for side in [Side::Right, Side::Left] {
             let leg = &self.skeleton.legs[side];
             let stance = side == cycle.stance;
+            let swing_phase = (!stance && step.phase == Phase::Swing).then_some(step.swing_phase);
             let t = reflex_state[side].step(
                 obs.model,
                 vasti[side],
                 leg,
                 reflexes,
                 stance,
+                swing_phase,
                 (obs.q, obs.qdot),
                 (obs.time_s, obs.dt_s),
             );

@@ -42,6 +42,17 @@ pub struct KneeReflexes {
     pub overextension_flexion_rad: f64,
     /// Sensory delay of the knee's reflex loops \[s\] (Δt = 10 ms, the medium loop).
     pub delay_s: f64,
+    /// If set, the swing leg's vasti are excited this much from
+    /// [`Self::landing_swing_fraction`] of the planned swing on, instead of their
+    /// pre-stimulation, so that they already pull when the foot lands: people's vasti become
+    /// active in terminal swing, before heel strike (Winter 2009, ch. 9), and SCONE's version of
+    /// Geyer & Herr's controller has a landing state with its own vasti drive. The swing knee
+    /// stays the servo's; the drive only builds the muscle's force for stance. Absent: the
+    /// pre-stimulation through the whole swing, as in Geyer & Herr (2010).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub landing_stimulation: Option<f64>,
+    /// Fraction of the planned swing from which [`Self::landing_stimulation`] acts.
+    pub landing_swing_fraction: f64,
 }
 
 impl Default for KneeReflexes {
@@ -52,6 +63,8 @@ impl Default for KneeReflexes {
             overextension_gain: 2.0,
             overextension_flexion_rad: 10f64.to_radians(),
             delay_s: 0.010,
+            landing_stimulation: None,
+            landing_swing_fraction: 0.8,
         }
     }
 }
@@ -64,6 +77,19 @@ impl KneeReflexes {
             ("overextension_gain", self.overextension_gain),
         ];
         validate_reflexes(prefix, &gains, self.pre_stimulation, self.delay_s)?;
+        if let Some(s) = self.landing_stimulation
+            && !(0.0..=1.0).contains(&s)
+        {
+            return Err(format!(
+                "{prefix}.landing_stimulation: {s} is not in [0, 1]"
+            ));
+        }
+        let f = self.landing_swing_fraction;
+        if !(0.0..=2.0).contains(&f) {
+            return Err(format!(
+                "{prefix}.landing_swing_fraction: {f} is not in [0, 2]"
+            ));
+        }
         let k = self.overextension_flexion_rad;
         if !(0.0..=1.0).contains(&k) {
             return Err(format!(
@@ -99,7 +125,9 @@ pub struct KneeReflexState {
 impl KneeReflexState {
     /// Advances the leg's vasti by `dt_s` at the pose `q` (speeds `qdot`) and returns their
     /// torque about the knee's flexion coordinate [N·m] (negative: extensor): the stance
-    /// reflexes in stance, the pre-stimulation alone in swing.
+    /// reflexes in stance; in swing (`swing_phase`: the fraction of the planned swing elapsed,
+    /// `None` in double support) the pre-stimulation, or the landing stimulation late in the
+    /// swing.
     #[allow(clippy::too_many_arguments)]
     pub fn step(
         &mut self,
@@ -108,6 +136,7 @@ impl KneeReflexState {
         leg: &Leg,
         reflexes: &KneeReflexes,
         stance: bool,
+        swing_phase: Option<f64>,
         (q, qdot): (&[f64], &[f64]),
         (time_s, dt_s): (f64, f64),
     ) -> f64 {
@@ -135,7 +164,10 @@ impl KneeReflexState {
             };
             reflexes.pre_stimulation + reflexes.vasti_force_gain * force - overextension
         } else {
-            reflexes.pre_stimulation
+            match (reflexes.landing_stimulation, swing_phase) {
+                (Some(landing), Some(phase)) if phase >= reflexes.landing_swing_fraction => landing,
+                _ => reflexes.pre_stimulation,
+            }
         };
         let force_n = state.step(model, unit, path.length_m, excitation, dt_s);
         unit.path
@@ -173,7 +205,16 @@ mod tests {
         let mut t = 0.0;
         for i in 0..steps {
             let time = (i as f64 * 1e-3, 1e-3);
-            t = state.step(&model, vasti, leg, &reflexes, stance, (&q, &qdot), time);
+            t = state.step(
+                &model,
+                vasti,
+                leg,
+                &reflexes,
+                stance,
+                None,
+                (&q, &qdot),
+                time,
+            );
         }
         (t, state.activation())
     }
@@ -209,6 +250,41 @@ mod tests {
     }
 
     #[test]
+    fn the_landing_stimulation_drives_the_vasti_late_in_the_swing_only() {
+        let (model, skeleton) = adult();
+        let leg = &skeleton.legs[Side::Right];
+        let vasti = resolve_vasti(&model, Side::Right).unwrap();
+        let q = model.neutral_pose();
+        let qdot = vec![0.0; q.len()];
+        let reflexes = KneeReflexes {
+            landing_stimulation: Some(0.5),
+            ..Default::default()
+        };
+        let activation = |phase: Option<f64>| {
+            let mut state = KneeReflexState::default();
+            for i in 0..200 {
+                let time = (i as f64 * 1e-3, 1e-3);
+                state.step(
+                    &model,
+                    vasti,
+                    leg,
+                    &reflexes,
+                    false,
+                    phase,
+                    (&q, &qdot),
+                    time,
+                );
+            }
+            state.activation()
+        };
+        // From 80 % of the swing (the default) the vasti follow the landing drive…
+        assert!(activation(Some(0.9)) > 0.45, "{}", activation(Some(0.9)));
+        // …before it, and in double support, only their pre-stimulation.
+        assert!(activation(Some(0.5)) < 0.081, "{}", activation(Some(0.5)));
+        assert!(activation(None) < 0.081, "{}", activation(None));
+    }
+
+    #[test]
     fn bad_reflex_numbers_name_their_field() {
         let mut r = KneeReflexes {
             vasti_force_gain: -1.0,
@@ -220,6 +296,13 @@ mod tests {
             "{err}"
         );
         r.vasti_force_gain = 1.2;
+        r.landing_stimulation = Some(1.5);
+        let err = r.validate("forward.knee_reflexes").unwrap_err();
+        assert!(
+            err.starts_with("forward.knee_reflexes.landing_stimulation"),
+            "{err}"
+        );
+        r.landing_stimulation = Some(0.5);
         r.overextension_flexion_rad = f64::NAN;
         let err = r.validate("backward.knee_reflexes").unwrap_err();
         assert!(
