@@ -126,20 +126,8 @@ impl WalkingController {
         let foot = &model.segments[skeleton.legs[Side::Right].foot.index()];
         let strength = Strength::new(model, skeleton, &params.strength);
         let knee_rad = params.forward.stance_knee_flexion_rad;
-        let ankle_muscles = match (
-            AnkleMuscles::resolve(model, Side::Right),
-            AnkleMuscles::resolve(model, Side::Left),
-        ) {
-            (Ok(r), Ok(l)) => Some(Sides([r, l])),
-            _ => None,
-        };
-        let vasti = match (
-            reflex_knee::resolve_vasti(model, Side::Right),
-            reflex_knee::resolve_vasti(model, Side::Left),
-        ) {
-            (Ok(r), Ok(l)) => Some(Sides([r, l])),
-            _ => None,
-        };
+        let ankle_muscles = both_legs(|side| AnkleMuscles::resolve(model, side));
+        let vasti = both_legs(|side| reflex_knee::resolve_vasti(model, side));
         Self {
             setup: Setup {
                 params,
@@ -365,6 +353,14 @@ fn downhill(obs: &Observation) -> f64 {
 fn smoothstep(x: f64) -> f64 {
     let x = x.clamp(0.0, 1.0);
     x * x * (3.0 - 2.0 * x)
+}
+
+/// What `resolve` finds for each leg, if it finds it for both.
+fn both_legs<T>(resolve: impl Fn(Side) -> Result<T, String>) -> Option<Sides<T>> {
+    Some(Sides([
+        resolve(Side::Right).ok()?,
+        resolve(Side::Left).ok()?,
+    ]))
 }
 
 /// Horizontal part of a vector (remove the world-vertical component).

@@ -26,7 +26,10 @@ impl Setup {
     ) {
         let (obs, p, leg) = (servo.obs(), &self.params, step.stance);
         let load_share = cycle.load_share(obs.time_s, step.timing);
-        torques[leg.knee.index()] = self.stance_knee_torque(servo, step, cycle, load_share);
+        // Where the vasti's stage will write the stance knee's torque, the servo's is not needed.
+        if step.posture.knee_reflexes.is_none() || self.vasti.is_none() {
+            torques[leg.knee.index()] = self.stance_knee_torque(servo, step, cycle, load_share);
+        }
         let push_off = match step.phase {
             super::Phase::Swing => {
                 push_off_activation(step.swing_phase, step.posture.push_off_start_fraction)
