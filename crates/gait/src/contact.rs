@@ -59,6 +59,18 @@ pub struct Contacts {
     pub body: Option<SegmentId>,
 }
 
+impl Contacts {
+    /// Load of the belt on each foot: its spheres' normal forces along the belt's unit
+    /// `normal` \[N\].
+    pub fn foot_loads(&self, normal: DVec3) -> Sides<f64> {
+        let mut load = Sides([0.0, 0.0]);
+        for s in &self.spheres {
+            load[s.side] += s.normal_force_n.dot(normal);
+        }
+        load
+    }
+}
+
 /// Reads [`Contacts`] from the rapier world after a step.
 #[derive(Debug, Clone)]
 pub(crate) struct ContactReader {

@@ -7,10 +7,9 @@
 //!   land the body more softly than the stance-knee servo they replace: a lower peak vertical
 //!   ground reaction.
 
+mod common;
+
 use gait::controller::walking::WalkingParams;
-use gait::{Direction, Trial, TrialSpec};
-use musculo::spec::ContactLaw;
-use musculo::{Model, ModelSpec};
 
 const REFLEX_ANKLE_RON: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -22,20 +21,6 @@ const REFLEX_KNEE_RON: &str = include_str!(concat!(
     "/../../assets/controllers/experimental/reflex-knee.ron"
 ));
 
-/// A 4 s forward trial at 1.0 m/s on the adult model with compliant feet.
-fn compliant_trial(params: WalkingParams) -> Trial {
-    let mut spec = ModelSpec::parse(musculo::ADULT_MODEL_RON, "adult.ron").unwrap();
-    spec.ground_contact.law = ContactLaw::HuntCrossley;
-    let model = Model::compile(spec, "adult.ron".as_ref(), None).unwrap();
-    let spec = TrialSpec {
-        direction: Direction::Forward,
-        speed_mps: 1.0,
-        duration_s: 4.0,
-        ..TrialSpec::default()
-    };
-    Trial::new(model, spec, params).unwrap()
-}
-
 /// Mean and most plantarflexor (most negative) stance-ankle torque per kilogram over single
 /// stance from 2 s to 4 s, with or without the reflexes.
 fn stance_ankle_torques(reflexes: bool) -> (f64, f64) {
@@ -43,7 +28,7 @@ fn stance_ankle_torques(reflexes: bool) -> (f64, f64) {
     if !reflexes {
         params.forward.ankle_reflexes = None;
     }
-    let mut trial = compliant_trial(params);
+    let mut trial = common::compliant_trial(params, 4.0);
     let mass = trial.model().total_mass_kg();
     let (mut sum, mut n, mut min) = (0.0, 0usize, f64::INFINITY);
     while trial.time_s() < 4.0 {
@@ -87,7 +72,7 @@ fn peak_vertical_load_bw(reflexes: bool) -> f64 {
     if !reflexes {
         params.forward.knee_reflexes = None;
     }
-    let mut trial = compliant_trial(params);
+    let mut trial = common::compliant_trial(params, 4.0);
     let weight_n = trial.model().total_mass_kg() * musculo::STANDARD_GRAVITY_MPS2;
     let mut peak: f64 = 0.0;
     while trial.time_s() < 4.0 {

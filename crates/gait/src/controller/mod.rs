@@ -66,6 +66,10 @@ pub struct Observation<'a> {
     pub com_velocity: DVec3,
     /// Whether each foot touches the belt.
     pub foot_contact: Sides<bool>,
+    /// Load of the belt on each foot in the last physics step: its contact spheres' normal
+    /// forces along the belt's normal \[N\] (what a force plate under each foot reads, and
+    /// what the load receptors of a reflex controller sense, Geyer & Herr 2010).
+    pub foot_load_n: Sides<f64>,
     /// Apparent inverse inertia of each coordinate, diag(M⁻¹) [1/(kg m²)].
     pub inverse_inertia: &'a [f64],
     /// The belt.

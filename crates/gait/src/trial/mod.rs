@@ -468,6 +468,7 @@ impl Trial {
             com,
             com_velocity,
             foot_contact: self.contacts.feet.map(|f| f.touching),
+            foot_load_n: self.contacts.foot_loads(self.treadmill.normal),
             inverse_inertia: &self.inverse_inertia,
             belt: BeltState {
                 velocity: self.belt_velocity(),

@@ -1,9 +1,11 @@
-//! What the gait integration tests share: a walking trial with the muscle analysis.
+//! What the gait integration tests share: a walking trial with the muscle analysis, and a
+//! forward trial on compliant feet with a given controller.
 
 use gait::analysis::AnalysisSettings;
 use gait::controller::walking::WalkingParams;
 use gait::{Direction, Trial, TrialSpec};
-use musculo::Model;
+use musculo::spec::ContactLaw;
+use musculo::{Model, ModelSpec};
 
 /// The built-in model walking `duration_s` at 1.0 m/s on the level belt in `direction` with the
 /// default controller and the muscle analysis at 200 Hz; asserts that it did not fall.
@@ -34,4 +36,20 @@ pub fn walking_trial(direction: Direction, duration_s: f64) -> (Model, Trial) {
         .set_analysis(Some(AnalysisSettings::default()))
         .unwrap();
     (model, trial)
+}
+
+/// A forward trial of `duration_s` at 1.0 m/s on the adult model with compliant
+/// (Hunt-Crossley) feet and the controller `params`, no muscle analysis.
+#[allow(dead_code)] // Not every test file that includes this module walks on compliant feet.
+pub fn compliant_trial(params: WalkingParams, duration_s: f64) -> Trial {
+    let mut spec = ModelSpec::parse(musculo::ADULT_MODEL_RON, "adult.ron").unwrap();
+    spec.ground_contact.law = ContactLaw::HuntCrossley;
+    let model = Model::compile(spec, "adult.ron".as_ref(), None).unwrap();
+    let spec = TrialSpec {
+        direction: Direction::Forward,
+        speed_mps: 1.0,
+        duration_s,
+        ..TrialSpec::default()
+    };
+    Trial::new(model, spec, params).unwrap()
 }

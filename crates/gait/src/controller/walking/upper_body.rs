@@ -2,11 +2,13 @@
 //! (further forward uphill, [`super::Posture::uphill_trunk_lean_per_rad`]), and the pelvis held
 //! upright and heading straight through the stance hip, which takes whatever torque the swing
 //! hip and the lumbar joint leave: `τ_stance = −τ_pelvis − τ_swing − τ_lumbar` (SIMBICON's
-//! virtual torso control, Yin, Loken & van de Panne 2007).
+//! virtual torso control, Yin, Loken & van de Panne 2007); optionally, in double support, both
+//! hips share that torque by the load on each foot.
 
 use glam::{DMat3, DVec3};
 use musculo::CoordinateId;
 
+use super::cycle::Phase;
 use super::params::Gain;
 use super::servo::Servo;
 use super::{Setup, Step};
@@ -65,10 +67,17 @@ impl Setup {
             - gains.pelvis_roll.kd * pelvis.angular_velocity.x)
             * mass;
         let (other, stance) = (step.other, step.stance);
-        let q_other_hip: [f64; 3] =
+        let mut q_other_hip: [f64; 3] =
             std::array::from_fn(|k| strength.clamp(other.hip[k], swing_hip[k]));
-        let other_hip_torque = generalised_to_torque(q_other_hip, axes3(&other.hip));
         let lumbar_torque = generalised_to_torque(q_lumbar, lumbar_axes);
+        if step.phase == Phase::DoubleSupport && self.params.double_support_hip_load_sharing {
+            let loads = (obs.foot_load_n[stance.side], obs.foot_load_n[other.side]);
+            let own = generalised_to_torque(q_other_hip, axes3(&other.hip));
+            let shared = trailing_hip_share(-pelvis_torque - lumbar_torque, own, loads);
+            let q = torque_to_generalised(shared, &axes3(&other.hip));
+            q_other_hip = std::array::from_fn(|k| strength.clamp(other.hip[k], q[k]));
+        }
+        let other_hip_torque = generalised_to_torque(q_other_hip, axes3(&other.hip));
         let stance_hip_torque = -pelvis_torque - other_hip_torque - lumbar_torque;
         let q_stance_hip = torque_to_generalised(stance_hip_torque, &axes3(&stance.hip));
         for k in 0..3 {
@@ -76,6 +85,20 @@ impl Setup {
             torques[stance.hip[k].index()] = q_stance_hip[k];
         }
     }
+}
+
+/// The trailing hip's torque in double support when both hips hold the pelvis
+/// ([`super::WalkingParams::double_support_hip_load_sharing`]): of `total`, the torque the two
+/// hips must apply to the pelvis, it takes the share `1 − w`, and of its own torque `own` (the
+/// swing stage's) the share `w`, where `w` is the leading foot's part of the two feet's load
+/// `(leading, trailing)` \[N\]. The leading hip takes the rest of `total`. With all the load
+/// on the leading foot (w = 1, or no load sensed at all) this is SIMBICON's rule, the leading
+/// hip holding the pelvis alone (Yin, Loken & van de Panne 2007).
+fn trailing_hip_share(total: DVec3, own: DVec3, (leading, trailing): (f64, f64)) -> DVec3 {
+    let (leading, trailing) = (leading.max(0.0), trailing.max(0.0));
+    let sum = leading + trailing;
+    let w = if sum > 0.0 { leading / sum } else { 1.0 };
+    own * w + total * (1.0 - w)
 }
 
 /// A rotation vector's stiffness and damping terms, with the horizontal (tilt) part and the
@@ -87,4 +110,25 @@ fn split(v: DVec3, tilt: Gain, yaw: Gain) -> (DVec3, DVec3) {
         (v - vertical) * tilt.kp + vertical * yaw.kp,
         (v - vertical) * tilt.kd + vertical * yaw.kd,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trailing_hip_takes_the_torso_torque_in_proportion_to_its_foot_load() {
+        let total = DVec3::new(10.0, -4.0, 2.0);
+        let own = DVec3::new(-1.0, 0.0, 3.0);
+        // All the load on the leading foot, or none sensed: SIMBICON's rule.
+        assert_eq!(trailing_hip_share(total, own, (700.0, 0.0)), own);
+        assert_eq!(trailing_hip_share(total, own, (0.0, 0.0)), own);
+        // All on the trailing foot: it holds the pelvis alone.
+        assert_eq!(trailing_hip_share(total, own, (0.0, 700.0)), total);
+        // A quarter on the trailing foot.
+        let t = trailing_hip_share(total, own, (600.0, 200.0));
+        assert!((t - (own * 0.75 + total * 0.25)).length() < 1e-12, "{t}");
+        // A tensile reading (numerical noise) counts as no load.
+        assert_eq!(trailing_hip_share(total, own, (700.0, -5.0)), own);
+    }
 }

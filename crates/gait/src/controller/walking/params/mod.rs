@@ -291,6 +291,15 @@ pub struct WalkingParams {
     /// 1992, Gait Analysis). 0 (files written before): the target applies at once.
     #[serde(default)]
     pub stance_knee_loading_s: f64,
+    /// In double support, the hip torque that holds the pelvis (SIMBICON's virtual torso
+    /// control, `upper_body`) is shared by the two hips in proportion to the load on each
+    /// foot, instead of coming from the leading hip alone. A hip can only turn the pelvis
+    /// against a loaded leg; a lightly loaded leading leg is swung by that torque instead.
+    /// Load-scaled trunk balance is how the stance hip muscles of Geyer & Herr's reflex
+    /// controller act (their trunk-pitch feedback is multiplied by the leg's load, 2010, IEEE
+    /// TNSRE 18:263). false (files written before): the leading hip alone.
+    #[serde(default)]
+    pub double_support_hip_load_sharing: bool,
     /// PD gains.
     pub gains: Gains,
     /// Torque limits of the coordinates without muscles.
@@ -428,6 +437,7 @@ mod tests {
                     "downhill_cadence_speed_exponent",
                     "stance_knee_gravity_compensation",
                     "stance_knee_loading_s",
+                    "double_support_hip_load_sharing",
                     "step_time_at_1mps_s: Some",
                 ]
                 .iter()
@@ -443,6 +453,7 @@ mod tests {
         assert_eq!(p.gains.stance_knee, None);
         assert_eq!(p.stance_knee_gravity_compensation, 0.0);
         assert_eq!(p.stance_knee_loading_s, 0.0);
+        assert!(!p.double_support_hip_load_sharing);
         assert_eq!(p.velocity_offset_speed_exponent, 0.0);
         assert_eq!(p.downhill_step_time_factor(0.6, 0.1), 1.0);
         for posture in [p.forward, p.backward] {
