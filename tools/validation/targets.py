@@ -55,7 +55,7 @@ class Target:
 
     def miss(self) -> str:
         """How far outside the target the value lies, in the value's unit."""
-        if not self.met() is False:
+        if self.met() is not False:
             return ""
         if self.lo is not None and self.value < self.lo:
             return f"{self.value - self.lo:+.{self.digits}f}"
@@ -67,12 +67,10 @@ class Target:
         return f"≥ {self.lo:g}" if self.lo is not None else f"≤ {self.hi:g}"
 
     def cells(self) -> list[str]:
-        ok = self.met()
-        value = "not measured" if ok is None and self.value is None else compare.f(self.value, self.digits)
-        verdict = {True: "met", False: "missed", None: "–"}[ok]
         unit = f" {self.unit}" if self.unit else ""
-        return [self.group, self.what, f"{value}{unit}" if self.value is not None else value,
-                self.target() + unit, verdict, self.miss(), self.note]
+        value = "not measured" if self.value is None else compare.f(self.value, self.digits) + unit
+        verdict = {True: "met", False: "missed", None: "–"}[self.met()]
+        return [self.group, self.what, value, self.target() + unit, verdict, self.miss(), self.note]
 
 
 def mean_curve_peak(run: compare.Run, var: str) -> float:
