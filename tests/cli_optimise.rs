@@ -81,6 +81,10 @@ fn a_tiny_search_is_recorded_reproduced_and_its_best_controller_loads() {
         stdout.contains("cost_of_transport") && stdout.contains("total"),
         "{stdout}"
     );
+    // The start's and the best's outcome in the one condition, and the criteria count.
+    assert!(stdout.contains("backward_1.00mps_+0.0pct"), "{stdout}");
+    assert!(stdout.contains("walking criteria met"), "{stdout}");
+    assert!(stdout.contains(" of 1, best "), "{stdout}");
 
     // One row for the start and four per generation, with every term and measure.
     let csv = std::fs::read_to_string(out.join("evaluations.csv")).unwrap();

@@ -92,6 +92,24 @@ pub struct ConditionMeasures {
     pub grf_excess_bw2: Option<f64>,
 }
 
+impl ConditionMeasures {
+    /// Whether the condition met the gait criteria of `gait-grid` over the objective's
+    /// window: no fall, mean pace within [`gait::summary::SPEED_TOLERANCE`] of the belt's and
+    /// the centre of mass never farther than [`gait::summary::MAX_DISTANCE_FROM_CENTRE_M`] from
+    /// the belt's centre (`GaitSummary::meets_walking_criteria`, over a shorter window). A
+    /// walker can avoid every fall by letting the belt carry it off; this says whether it
+    /// walked.
+    pub fn meets_walking_criteria(&self) -> bool {
+        self.fall_time_s.is_none()
+            && self
+                .pace_error
+                .is_some_and(|e| e <= gait::summary::SPEED_TOLERANCE)
+            && self
+                .max_distance_m
+                .is_some_and(|d| d <= gait::summary::MAX_DISTANCE_FROM_CENTRE_M)
+    }
+}
+
 /// The weighted terms of one condition or, summed, of one evaluation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Terms {
@@ -304,6 +322,43 @@ mod tests {
         let t = condition_terms(&fell, &w, 10.0);
         assert!((t.fall - 110.0).abs() < 1e-9, "{}", t.fall);
         assert_eq!(t.total(), t.fall, "a fall scores only the fall");
+    }
+
+    #[test]
+    fn walking_criteria_need_no_fall_the_pace_and_the_centre() {
+        let walked = ConditionMeasures {
+            fall_time_s: None,
+            failure: None,
+            pace_error: Some(0.05),
+            max_distance_m: Some(0.5),
+            cost_of_transport_j_per_kg_m: Some(4.0),
+            grf_excess_bw2: Some(0.0),
+        };
+        assert!(
+            walked.meets_walking_criteria(),
+            "the limits themselves pass"
+        );
+        let carried_off = ConditionMeasures {
+            pace_error: Some(0.3),
+            ..walked.clone()
+        };
+        assert!(!carried_off.meets_walking_criteria());
+        let drifted = ConditionMeasures {
+            max_distance_m: Some(0.51),
+            ..walked.clone()
+        };
+        assert!(!drifted.meets_walking_criteria());
+        let fell = ConditionMeasures {
+            fall_time_s: Some(9.0),
+            failure: Some("pelvis_low".into()),
+            ..walked.clone()
+        };
+        assert!(!fell.meets_walking_criteria());
+        let unmeasured = ConditionMeasures {
+            pace_error: None,
+            ..walked
+        };
+        assert!(!unmeasured.meets_walking_criteria());
     }
 
     #[test]
