@@ -129,8 +129,10 @@ fn conditions_table(labels: &[String], start: &Evaluation, best: &Evaluation) ->
             .count()
     };
     rows.push(format!(
-        "walking criteria met (no fall, pace within 5 %, within 0.5 m of the belt's centre): \
+        "walking criteria met (no fall, pace within {:.0} %, within {:.1} m of the belt's centre): \
          start {} of {n}, best {} of {n}",
+        100.0 * gait::summary::SPEED_TOLERANCE,
+        gait::summary::MAX_DISTANCE_FROM_CENTRE_M,
         met(start),
         met(best),
         n = labels.len()

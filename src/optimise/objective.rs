@@ -93,20 +93,16 @@ pub struct ConditionMeasures {
 }
 
 impl ConditionMeasures {
-    /// Whether the condition met the gait criteria of `gait-grid` over the objective's
-    /// window: no fall, mean pace within [`gait::summary::SPEED_TOLERANCE`] of the belt's and
-    /// the centre of mass never farther than [`gait::summary::MAX_DISTANCE_FROM_CENTRE_M`] from
-    /// the belt's centre (`GaitSummary::meets_walking_criteria`, over a shorter window). A
-    /// walker can avoid every fall by letting the belt carry it off; this says whether it
-    /// walked.
+    /// Whether the condition met the gait criteria of `gait-grid`
+    /// ([`gait::summary::walking_criteria_met`]) over the objective's window, which is shorter
+    /// than a grid trial's. A walker can avoid every fall by letting the belt carry it off;
+    /// this says whether it walked.
     pub fn meets_walking_criteria(&self) -> bool {
-        self.fall_time_s.is_none()
-            && self
-                .pace_error
-                .is_some_and(|e| e <= gait::summary::SPEED_TOLERANCE)
-            && self
-                .max_distance_m
-                .is_some_and(|d| d <= gait::summary::MAX_DISTANCE_FROM_CENTRE_M)
+        gait::summary::walking_criteria_met(
+            self.fall_time_s.is_some(),
+            self.pace_error,
+            self.max_distance_m,
+        )
     }
 }
 

@@ -86,14 +86,27 @@ impl GaitSummary {
     /// mean speed relative to the belt within ±[`SPEED_TOLERANCE`] of the belt speed, centre of
     /// mass within [`MAX_DISTANCE_FROM_CENTRE_M`] of the belt's centre.
     pub fn meets_walking_criteria(&self) -> bool {
-        !self.fell
-            && self
-                .mean_speed_rel_belt_mps
-                .is_some_and(|v| (v / self.speed_mps - 1.0).abs() <= SPEED_TOLERANCE)
-            && self
-                .max_distance_from_centre_m
-                .is_some_and(|d| d <= MAX_DISTANCE_FROM_CENTRE_M)
+        walking_criteria_met(
+            self.fell,
+            self.mean_speed_rel_belt_mps
+                .map(|v| (v / self.speed_mps - 1.0).abs()),
+            self.max_distance_from_centre_m,
+        )
     }
+}
+
+/// The walking criteria on their measures: no fall, a relative pace error `|v̄/v_belt − 1|`
+/// within [`SPEED_TOLERANCE`] and a largest distance from the belt's centre within
+/// [`MAX_DISTANCE_FROM_CENTRE_M`]; a measure that is missing fails. Trial summaries and
+/// controller searches (over their own windows) judge by this one rule.
+pub fn walking_criteria_met(
+    fell: bool,
+    pace_error: Option<f64>,
+    max_distance_m: Option<f64>,
+) -> bool {
+    !fell
+        && pace_error.is_some_and(|e| e <= SPEED_TOLERANCE)
+        && max_distance_m.is_some_and(|d| d <= MAX_DISTANCE_FROM_CENTRE_M)
 }
 
 /// Computes the gait summary of a recording: its frames fed to [`GaitMeasures`].
