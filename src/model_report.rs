@@ -52,9 +52,18 @@ pub fn describe(model: &Model) -> String {
     }
     let _ = writeln!(
         s,
-        "\nmuscle             group              F_max_N  l_opt_m  l_slack_m  l_fibre/l_opt@0  moment arms @0 [m]"
+        "\nmuscle             group              F_max_N  l_opt_m  l_slack_m  mass_kg  l_fibre/l_opt@0  moment arms @0 [m]"
     );
+    // The energy model's muscle mass: from the measured volume, or (marked *) from force and
+    // fibre length where the model gives no volume (musculo::metabolics).
+    let energy = musculo::UmbergerMetabolics::new(musculo::MetabolicsSettings::default())
+        .expect("default metabolics settings are valid");
     for m in &model.muscles {
+        let mass_kg = energy.muscle_mass_kg(&musculo::metabolics::MuscleProperties::from(m));
+        let mass = format!(
+            "{mass_kg:.3}{}",
+            if m.volume_m3.is_some() { " " } else { "*" }
+        );
         let path = m.path.evaluate(&q);
         let fiber = m.rigid_tendon_fiber(path.length_m, 0.0);
         let arms: Vec<String> = m
@@ -72,12 +81,13 @@ pub fn describe(model: &Model) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "{:<18} {:<18} {:>7.0}  {:>7.4}  {:>9.4}  {:>15.2}  {}",
+            "{:<18} {:<18} {:>7.0}  {:>7.4}  {:>9.4}  {:>7}  {:>15.2}  {}",
             m.name,
             m.group.as_str(),
             m.max_isometric_force_n,
             m.optimal_fiber_length_m,
             m.tendon_slack_length_m,
+            mass,
             fiber.fiber_length_m / m.optimal_fiber_length_m,
             arms.join(", ")
         );

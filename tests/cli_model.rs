@@ -21,6 +21,11 @@ fn model_command_describes_the_built_in_model() {
         "{text}"
     );
     assert!(text.contains("vasti_r") && text.contains("knee_flexion_l"));
+    // The energy model's muscle mass from the measured volume: vastus lateralis, medialis and
+    // intermedius at 1.75 m and 70 kg (Handsfield et al. 2014): 1521.5 cm³ × 1.0597 g/cm³.
+    assert!(text.contains("mass_kg"), "{text}");
+    let vasti = text.lines().find(|l| l.starts_with("vasti_r")).unwrap();
+    assert!(vasti.contains(" 1.612 "), "{vasti}");
 }
 
 #[test]

@@ -298,6 +298,7 @@ pub(crate) fn compile(
     check_coordinate_names(&cx, &coordinates)?;
     check_tree(&cx, &spec, root, &segments, &joints)?;
 
+    let leg_volume_cm3 = compile_muscle_volumes(&cx, &spec, &subject)?;
     let mut muscles: Vec<Muscle> = Vec::new();
     let mut muscle_names = HashMap::new();
     let scale = MuscleScale {
@@ -337,6 +338,7 @@ pub(crate) fn compile(
                 &segs,
                 &coordinates,
                 scale,
+                leg_volume_cm3,
             )?);
         }
     }
@@ -787,6 +789,7 @@ fn compile_muscle(
     segs: &Scope<SegmentId>,
     coordinates: &[Coordinate],
     scale: MuscleScale,
+    leg_volume_cm3: Option<f64>,
 ) -> Result<Muscle, ModelError> {
     if m.name.trim().is_empty() {
         return Err(cx.invalid(format!("{field}.name"), "a muscle needs a non-empty name"));
@@ -920,9 +923,95 @@ fn compile_muscle(
         tendon_slack_length_m: l_s * scale.length,
         pennation_at_optimal_rad: penn,
         max_contraction_velocity_lopt_per_s: v_max,
+        volume_m3: compile_muscle_volume(cx, field, m, leg_volume_cm3)?,
         path,
         display_points,
     })
+}
+
+/// The leg's total muscle volume for `subject` \[cm³\], from the model's regression
+/// ([`crate::spec::MuscleVolumeRegressionSpec`]), if it has one.
+fn compile_muscle_volumes(
+    cx: &Ctx,
+    spec: &ModelSpec,
+    subject: &Subject,
+) -> Result<Option<f64>, ModelError> {
+    let Some(r) = &spec.muscle_volumes else {
+        return Ok(None);
+    };
+    let f = "muscle_volumes";
+    let slope = cx.range(
+        &format!("{f}.per_height_mass_cm3"),
+        r.per_height_mass_cm3,
+        0.0,
+        1000.0,
+        true,
+        " cm³/(m·kg)",
+    )?;
+    let offset = cx.range(
+        &format!("{f}.offset_cm3"),
+        r.offset_cm3,
+        -10_000.0,
+        10_000.0,
+        false,
+        " cm³",
+    )?;
+    let total = slope * subject.height_m * subject.mass_kg + offset;
+    if total <= 0.0 {
+        return Err(cx.invalid(
+            f,
+            format!(
+                "gives a leg muscle volume of {total} cm³ for a {} m, {} kg subject; it must be \
+                 positive",
+                subject.height_m, subject.mass_kg
+            ),
+        ));
+    }
+    Ok(Some(total))
+}
+
+/// A muscle's volume \[m³\]: the sum of its parts' `fraction × V + offset` over the leg's
+/// total muscle volume `V` ([`crate::spec::VolumePartSpec`]); `None` without parts.
+fn compile_muscle_volume(
+    cx: &Ctx,
+    field: &str,
+    m: &MuscleSpec,
+    leg_volume_cm3: Option<f64>,
+) -> Result<Option<f64>, ModelError> {
+    if m.volume.is_empty() {
+        return Ok(None);
+    }
+    let vf = format!("{field}.volume");
+    let Some(total) = leg_volume_cm3 else {
+        return Err(cx.invalid(
+            vf,
+            "a muscle's volume parts need the model's `muscle_volumes` regression",
+        ));
+    };
+    let mut sum = 0.0;
+    for (i, part) in m.volume.iter().enumerate() {
+        let pf = item(&vf, i, &part.name);
+        let fraction = cx.range(&format!("{pf}.fraction"), part.fraction, 0.0, 1.0, true, "")?;
+        let offset = cx.range(
+            &format!("{pf}.offset_cm3"),
+            part.offset_cm3,
+            -1000.0,
+            1000.0,
+            false,
+            " cm³",
+        )?;
+        sum += fraction * total + offset;
+    }
+    if sum <= 0.0 {
+        return Err(cx.invalid(
+            vf,
+            format!(
+                "adds up to {sum} cm³ at a leg muscle volume of {total} cm³; a muscle's volume \
+                 must be positive"
+            ),
+        ));
+    }
+    Ok(Some(sum * 1e-6))
 }
 
 /// The musculotendon length must stay positive and physical (at most 2 m, at least 20 % of

@@ -50,8 +50,16 @@
 //!   the recruited slow fraction varies with excitation as in Bhargava, Pandy & Anderson 2004
 //!   (J Biomech 37:81-88), as OpenSim's probe does by default; off by default, as in
 //!   Umberger 2010.
-//! - Muscle mass from the physiological cross-section, `m = ρ (F_max / σ) l_opt`, with
-//!   `ρ = 1059.7 kg/m³` and `σ = 0.25 MPa` (Umberger 2003; OpenSim's defaults).
+//! - Muscle mass `m = ρ V` from the muscle's measured volume `V` where the model gives one
+//!   ([`crate::Muscle::volume_m3`]: the built-in model's volumes are Handsfield et al. 2014's
+//!   MRI regressions on the subject's height × mass, J Biomech 47:631-638), otherwise from
+//!   the physiological cross-section, `m = ρ (F_max / σ) l_opt` (Umberger 2003; OpenSim's
+//!   default), with `ρ = 1059.7 kg/m³` and `σ = 0.25 MPa` (Umberger 2003). The cross-section
+//!   form holds only where `F_max = σ · PCSA` at that σ; the built-in model's forces
+//!   (gait10dof18musc) are not, and imply 1.9 times the measured volume of the same
+//!   anatomical muscles (8 times for tibialis anterior), which the activation-maintenance heat
+//!   scales with. OpenSim's probe offers the same choice (`use_provided_muscle_mass`).
+//!   [`MetabolicsSettings::use_muscle_volumes`] turns the measured volumes off.
 //! - Only the active fibre force does work here; passive fibre force is left out, as in
 //!   OpenSim's probe. A negative active force (never produced by the curves) is taken as 0.
 //! - The slow-twitch shortening term is capped at 100 W/kg (slow fibres cannot shorten
@@ -100,6 +108,10 @@ pub struct MetabolicsSettings {
     /// Vary the recruited slow-twitch fraction with excitation (Bhargava et al. 2004).
     /// Default false (Umberger 2010).
     pub use_bhargava_recruitment: bool,
+    /// Take a muscle's mass from its measured volume where the model gives one
+    /// ([`MuscleProperties::volume_m3`]) rather than from `ρ (F_max / σ) l_opt`. Default true
+    /// (module docs).
+    pub use_muscle_volumes: bool,
 }
 
 impl Default for MetabolicsSettings {
@@ -113,6 +125,7 @@ impl Default for MetabolicsSettings {
             minimum_heat_rate_w_per_kg: 1.0,
             lengthening: LengtheningModel::Umberger2010,
             use_bhargava_recruitment: false,
+            use_muscle_volumes: true,
         }
     }
 }
@@ -168,6 +181,8 @@ pub struct MuscleProperties {
     pub optimal_fiber_length_m: f64,
     /// Maximum contraction velocity v_max [l_opt/s] (the fast-twitch maximum, as in OpenSim).
     pub max_contraction_velocity_lopt_per_s: f64,
+    /// Measured muscle volume \[m³\], if known (module docs: muscle mass).
+    pub volume_m3: Option<f64>,
 }
 
 impl From<&Muscle> for MuscleProperties {
@@ -176,6 +191,7 @@ impl From<&Muscle> for MuscleProperties {
             max_isometric_force_n: m.max_isometric_force_n,
             optimal_fiber_length_m: m.optimal_fiber_length_m,
             max_contraction_velocity_lopt_per_s: m.max_contraction_velocity_lopt_per_s,
+            volume_m3: m.volume_m3,
         }
     }
 }
@@ -358,13 +374,20 @@ impl UmbergerMetabolics {
         &self.settings
     }
 
-    /// Muscle mass \[kg\] with the configured density and specific tension.
+    /// Muscle mass \[kg\]: the configured density times the measured volume, if the muscle
+    /// has one and [`MetabolicsSettings::use_muscle_volumes`] is set; otherwise from force and
+    /// fibre length with the configured specific tension ([`muscle_mass_kg`]).
     pub fn muscle_mass_kg(&self, props: &MuscleProperties) -> f64 {
-        muscle_mass_kg(
-            props,
-            self.settings.muscle_density_kg_per_m3,
-            self.settings.specific_tension_pa,
-        )
+        match props.volume_m3 {
+            Some(v) if self.settings.use_muscle_volumes => {
+                self.settings.muscle_density_kg_per_m3 * v
+            }
+            _ => muscle_mass_kg(
+                props,
+                self.settings.muscle_density_kg_per_m3,
+                self.settings.specific_tension_pa,
+            ),
+        }
     }
 
     /// Slow-twitch fraction of the recruited fibres at excitation `u`: the configured fraction,
@@ -539,6 +562,15 @@ fn check_properties(p: &MuscleProperties) -> Result<(), MetabolicsError> {
             });
         }
     }
+    if let Some(value) = p.volume_m3
+        && !(value.is_finite() && value > 0.0)
+    {
+        return Err(MetabolicsError::Input {
+            field: "volume_m3",
+            value,
+            reason: "must be positive and finite",
+        });
+    }
     Ok(())
 }
 
@@ -591,6 +623,7 @@ mod tests {
             max_isometric_force_n: 0.25e6 / (1059.7 * l_opt),
             optimal_fiber_length_m: l_opt,
             max_contraction_velocity_lopt_per_s: 10.0,
+            volume_m3: None,
         }
     }
 
@@ -620,6 +653,7 @@ mod tests {
             max_isometric_force_n: 2500.0,
             optimal_fiber_length_m: 0.06,
             max_contraction_velocity_lopt_per_s: 10.0,
+            volume_m3: None,
         };
         // 1059.7 kg/m³ × (2500 N / 0.25 MPa = 0.01 m²) × 0.06 m = 0.63582 kg
         assert!(close(muscle_mass_kg(&p, 1059.7, 0.25e6), 0.63582, 1e-12));
@@ -628,6 +662,45 @@ mod tests {
             1.0,
             1e-12
         ));
+    }
+
+    #[test]
+    fn a_measured_volume_gives_the_mass_unless_switched_off() {
+        // 2 L of muscle: 2.1194 kg, whatever its force and fibre length say (1 kg).
+        let p = MuscleProperties {
+            volume_m3: Some(2e-3),
+            ..one_kg_muscle()
+        };
+        assert!(close(
+            energy(MetabolicsSettings::default()).muscle_mass_kg(&p),
+            2.1194,
+            1e-12
+        ));
+        let off = MetabolicsSettings {
+            use_muscle_volumes: false,
+            ..MetabolicsSettings::default()
+        };
+        assert!(close(energy(off).muscle_mass_kg(&p), 1.0, 1e-12));
+        // The heat scales with the mass: twice the isometric rate per kg times 2.1194 kg.
+        let x = isometric(0.5, p.max_isometric_force_n);
+        let per_kg = energy(off)
+            .muscle_rate(&one_kg_muscle(), &x)
+            .unwrap()
+            .total_w;
+        let r = energy(MetabolicsSettings::default())
+            .muscle_rate(&p, &x)
+            .unwrap();
+        assert!(close(r.total_w, 2.1194 * per_kg, 1e-9), "{r:?}");
+        for bad in [0.0, -1e-3, f64::NAN] {
+            let q = MuscleProperties {
+                volume_m3: Some(bad),
+                ..one_kg_muscle()
+            };
+            let err = energy(MetabolicsSettings::default())
+                .muscle_rate(&q, &x)
+                .unwrap_err();
+            assert!(err.to_string().contains("volume_m3"), "{err}");
+        }
     }
 
     #[test]
@@ -656,6 +729,7 @@ mod tests {
             max_isometric_force_n: 2500.0,
             optimal_fiber_length_m: 0.06,
             max_contraction_velocity_lopt_per_s: 10.0,
+            volume_m3: None,
         };
         let r = m.muscle_rate(&p, &isometric(1.0, 2500.0)).unwrap();
         let mass = 0.63582;
@@ -975,6 +1049,7 @@ mod tests {
                 max_isometric_force_n: 3000.0,
                 optimal_fiber_length_m: 0.08,
                 max_contraction_velocity_lopt_per_s: 10.0,
+                volume_m3: None,
             };
             let x = MuscleEnergyInput {
                 excitation: u,

@@ -44,6 +44,9 @@ pub struct Muscle {
     pub pennation_at_optimal_rad: f64,
     /// Maximum contraction velocity [l_opt/s].
     pub max_contraction_velocity_lopt_per_s: f64,
+    /// Measured volume of the anatomical muscles this one stands for, at the subject's size
+    /// \[m³\] (the energy model's muscle mass); `None` where the model gives none.
+    pub volume_m3: Option<f64>,
     /// Musculotendon path (length and moment arms).
     pub path: Path,
     /// Points for drawing the muscle [m, segment frames].
@@ -248,6 +251,7 @@ mod tests {
             tendon_slack_length_m: l_s,
             pennation_at_optimal_rad: pennation,
             max_contraction_velocity_lopt_per_s: 10.0,
+            volume_m3: None,
             path: Path::new(vec![CoordinateId(0)], vec![(l0, vec![0]), (-0.05, vec![1])]),
             display_points: vec![],
         }

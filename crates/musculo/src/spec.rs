@@ -45,6 +45,39 @@ pub struct ModelSpec {
     /// How the feet meet the ground. Absent: rigid contact spheres (the segments' `contacts`).
     #[serde(default)]
     pub ground_contact: GroundContactSpec,
+    /// Total muscle volume of one leg as a function of the subject's size, for the muscles'
+    /// [`MuscleSpec::volume`]. Absent: no muscle may give a volume, and the energy model takes
+    /// each muscle's mass from its force and fibre length (`musculo::metabolics`).
+    #[serde(default)]
+    pub muscle_volumes: Option<MuscleVolumeRegressionSpec>,
+}
+
+/// Total muscle volume of one leg from the subject's stature and mass:
+/// `V = per_height_mass_cm3 × height × mass + offset_cm3` (Handsfield et al. 2014 fit this
+/// form to MRI of 24 adults, and each muscle's volume linearly to it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MuscleVolumeRegressionSpec {
+    /// Where the regression comes from.
+    pub source: String,
+    /// Slope [cm³ per m·kg].
+    pub per_height_mass_cm3: f64,
+    /// Intercept [cm³].
+    pub offset_cm3: f64,
+}
+
+/// One anatomical muscle of a model muscle that lumps several: its volume is
+/// `fraction × V + offset_cm3`, with `V` the leg's total muscle volume
+/// ([`MuscleVolumeRegressionSpec`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolumePartSpec {
+    /// The anatomical muscle (documentation: the name in the regression's source).
+    pub name: String,
+    /// Slope on the leg's total muscle volume.
+    pub fraction: f64,
+    /// Intercept [cm³].
+    pub offset_cm3: f64,
 }
 
 impl ModelSpec {
@@ -357,6 +390,10 @@ pub struct MuscleSpec {
     /// `muscle_reference_subject` (muscles taken from another published model).
     #[serde(default)]
     pub reference_subject: Option<SubjectSpec>,
+    /// The anatomical muscles this one stands for, whose volumes add up to its volume (the
+    /// energy model's muscle mass). Empty: the mass follows from force and fibre length.
+    #[serde(default)]
+    pub volume: Vec<VolumePartSpec>,
     /// Musculotendon length as a function of joint coordinates.
     pub path: PathSpec,
     /// Origin, via and insertion points for drawing [m, reference subject].

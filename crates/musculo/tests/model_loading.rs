@@ -342,3 +342,85 @@ fn error_messages_are_one_sentence_naming_file_field_and_reason() {
     );
     assert!(!text.contains('\n'));
 }
+
+#[test]
+fn muscle_volumes_follow_the_handsfield_regressions_at_the_subjects_size() {
+    // Handsfield et al. 2014: a leg's muscle volume is 47 h m + 1285 cm³; the hamstrings here
+    // are semimembranosus, biceps femoris long head and semitendinosus.
+    let subject = Subject {
+        height_m: 1.8,
+        mass_kg: 72.6,
+    };
+    let model = Model::from_ron_str(ADULT_MODEL_RON, "adult.ron", Some(subject)).unwrap();
+    let total = 47.0 * 1.8 * 72.6 + 1285.0;
+    let hamstrings = (0.0319 + 0.0256 + 0.0285) * total + 18.2 + 24.3 - 16.8;
+    let volume = |name: &str| {
+        let m = model.muscles.iter().find(|m| m.name == name).unwrap();
+        m.volume_m3.expect("every built-in muscle has a volume") * 1e6
+    };
+    assert!((volume("hamstrings_r") - hamstrings).abs() < 1e-9);
+    assert_eq!(volume("hamstrings_l"), volume("hamstrings_r"));
+    // The eleven muscles stand for 86 % of the leg's volume (the model lacks the rest).
+    let legs: f64 = model
+        .muscles
+        .iter()
+        .map(|m| m.volume_m3.unwrap())
+        .sum::<f64>()
+        * 1e6;
+    assert!(
+        (legs / (2.0 * total) - 0.86).abs() < 0.01,
+        "{legs} of {total}"
+    );
+    // A heavier subject has more muscle.
+    let heavier = Model::from_ron_str(
+        ADULT_MODEL_RON,
+        "adult.ron",
+        Some(Subject {
+            mass_kg: 90.0,
+            ..subject
+        }),
+    )
+    .unwrap();
+    let m = heavier.muscles.iter().find(|m| m.name == "hamstrings_r");
+    assert!(m.unwrap().volume_m3.unwrap() * 1e6 > hamstrings + 50.0);
+}
+
+#[test]
+fn bad_muscle_volumes_are_rejected_with_the_field_path() {
+    for bad in [-0.01, 1.5, f64::NAN] {
+        let err = compile_modified(|s| s.leg.muscles[0].volume[0].fraction = bad).unwrap_err();
+        assert_eq!(
+            err.field(),
+            Some("leg.muscles[hamstrings].volume[semimembranosus].fraction"),
+            "{err}"
+        );
+    }
+    // Parts that add up to no volume at all.
+    let err = compile_modified(|s| s.leg.muscles[1].volume[0].offset_cm3 = -900.0).unwrap_err();
+    assert_eq!(err.field(), Some("leg.muscles[bifemsh].volume"), "{err}");
+    assert!(err.to_string().contains("positive"), "{err}");
+    // Parts without the regression they refer to.
+    let err = compile_modified(|s| s.muscle_volumes = None).unwrap_err();
+    assert_eq!(err.field(), Some("leg.muscles[hamstrings].volume"), "{err}");
+    assert!(err.to_string().contains("muscle_volumes"), "{err}");
+    let err = compile_modified(|s| {
+        if let Some(r) = s.muscle_volumes.as_mut() {
+            r.per_height_mass_cm3 = -47.0;
+        }
+    })
+    .unwrap_err();
+    assert_eq!(
+        err.field(),
+        Some("muscle_volumes.per_height_mass_cm3"),
+        "{err}"
+    );
+    // Without volumes anywhere the model still compiles, and the energy model falls back.
+    let model = compile_modified(|s| {
+        s.muscle_volumes = None;
+        for m in &mut s.leg.muscles {
+            m.volume.clear();
+        }
+    })
+    .unwrap();
+    assert!(model.muscles.iter().all(|m| m.volume_m3.is_none()));
+}

@@ -32,6 +32,7 @@ fn knee_extensor(name: &str) -> MuscleSpec {
             height_m: 1.75,
             mass_kg: 70.0,
         }),
+        volume: vec![],
         path: PathSpec {
             coordinates: vec!["knee_flexion".into()],
             // l = 0.3 + 0.05 q: lengthens with flexion, moment arm -0.05 m (extensor).
