@@ -127,6 +127,7 @@ fn sweep_writes_a_folder_per_trial_and_one_row_per_trial() {
         "cost_of_transport",
         "muscles.quadriceps.eccentric_work_j_per_stride",
         "muscles.soleus.mean_activation",
+        "muscles.quadriceps.metabolic_power_w_per_kg",
         "joints.knee.peak_moment_nm_per_kg",
         "error",
     ] {

@@ -1375,12 +1375,43 @@ def fig_measured_id(mr: MeasuredRun, fig_dir: Path):
     save(fig, "measured_id.png", fig_dir)
 
 
-def measured_blocks(ms: dict[str, MeasuredRun], fw: Run) -> dict[str, str]:
+def table_measured_energy(a: MeasuredRun, fw: Run, bw: Run, ref: Reference) -> str:
+    """Where the metabolic power goes: each muscle group's share (both legs, W per kg of body
+    mass) for the two default trials and for subject01's measured walking through the model."""
+    runs = (fw.summary, bw.summary, a.summary)
+
+    def group_power(summary: dict, group: str):
+        return summary.get("muscles", {}).get(group, {}).get("metabolic_power_w_per_kg")
+
+    def cell(v) -> str:
+        return "–" if v is None else f(v)
+
+    def ratio(x, y) -> str:
+        return "–" if x is None or not y else f"× {x / y:.1f}"
+
+    groups = sorted(set().union(*(r.get("muscles", {}) for r in runs)))
+    rows = []
+    for g in groups:
+        p = [group_power(r, g) for r in runs]
+        rows.append([g.replace("_", " "), *map(cell, p), ratio(p[0], p[2])])
+    sums = [sum(v for v in (group_power(r, g) for g in groups) if v is not None) for r in runs]
+    rows.append(["**all muscles**", *map(cell, sums), ratio(sums[0], sums[2])])
+    rows.append(["basal", *(cell(BASAL_W_PER_KG) for _ in runs), "–"])
+    whole = [r["metabolic_power_w_per_kg"] for r in runs]
+    rows.append(["**whole body (gross)**", *map(cell, whole), ratio(whole[0], whole[2])])
+    rows.append(["expected, Ralston 1958 equation [M]", cell(ralston_gross_w_per_kg(1.0)),
+                 "–", f"{ralston_gross_w_per_kg(ref.speed):.2f} at {ref.speed:.2f} m/s", "–"])
+    return md_table(["Muscle group (both legs)", "Walker forward [W/kg]", "Walker backward [W/kg]",
+                     "subject01 through the model [W/kg]", "Walker forward / subject01"], rows)
+
+
+def measured_blocks(ms: dict[str, MeasuredRun], fw: Run, bw: Run, ref: Reference) -> dict[str, str]:
     a = ms["as-recorded"]
     return {
         "measured-id": table_measured_id(a),
         "measured-emg": table_measured_emg(a, fw),
         "measured-knee": table_measured_knee(a, fw),
+        "measured-energy": table_measured_energy(a, fw, bw, ref),
         "measured-reversal": table_measured_reversal(ms),
     }
 
@@ -1471,7 +1502,7 @@ def main(argv=None) -> int:
 
     blocks = {name: gen(fw, bw, ref, env) for name, gen in GENERATORS.items()}
     measured = load_measured(meas)
-    blocks.update(measured_blocks(measured, fw))
+    blocks.update(measured_blocks(measured, fw, bw, ref))
     for name, text in blocks.items():
         print(f"## {name}\n{text}\n")
 

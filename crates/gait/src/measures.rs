@@ -50,6 +50,12 @@ pub struct MuscleGroupSummary {
     /// Negative fibre work per stride of one leg \[J\] (negative number).
     #[serde(deserialize_with = "crate::nullable_f64::number")]
     pub eccentric_work_j_per_stride: f64,
+    /// Mean metabolic power of the group's muscles, both legs, per kg of body mass [W/kg]:
+    /// its share of [`MuscleSummary::metabolic_power_w_per_kg`], which adds the basal rate to
+    /// the groups' sum. Absent in summaries written before it was measured (and then not
+    /// written back, so an old summary reads back as it was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metabolic_power_w_per_kg: Option<f64>,
 }
 
 /// A joint of the summary, by its sagittal coordinate (hip flexion, knee flexion, ankle
@@ -227,6 +233,8 @@ struct GroupActivation {
     sum: f64,
     count: usize,
     peak: f64,
+    /// Sum over frames of the group's metabolic power [W/kg].
+    metabolic_sum: f64,
 }
 
 /// Running extremes of one joint (both legs).
@@ -292,6 +300,7 @@ impl MuscleMeasures {
                 sum: 0.0,
                 count: 0,
                 peak: 0.0,
+                metabolic_sum: 0.0,
             })
             .filter(|g| !g.muscles.is_empty())
             .collect();
@@ -373,6 +382,7 @@ impl MuscleMeasures {
                 g.sum += m.activations[k];
                 g.count += 1;
                 g.peak = g.peak.max(m.activations[k]);
+                g.metabolic_sum += m.metabolic_power_w[k] / mass;
             }
         }
 
@@ -488,6 +498,7 @@ impl MuscleMeasures {
                     peak_activation: g.peak,
                     concentric_work_j_per_stride: work.positive,
                     eccentric_work_j_per_stride: work.negative,
+                    metabolic_power_w_per_kg: Some(g.metabolic_sum / n),
                 };
                 (g.group, summary)
             })

@@ -83,7 +83,7 @@ fn trapezoid(times: &[f64], values: &[f64], a: f64, b: f64) -> f64 {
 }
 
 #[test]
-fn concentric_plus_eccentric_work_per_stride_is_the_integral_of_fibre_power() {
+fn groups_work_per_stride_is_the_integral_of_fibre_power_and_their_energy_adds_up() {
     let (model, result) = walk(Direction::Forward);
     let (summary, curves) = muscle_measures(&model, &result).expect("analysis ran");
     let start = result.analysis_start_s();
@@ -131,6 +131,38 @@ fn concentric_plus_eccentric_work_per_stride_is_the_integral_of_fibre_power() {
         checked_groups += 1;
     }
     assert!(checked_groups >= 7);
+    // Each group's metabolic power is the mean of its muscles' frame rates per kg of body
+    // mass, and the groups with the basal rate make up the whole body's.
+    let mass = model.subject.mass_kg;
+    let mut groups_sum = 0.0;
+    for (name, group) in &summary.muscles {
+        let from_frames = frames
+            .iter()
+            .map(|f| {
+                let m = f.muscles.as_ref().unwrap();
+                (0..model.muscles.len())
+                    .filter(|&k| model.muscles[k].group == *name)
+                    .map(|k| m.metabolic_power_w[k])
+                    .sum::<f64>()
+                    / mass
+            })
+            .sum::<f64>()
+            / frames.len() as f64;
+        let p = group.metabolic_power_w_per_kg.expect("measured");
+        assert!(p > 0.0, "{}", name.as_str());
+        assert!(
+            (p - from_frames).abs() < 1e-9,
+            "{}: {p} vs {from_frames}",
+            name.as_str()
+        );
+        groups_sum += p;
+    }
+    let basal = musculo::MetabolicsSettings::default().basal_rate_w_per_kg;
+    let whole = summary.metabolic_power_w_per_kg.unwrap();
+    assert!(
+        (groups_sum + basal - whole).abs() < 1e-9,
+        "{groups_sum} + {basal} vs {whole}"
+    );
     // The gait-cycle curves have 101 points and as many strides as the summary counts.
     for c in &curves {
         assert_eq!(c.mean.len(), 101);
