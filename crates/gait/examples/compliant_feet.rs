@@ -1,8 +1,9 @@
 //! How does the walking controller fare on compliant (Hunt-Crossley) feet, and at which step
 //! is the explicit contact force stable? Runs one 1.0 m/s level trial with the model's
 //! Hunt-Crossley spheres at a chosen physics step and prints whether and when it fell, the
-//! highest single-frame vertical ground reaction and the gait summary, then the vertical ground
-//! reaction of each foot every 0.1 s of the first 4 s (the step choice of
+//! highest single-frame vertical ground reaction and the gait summary, then the vertical and
+//! lateral ground reaction of each foot and the pelvis's height and sideways position every
+//! 0.1 s of the first 4 s (the step choice of
 //! `PhysicsParams::COMPLIANT_DT_S` was measured with it).
 //!
 //! `cargo run --release -p retrogait-gait --example compliant_feet -- DT_MS DURATION_S [key=value ...]`
@@ -93,11 +94,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     for f in result.frames.iter().step_by(20).take(40) {
         println!(
-            "t {:.3} grf_r {:7.1} grf_l {:7.1} pelvis_y {:.3}",
+            "t {:.3} grf_r {:7.1} grf_l {:7.1} lateral_r {:+7.1} lateral_l {:+7.1} pelvis_y {:.3} pelvis_z {:+.3}",
             f.time_s,
             f.grf_n[musculo::Side::Right].y,
             f.grf_n[musculo::Side::Left].y,
-            f.pelvis_position_m.y
+            f.grf_n[musculo::Side::Right].z,
+            f.grf_n[musculo::Side::Left].z,
+            f.pelvis_position_m.y,
+            f.pelvis_position_m.z
         );
     }
     Ok(())
