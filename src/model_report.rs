@@ -52,10 +52,11 @@ pub fn describe(model: &Model) -> String {
     }
     let _ = writeln!(
         s,
-        "\nmuscle             group              F_max_N  l_opt_m  l_slack_m  mass_kg  l_fibre/l_opt@0  moment arms @0 [m]"
+        "\nmuscle             group              F_max_N  l_opt_m  l_slack_m  mass_kg  slow  l_fibre/l_opt@0  moment arms @0 [m]"
     );
-    // The energy model's muscle mass: from the measured volume, or (marked *) from force and
-    // fibre length where the model gives no volume (musculo::metabolics).
+    // The energy model's muscle mass and slow-twitch fraction: from the measured volume and
+    // fibre types, or (marked *) from force and fibre length and the energy model's setting
+    // where the model gives none (musculo::metabolics).
     let energy = musculo::UmbergerMetabolics::new(musculo::MetabolicsSettings::default())
         .expect("default metabolics settings are valid");
     for m in &model.muscles {
@@ -63,6 +64,16 @@ pub fn describe(model: &Model) -> String {
         let mass = format!(
             "{mass_kg:.3}{}",
             if m.volume_m3.is_some() { " " } else { "*" }
+        );
+        let props = musculo::metabolics::MuscleProperties::from(m);
+        let slow = format!(
+            "{:.2}{}",
+            energy.slow_twitch_fraction(&props),
+            if m.slow_twitch_fraction.is_some() {
+                " "
+            } else {
+                "*"
+            }
         );
         let path = m.path.evaluate(&q);
         let fiber = m.rigid_tendon_fiber(path.length_m, 0.0);
@@ -81,13 +92,14 @@ pub fn describe(model: &Model) -> String {
             .collect();
         let _ = writeln!(
             s,
-            "{:<18} {:<18} {:>7.0}  {:>7.4}  {:>9.4}  {:>7}  {:>15.2}  {}",
+            "{:<18} {:<18} {:>7.0}  {:>7.4}  {:>9.4}  {:>7}  {:>5}  {:>15.2}  {}",
             m.name,
             m.group.as_str(),
             m.max_isometric_force_n,
             m.optimal_fiber_length_m,
             m.tendon_slack_length_m,
             mass,
+            slow,
             fiber.fiber_length_m / m.optimal_fiber_length_m,
             arms.join(", ")
         );

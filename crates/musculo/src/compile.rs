@@ -913,6 +913,7 @@ fn compile_muscle(
             Mirror(side == Side::Left).point(position * scale.length),
         ));
     }
+    let volume = compile_muscle_volume(cx, field, m, leg_volume_cm3)?;
     Ok(Muscle {
         name: format!("{}{}", m.name, side.suffix()),
         base_name: m.name.clone(),
@@ -923,7 +924,8 @@ fn compile_muscle(
         tendon_slack_length_m: l_s * scale.length,
         pennation_at_optimal_rad: penn,
         max_contraction_velocity_lopt_per_s: v_max,
-        volume_m3: compile_muscle_volume(cx, field, m, leg_volume_cm3)?,
+        volume_m3: volume.map(|(v, _)| v),
+        slow_twitch_fraction: volume.and_then(|(_, r)| r),
         path,
         display_points,
     })
@@ -971,13 +973,15 @@ fn compile_muscle_volumes(
 }
 
 /// A muscle's volume \[m³\]: the sum of its parts' `fraction × V + offset` over the leg's
-/// total muscle volume `V` ([`crate::spec::VolumePartSpec`]); `None` without parts.
+/// total muscle volume `V` ([`crate::spec::VolumePartSpec`]); and its slow-twitch fraction,
+/// the parts' weighted by their volumes, if they give one (all or none of them). `None`
+/// without parts.
 fn compile_muscle_volume(
     cx: &Ctx,
     field: &str,
     m: &MuscleSpec,
     leg_volume_cm3: Option<f64>,
-) -> Result<Option<f64>, ModelError> {
+) -> Result<Option<(f64, Option<f64>)>, ModelError> {
     if m.volume.is_empty() {
         return Ok(None);
     }
@@ -989,6 +993,8 @@ fn compile_muscle_volume(
         ));
     };
     let mut sum = 0.0;
+    let mut slow = Some(0.0);
+    let with_fibre_types = m.volume[0].slow_twitch_fraction.is_some();
     for (i, part) in m.volume.iter().enumerate() {
         let pf = item(&vf, i, &part.name);
         let fraction = cx.range(&format!("{pf}.fraction"), part.fraction, 0.0, 1.0, true, "")?;
@@ -1000,7 +1006,22 @@ fn compile_muscle_volume(
             false,
             " cm³",
         )?;
-        sum += fraction * total + offset;
+        let part_volume = fraction * total + offset;
+        sum += part_volume;
+        let sf = format!("{pf}.slow_twitch_fraction");
+        match (part.slow_twitch_fraction, with_fibre_types) {
+            (Some(r), true) => {
+                let r = cx.range(&sf, r, 0.0, 1.0, false, "")?;
+                slow = slow.map(|s| s + r * part_volume);
+            }
+            (None, false) => slow = None,
+            _ => {
+                return Err(cx.invalid(
+                    sf,
+                    "give every part of a muscle a slow-twitch fraction, or none",
+                ));
+            }
+        }
     }
     if sum <= 0.0 {
         return Err(cx.invalid(
@@ -1011,7 +1032,7 @@ fn compile_muscle_volume(
             ),
         ));
     }
-    Ok(Some(sum * 1e-6))
+    Ok(Some((sum * 1e-6, slow.map(|s| s / sum))))
 }
 
 /// The musculotendon length must stay positive and physical (at most 2 m, at least 20 % of

@@ -45,8 +45,11 @@
 //!   Umberger 2003's `α_L = 4 α_ST` with negative work counted, and then, as Uchida et al.
 //!   2016 do after Constable, Barclay & Gibbs 1997 (J Physiol 505:205-215), raises the
 //!   shortening-lengthening heat so that no muscle's total rate is negative.
-//! - Fibre type: the model has no fibre-type data, so one slow-twitch fraction (default
-//!   0.5) is assumed for every muscle. With [`MetabolicsSettings::use_bhargava_recruitment`]
+//! - Fibre type: each muscle's slow-twitch fraction where the model gives one
+//!   ([`crate::Muscle::slow_twitch_fraction`]: the built-in model's are Uchida et al. 2016's
+//!   per-muscle fractions, weighted by the volumes of the anatomical muscles each model muscle
+//!   stands for), otherwise one fraction for every muscle
+//!   ([`MetabolicsSettings::slow_twitch_fraction`], default 0.5). With [`MetabolicsSettings::use_bhargava_recruitment`]
 //!   the recruited slow fraction varies with excitation as in Bhargava, Pandy & Anderson 2004
 //!   (J Biomech 37:81-88), as OpenSim's probe does by default; off by default, as in
 //!   Umberger 2010.
@@ -88,8 +91,9 @@ pub enum LengtheningModel {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MetabolicsSettings {
-    /// Fraction of slow-twitch (type I) fibres in every muscle, in [0, 1]. Default 0.5.
-    /// **An assumption**: the model carries no fibre-type data, so one uniform mix is used.
+    /// Fraction of slow-twitch (type I) fibres in a muscle without its own
+    /// ([`MuscleProperties::slow_twitch_fraction`]), in [0, 1]. Default 0.5. **An assumption**
+    /// where the model carries no fibre-type data.
     pub slow_twitch_fraction: f64,
     /// Aerobic scaling factor S: 1.5 for primarily aerobic activity such as walking, 1.0 for
     /// anaerobic (Umberger 2003). Default 1.5.
@@ -112,6 +116,10 @@ pub struct MetabolicsSettings {
     /// ([`MuscleProperties::volume_m3`]) rather than from `ρ (F_max / σ) l_opt`. Default true
     /// (module docs).
     pub use_muscle_volumes: bool,
+    /// Take a muscle's slow-twitch fraction from the model where it gives one
+    /// ([`MuscleProperties::slow_twitch_fraction`]) rather than
+    /// [`MetabolicsSettings::slow_twitch_fraction`]. Default true.
+    pub use_muscle_fibre_types: bool,
 }
 
 impl Default for MetabolicsSettings {
@@ -126,6 +134,7 @@ impl Default for MetabolicsSettings {
             lengthening: LengtheningModel::Umberger2010,
             use_bhargava_recruitment: false,
             use_muscle_volumes: true,
+            use_muscle_fibre_types: true,
         }
     }
 }
@@ -183,6 +192,8 @@ pub struct MuscleProperties {
     pub max_contraction_velocity_lopt_per_s: f64,
     /// Measured muscle volume \[m³\], if known (module docs: muscle mass).
     pub volume_m3: Option<f64>,
+    /// Fraction of slow-twitch fibres, if known (module docs: fibre type).
+    pub slow_twitch_fraction: Option<f64>,
 }
 
 impl From<&Muscle> for MuscleProperties {
@@ -192,6 +203,7 @@ impl From<&Muscle> for MuscleProperties {
             optimal_fiber_length_m: m.optimal_fiber_length_m,
             max_contraction_velocity_lopt_per_s: m.max_contraction_velocity_lopt_per_s,
             volume_m3: m.volume_m3,
+            slow_twitch_fraction: m.slow_twitch_fraction,
         }
     }
 }
@@ -390,11 +402,20 @@ impl UmbergerMetabolics {
         }
     }
 
-    /// Slow-twitch fraction of the recruited fibres at excitation `u`: the configured fraction,
-    /// or with Bhargava et al. 2004's recruitment `r sin(πu/2) / (r sin(πu/2) +
-    /// (1 − r)(1 − cos(πu/2)))` (1 at zero excitation), which equals it at full excitation.
-    fn recruited_slow_fraction(&self, excitation: f64) -> f64 {
-        let r = self.settings.slow_twitch_fraction;
+    /// The muscle's slow-twitch fraction `r`: its own if it has one and
+    /// [`MetabolicsSettings::use_muscle_fibre_types`] is set, else the configured one.
+    pub fn slow_twitch_fraction(&self, props: &MuscleProperties) -> f64 {
+        match props.slow_twitch_fraction {
+            Some(r) if self.settings.use_muscle_fibre_types => r,
+            _ => self.settings.slow_twitch_fraction,
+        }
+    }
+
+    /// Slow-twitch fraction of the recruited fibres of a muscle whose fraction is `r` at
+    /// excitation `u`: `r`, or with Bhargava et al. 2004's recruitment `r sin(πu/2) / (r
+    /// sin(πu/2) + (1 − r)(1 − cos(πu/2)))` (1 at zero excitation), which equals it at full
+    /// excitation.
+    fn recruited_slow_fraction(&self, r: f64, excitation: f64) -> f64 {
         if !self.settings.use_bhargava_recruitment {
             return r;
         }
@@ -424,7 +445,7 @@ impl UmbergerMetabolics {
 
         // Activation dependence: excitation while activating, else the mean of u and a.
         let big_a = if u > a { u } else { 0.5 * (u + a) };
-        let r = self.recruited_slow_fraction(u);
+        let r = self.recruited_slow_fraction(self.slow_twitch_fraction(props), u);
 
         // Activation-maintenance heat [W/kg]; beyond optimal length 60 % of it scales with
         // filament overlap (f_L).
@@ -571,6 +592,15 @@ fn check_properties(p: &MuscleProperties) -> Result<(), MetabolicsError> {
             reason: "must be positive and finite",
         });
     }
+    if let Some(value) = p.slow_twitch_fraction
+        && !(0.0..=1.0).contains(&value)
+    {
+        return Err(MetabolicsError::Input {
+            field: "slow_twitch_fraction",
+            value,
+            reason: "must be in [0, 1]",
+        });
+    }
     Ok(())
 }
 
@@ -624,6 +654,7 @@ mod tests {
             optimal_fiber_length_m: l_opt,
             max_contraction_velocity_lopt_per_s: 10.0,
             volume_m3: None,
+            slow_twitch_fraction: None,
         }
     }
 
@@ -654,6 +685,7 @@ mod tests {
             optimal_fiber_length_m: 0.06,
             max_contraction_velocity_lopt_per_s: 10.0,
             volume_m3: None,
+            slow_twitch_fraction: None,
         };
         // 1059.7 kg/m³ × (2500 N / 0.25 MPa = 0.01 m²) × 0.06 m = 0.63582 kg
         assert!(close(muscle_mass_kg(&p, 1059.7, 0.25e6), 0.63582, 1e-12));
@@ -704,6 +736,42 @@ mod tests {
     }
 
     #[test]
+    fn a_muscles_own_fibre_type_sets_its_heat_unless_switched_off() {
+        // Activation-maintenance heat per kg at full isometric activation, S (128 (1 − r) + 25):
+        // 133.5 W/kg at r = 0.5 (the setting), 70.14 W/kg at the muscle's own r = 0.83.
+        let own = MuscleProperties {
+            slow_twitch_fraction: Some(0.83),
+            ..one_kg_muscle()
+        };
+        let x = isometric(1.0, own.max_isometric_force_n);
+        let am = |settings, p: &MuscleProperties| {
+            energy(settings)
+                .muscle_rate(p, &x)
+                .unwrap()
+                .activation_maintenance_w
+        };
+        assert!(close(am(MetabolicsSettings::default(), &own), 70.14, 1e-9));
+        let off = MetabolicsSettings {
+            use_muscle_fibre_types: false,
+            ..MetabolicsSettings::default()
+        };
+        assert!(close(am(off, &own), 133.5, 1e-9));
+        assert!(close(
+            am(MetabolicsSettings::default(), &one_kg_muscle()),
+            133.5,
+            1e-9
+        ));
+        let bad = MuscleProperties {
+            slow_twitch_fraction: Some(1.2),
+            ..one_kg_muscle()
+        };
+        let err = energy(MetabolicsSettings::default())
+            .muscle_rate(&bad, &x)
+            .unwrap_err();
+        assert!(err.to_string().contains("slow_twitch_fraction"), "{err}");
+    }
+
+    #[test]
     fn zero_activation_costs_only_the_minimum_heat_rate() {
         let m = energy(MetabolicsSettings::default());
         let p = one_kg_muscle();
@@ -730,6 +798,7 @@ mod tests {
             optimal_fiber_length_m: 0.06,
             max_contraction_velocity_lopt_per_s: 10.0,
             volume_m3: None,
+            slow_twitch_fraction: None,
         };
         let r = m.muscle_rate(&p, &isometric(1.0, 2500.0)).unwrap();
         let mass = 0.63582;
@@ -1050,6 +1119,7 @@ mod tests {
                 optimal_fiber_length_m: 0.08,
                 max_contraction_velocity_lopt_per_s: 10.0,
                 volume_m3: None,
+                slow_twitch_fraction: None,
             };
             let x = MuscleEnergyInput {
                 excitation: u,

@@ -47,6 +47,9 @@ pub struct Muscle {
     /// Measured volume of the anatomical muscles this one stands for, at the subject's size
     /// \[m³\] (the energy model's muscle mass); `None` where the model gives none.
     pub volume_m3: Option<f64>,
+    /// Fraction of slow-twitch fibres of those anatomical muscles, volume-weighted (the energy
+    /// model's fibre type); `None` where the model gives none.
+    pub slow_twitch_fraction: Option<f64>,
     /// Musculotendon path (length and moment arms).
     pub path: Path,
     /// Points for drawing the muscle [m, segment frames].
@@ -252,6 +255,7 @@ mod tests {
             pennation_at_optimal_rad: pennation,
             max_contraction_velocity_lopt_per_s: 10.0,
             volume_m3: None,
+            slow_twitch_fraction: None,
             path: Path::new(vec![CoordinateId(0)], vec![(l0, vec![0]), (-0.05, vec![1])]),
             display_points: vec![],
         }

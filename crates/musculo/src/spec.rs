@@ -78,6 +78,9 @@ pub struct VolumePartSpec {
     pub fraction: f64,
     /// Intercept [cm³].
     pub offset_cm3: f64,
+    /// Fraction of slow-twitch (type I) fibres, if known (the energy model's fibre type).
+    #[serde(default)]
+    pub slow_twitch_fraction: Option<f64>,
 }
 
 impl ModelSpec {

@@ -386,6 +386,47 @@ fn muscle_volumes_follow_the_handsfield_regressions_at_the_subjects_size() {
 }
 
 #[test]
+fn fibre_types_are_the_parts_weighted_by_volume() {
+    let model = adult();
+    let total = 47.0 * 1.75 * 70.0 + 1285.0;
+    // Vastus lateralis, medialis and intermedius (Uchida et al. 2016's 0.455, 0.503, 0.543).
+    let parts = [
+        (0.125 * total - 55.7, 0.455),
+        (0.0631 * total - 16.3, 0.503),
+        (0.0273 * total + 76.5, 0.543),
+    ];
+    let expected =
+        parts.iter().map(|(v, r)| v * r).sum::<f64>() / parts.iter().map(|p| p.0).sum::<f64>();
+    let vasti = model.muscles.iter().find(|m| m.name == "vasti_l").unwrap();
+    assert!((vasti.slow_twitch_fraction.unwrap() - expected).abs() < 1e-12);
+    let soleus = model.muscles.iter().find(|m| m.name == "soleus_r").unwrap();
+    assert_eq!(soleus.slow_twitch_fraction, Some(0.803));
+    // All parts or none.
+    let err =
+        compile_modified(|s| s.leg.muscles[0].volume[1].slow_twitch_fraction = None).unwrap_err();
+    assert_eq!(
+        err.field(),
+        Some("leg.muscles[hamstrings].volume[biceps femoris long head].slow_twitch_fraction"),
+        "{err}"
+    );
+    let err = compile_modified(|s| s.leg.muscles[0].volume[0].slow_twitch_fraction = Some(1.5))
+        .unwrap_err();
+    assert_eq!(
+        err.field(),
+        Some("leg.muscles[hamstrings].volume[semimembranosus].slow_twitch_fraction"),
+        "{err}"
+    );
+    // None at all: the energy model's setting applies.
+    let model = compile_modified(|s| {
+        for part in &mut s.leg.muscles[0].volume {
+            part.slow_twitch_fraction = None;
+        }
+    })
+    .unwrap();
+    assert_eq!(model.muscles[0].slow_twitch_fraction, None);
+}
+
+#[test]
 fn bad_muscle_volumes_are_rejected_with_the_field_path() {
     for bad in [-0.01, 1.5, f64::NAN] {
         let err = compile_modified(|s| s.leg.muscles[0].volume[0].fraction = bad).unwrap_err();
