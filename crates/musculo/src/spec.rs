@@ -62,7 +62,7 @@ pub struct MuscleVolumeRegressionSpec {
     pub source: String,
     /// Slope [cm³ per m·kg].
     pub per_height_mass_cm3: f64,
-    /// Intercept [cm³].
+    /// Intercept \[cm³\].
     pub offset_cm3: f64,
 }
 
@@ -76,7 +76,7 @@ pub struct VolumePartSpec {
     pub name: String,
     /// Slope on the leg's total muscle volume.
     pub fraction: f64,
-    /// Intercept [cm³].
+    /// Intercept \[cm³\].
     pub offset_cm3: f64,
     /// Fraction of slow-twitch (type I) fibres, if known (the energy model's fibre type).
     #[serde(default)]
