@@ -59,21 +59,18 @@ pub fn describe(model: &Model) -> String {
     // where the model gives none (musculo::metabolics).
     let energy = musculo::UmbergerMetabolics::new(musculo::MetabolicsSettings::default())
         .expect("default metabolics settings are valid");
+    let given = |known: bool| if known { " " } else { "*" };
     for m in &model.muscles {
-        let mass_kg = energy.muscle_mass_kg(&musculo::metabolics::MuscleProperties::from(m));
-        let mass = format!(
-            "{mass_kg:.3}{}",
-            if m.volume_m3.is_some() { " " } else { "*" }
-        );
         let props = musculo::metabolics::MuscleProperties::from(m);
+        let mass = format!(
+            "{:.3}{}",
+            energy.muscle_mass_kg(&props),
+            given(m.volume_m3.is_some())
+        );
         let slow = format!(
             "{:.2}{}",
             energy.slow_twitch_fraction(&props),
-            if m.slow_twitch_fraction.is_some() {
-                " "
-            } else {
-                "*"
-            }
+            given(m.slow_twitch_fraction.is_some())
         );
         let path = m.path.evaluate(&q);
         let fiber = m.rigid_tendon_fiber(path.length_m, 0.0);

@@ -49,17 +49,17 @@
 //!   ([`crate::Muscle::slow_twitch_fraction`]: the built-in model's are Uchida et al. 2016's
 //!   per-muscle fractions, weighted by the volumes of the anatomical muscles each model muscle
 //!   stands for), otherwise one fraction for every muscle
-//!   ([`MetabolicsSettings::slow_twitch_fraction`], default 0.5). With [`MetabolicsSettings::use_bhargava_recruitment`]
-//!   the recruited slow fraction varies with excitation as in Bhargava, Pandy & Anderson 2004
-//!   (J Biomech 37:81-88), as OpenSim's probe does by default; off by default, as in
-//!   Umberger 2010.
+//!   ([`MetabolicsSettings::slow_twitch_fraction`], default 0.5). With
+//!   [`MetabolicsSettings::use_bhargava_recruitment`] the recruited slow fraction varies with
+//!   excitation as in Bhargava, Pandy & Anderson 2004 (J Biomech 37:81-88), as OpenSim's probe
+//!   does by default; off by default, as in Umberger 2010.
 //! - Muscle mass `m = ρ V` from the muscle's measured volume `V` where the model gives one
 //!   ([`crate::Muscle::volume_m3`]: the built-in model's volumes are Handsfield et al. 2014's
 //!   MRI regressions on the subject's height × mass, J Biomech 47:631-638), otherwise from
 //!   the physiological cross-section, `m = ρ (F_max / σ) l_opt` (Umberger 2003; OpenSim's
 //!   default), with `ρ = 1059.7 kg/m³` and `σ = 0.25 MPa` (Umberger 2003). The cross-section
 //!   form holds only where `F_max = σ · PCSA` at that σ; the built-in model's forces
-//!   (gait10dof18musc) are not, and imply 1.9 times the measured volume of the same
+//!   (gait10dof18musc) are not, and imply 1.8 times the measured volume of the same
 //!   anatomical muscles (8 times for tibialis anterior), which the activation-maintenance heat
 //!   scales with. OpenSim's probe offers the same choice (`use_provided_muscle_mass`).
 //!   [`MetabolicsSettings::use_muscle_volumes`] turns the measured volumes off.
