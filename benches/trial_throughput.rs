@@ -3,6 +3,11 @@
 //! measures):
 //!
 //! - `trial_10s_*`: one 10 s trial at 1.0 m/s on the level, forward and backward;
+//! - `compliant_trial_10s/{coupled_1ms,predicted_0.25ms,rigid_1ms}`: a 10 s forward trial at
+//!   1.0 m/s, physics and controller only (no muscle analysis), on compliant (Hunt-Crossley)
+//!   feet with the contact's default coupled integration at 1 ms and with the earlier predicted
+//!   one at the 0.25 ms it needed (`gait::hunt_crossley::FrictionIntegration`), and on the
+//!   default rigid feet for comparison;
 //! - `sweep_jobs/{1,2}`: a small sweep of 4 trials of 4 s (forward and backward at 0.8 and
 //!   1.2 m/s) on 1 and 2 threads through `retrogait::parallel::run_jobs`, as
 //!   `retrogait sweep --jobs N` runs them;
@@ -15,8 +20,9 @@ mod common;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use gait::controller::walking::WalkingParams;
-use gait::{Direction, TrialSpec};
+use gait::controller::walking::{WalkingController, WalkingParams};
+use gait::hunt_crossley::FrictionIntegration;
+use gait::{Direction, Trial, TrialSettings, TrialSpec};
 use retrogait::parallel::run_jobs;
 use retrogait::trial_run::run_trial;
 use std::hint::black_box;
@@ -46,6 +52,31 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    group.finish();
+
+    let compliant = common::compliant_model();
+    let mut group = c.benchmark_group("compliant_trial_10s");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(Duration::from_secs(20));
+    for (name, integration, dt_s) in [
+        ("coupled_1ms", FrictionIntegration::Coupled, 1e-3),
+        ("predicted_0.25ms", FrictionIntegration::Predicted, 2.5e-4),
+    ] {
+        let mut settings = TrialSettings::for_model(&compliant);
+        settings.physics.friction_integration = integration;
+        settings.physics.dt_s = dt_s;
+        settings.physics.inertia_refresh_steps = (0.01 / dt_s).round() as usize;
+        bench_walk(&mut group, name, &compliant, settings, &params);
+    }
+    bench_walk(
+        &mut group,
+        "rigid_1ms",
+        &model,
+        TrialSettings::for_model(&model),
+        &params,
+    );
     group.finish();
 
     let specs: Vec<TrialSpec> = [Direction::Forward, Direction::Backward]
@@ -80,6 +111,28 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// Benches a 10 s forward trial of `model` with `settings` (no muscle analysis) as `name`.
+fn bench_walk(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    model: &musculo::Model,
+    settings: TrialSettings,
+    params: &WalkingParams,
+) {
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let spec = common::spec(Direction::Forward, 10.0);
+            let mut trial = Trial::with_controller(model.clone(), spec, settings, |m, s| {
+                Box::new(WalkingController::new(m, s, params.clone()))
+            })
+            .expect("valid trial");
+            let result = trial.run(|_| {}).expect("finite state");
+            assert!(result.fall.is_none(), "{name} fell");
+            black_box(result.frames.len())
+        })
+    });
 }
 
 criterion_group!(benches, bench);

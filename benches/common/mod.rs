@@ -17,6 +17,13 @@ pub fn model() -> Model {
     Model::from_ron_str(ADULT_MODEL_RON, "adult.ron", None).expect("built-in model")
 }
 
+/// The built-in adult model with compliant (Hunt-Crossley) feet.
+pub fn compliant_model() -> Model {
+    let mut spec = musculo::ModelSpec::parse(ADULT_MODEL_RON, "adult.ron").expect("built-in model");
+    spec.ground_contact.law = musculo::spec::ContactLaw::HuntCrossley;
+    Model::compile(spec, "adult.ron".as_ref(), None).expect("built-in model")
+}
+
 /// The spec of the benches' trials: 1.0 m/s on the level, long enough never to end while
 /// measured.
 pub fn spec(direction: Direction, duration_s: f64) -> TrialSpec {

@@ -10,9 +10,12 @@
 //!
 //! Keys override the model's values: `stiffness`, `dissipation`, `vt` (transition velocity),
 //! `mu` (static and dynamic friction), `muv` (viscous friction); and the trial's: `dir`
-//! (`forward` or `backward`), `substeps`.
+//! (`forward` or `backward`), `substeps`, `controller` (a walking controller's RON file; the
+//! built-in one by default), `integration` (`coupled`, the default, or `predicted`: how the
+//! contact's damping and friction are integrated, `hunt_crossley::FrictionIntegration`).
 
 use gait::controller::walking::{WalkingController, WalkingParams};
+use gait::hunt_crossley::FrictionIntegration;
 use gait::trial::PhysicsParams;
 use gait::{Direction, Trial, TrialSettings, TrialSpec, summarise};
 use musculo::spec::ContactLaw;
@@ -31,6 +34,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("the built-in model has no Hunt-Crossley spheres")?;
     let mut direction = Direction::Forward;
     let mut substeps = 2;
+    let mut params = WalkingParams::default();
+    let mut integration = FrictionIntegration::Coupled;
     for kv in args.iter().skip(2) {
         let (k, v) = kv
             .split_once('=')
@@ -52,6 +57,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             "substeps" => substeps = v.parse()?,
+            "integration" => {
+                integration = match v {
+                    "coupled" => FrictionIntegration::Coupled,
+                    "predicted" => FrictionIntegration::Predicted,
+                    _ => return Err(format!("integration `{v}`: coupled or predicted").into()),
+                }
+            }
+            "controller" => params = WalkingParams::from_ron_str(&std::fs::read_to_string(v)?, v)?,
             _ => return Err(format!("unknown key {k}").into()),
         }
     }
@@ -67,12 +80,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             dt_s: dt_ms * 1e-3,
             solver_iterations: substeps,
             inertia_refresh_steps: ((10.0 / dt_ms).round() as usize).max(1),
+            friction_integration: integration,
             ..PhysicsParams::default()
         },
         ..TrialSettings::default()
     };
     let mut trial = Trial::with_controller(model.clone(), trial_spec, settings, |m, s| {
-        Box::new(WalkingController::new(m, s, WalkingParams::default()))
+        Box::new(WalkingController::new(m, s, params.clone()))
     })?;
     let result = trial.run(|_| {})?;
     let weight = model.segments.iter().map(|s| s.mass_kg).sum::<f64>() * 9.81;

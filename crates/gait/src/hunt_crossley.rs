@@ -12,12 +12,22 @@
 //! The forces are computed from the state at the start of each physics step and held for the
 //! step. Their dissipative parts — the Hunt-Crossley damping and the regularised friction, both
 //! linear in velocity with coefficients of kN·s/m against a foot of about 1 kg — are
-//! integrated implicitly (backward Euler for the damper alone, with the foot's apparent mass
-//! along the direction from the multibody's mass matrix), as stable PD integrates the joints'
-//! dampers (Tan, Liu & Turk 2011): explicitly they diverge unless the step is a few tenths of a
-//! millisecond. As the step shrinks the forces tend to the law's. The belt's surface velocity
-//! enters through the slip velocity, so friction drags a foot along with the belt as rigid
-//! contact's surface velocity does.
+//! integrated implicitly, as stable PD integrates the joints' dampers (Tan, Liu & Turk 2011):
+//! explicitly they diverge unless the step is a few tenths of a millisecond. With
+//! [`FrictionIntegration::Coupled`], compliant feet's default, the velocities at the end of the step of all touching
+//! spheres of both feet are solved for at once by backward Euler, with the multibody's
+//! couplings between the spheres (`J_a M⁻¹ J_bᵀ`) and the accelerations every other force
+//! gives them over the step (joint torques, gravity, pushes), first along the belt's normal
+//! (the damping) and then along it (the friction, with the normal forces known) — the
+//! linearly implicit treatment of stiff contact forces in MuJoCo's soft constraints (Todorov,
+//! Erez & Tassa 2012, IROS) and Drake's semi-implicit integration of regularised friction
+//! (TAMSI: Castro, Qu, Kuppuswamy, Alspach & Sherman 2020, IEEE RA-L 5:1859), here for a
+//! regularised law that needs no complementarity. The earlier integration ([`FrictionIntegration::Predicted`]) took
+//! each foot and each sphere alone against the foot's apparent mass along the normal or the
+//! slip, with the other forces on the foot extrapolated from the last step's slip change. As
+//! the step shrinks the forces tend to the law's. The belt's surface velocity enters through the
+//! slip velocity, so friction drags a foot along with the belt as rigid contact's surface
+//! velocity does.
 
 use glam::DVec3;
 use musculo::{HuntCrossley, Model, SegmentId, Side, Sides};
@@ -103,6 +113,41 @@ pub fn sphere_load(
     })
 }
 
+/// What the compliant feet need of the walker's dynamics over the coming step: implemented by
+/// the trial on its rapier multibody.
+pub(crate) trait FootDynamics {
+    /// The segment's inverse apparent mass \[1/kg\] for a force along the unit `direction` at
+    /// the world `point`, from the mass matrix of the last step.
+    fn inverse_mass(&mut self, segment: SegmentId, point: DVec3, direction: DVec3) -> f64;
+    /// Applies `force_n` at the world `point_m` of `segment` for the coming step.
+    fn apply(&mut self, segment: SegmentId, force_n: DVec3, point_m: DVec3);
+    /// For each row (segment, world point, unit direction): the acceleration of the point
+    /// along its direction that the forces applied so far give over the coming step
+    /// (`free_mps2`), and the couplings `W[a·n + b] = J_a M⁻¹ J_bᵀ` \[1/kg\] (`coupling`).
+    fn response(
+        &mut self,
+        rows: &[(SegmentId, DVec3, DVec3)],
+        free_mps2: &mut Vec<f64>,
+        coupling: &mut Vec<f64>,
+    );
+}
+
+/// How the compliant spheres' damping and friction are integrated over a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum FrictionIntegration {
+    /// Backward Euler for each foot and each sphere alone, against the foot's apparent mass
+    /// along the normal or the slip, with the other forces on the foot predicted from the last
+    /// step (see the module documentation). Stable at 1 ms, but its friction rings at 1 ms
+    /// (lateral forces of ±0.5 body weight) and walkers fall: it needed 0.25 ms steps. Kept to
+    /// reproduce results before December 2026.
+    #[default]
+    Predicted,
+    /// Backward Euler on all touching spheres of both feet at once, against the multibody's
+    /// couplings between them and with the other forces (joint torques, gravity, pushes) taken
+    /// from the multibody's own dynamics over the step (see the module documentation).
+    Coupled,
+}
+
 /// One compliant sphere of a foot.
 #[derive(Debug, Clone)]
 struct Sphere {
@@ -118,8 +163,15 @@ pub(crate) struct CompliantFeet {
     params: HuntCrossley,
     feet: Sides<SegmentId>,
     spheres: Vec<Sphere>,
+    integration: FrictionIntegration,
     /// The pressed spheres of the foot being computed (reused every step).
     pressed: Vec<Pressed>,
+    /// The touching spheres of both feet ([`FrictionIntegration::Coupled`]; reused).
+    touching: Vec<(Side, Pressed)>,
+    /// Rows, free accelerations and couplings of the coupled friction (reused).
+    rows: Vec<(SegmentId, DVec3, DVec3)>,
+    free: Vec<f64>,
+    coupling: Vec<f64>,
     /// Per sphere, its slip velocity and friction force in the last step, if it touched
     /// (the friction's predictor, see [`CompliantFeet::contacts`]); and the same being filled
     /// for this step.
@@ -143,21 +195,14 @@ struct Pressed {
     normal_n: f64,
 }
 
-/// The forces of one step on one foot segment, to be applied to its body.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FootLoad {
-    /// The foot segment.
-    pub segment: SegmentId,
-    /// Force \[N, world\].
-    pub force_n: DVec3,
-    /// Point of application \[m, world\].
-    pub point_m: DVec3,
-}
-
 impl CompliantFeet {
     /// The compliant feet of `model` (`feet`: the foot segment of each side), if its ground
     /// contact law is Hunt-Crossley. A sphere whose name begins with `heel` is a heel sphere.
-    pub fn new(model: &Model, feet: Sides<SegmentId>) -> Option<Self> {
+    pub fn new(
+        model: &Model,
+        feet: Sides<SegmentId>,
+        integration: FrictionIntegration,
+    ) -> Option<Self> {
         let musculo::GroundContact::HuntCrossley(params) = model.ground_contact else {
             return None;
         };
@@ -175,127 +220,322 @@ impl CompliantFeet {
                     })
             })
             .collect();
+        Some(Self::with_spheres(params, feet, spheres, integration))
+    }
+
+    /// The feet with these spheres and nothing remembered yet.
+    fn with_spheres(
+        params: HuntCrossley,
+        feet: Sides<SegmentId>,
+        spheres: Vec<Sphere>,
+        integration: FrictionIntegration,
+    ) -> Self {
         let n = spheres.len();
-        Some(Self {
+        Self {
             params,
             feet,
             spheres,
+            integration,
             pressed: Vec::new(),
+            touching: Vec::new(),
+            rows: Vec::new(),
+            free: Vec::new(),
+            coupling: Vec::new(),
             last: vec![None; n],
             next: vec![None; n],
-        })
+        }
     }
 
     /// The contacts of the coming step of `dt_s` on `belt` from the segments' states, written
-    /// into `out`
-    /// (feet and spheres; `out.body` is left alone), with the load on each sphere pushed onto
-    /// `loads`. `mobility(segment, point, direction)` is the segment's inverse apparent mass
-    /// for a force along `direction` at `point`. A sphere touches when the belt presses on it.
+    /// into `out` (feet and spheres; `out.body` is left alone), their forces applied through
+    /// `dynamics`. A sphere touches when the belt presses on it.
     ///
-    /// The damping and the friction are integrated by backward Euler for each alone, against
-    /// the foot's apparent mass w along their direction and the coefficients of all the foot's
-    /// touching spheres (they move one body): damping B v / (1 + h w ΣB) and friction
-    /// −C v_free / (1 + h w ΣC). Friction also feels the other forces on the foot (the leg
-    /// pushing it), which backward Euler must see or a standing foot creeps (1 + h w ΣC) times
-    /// faster than the law lets it; their effect over the step is predicted from the last one:
-    /// v_free = v + (v − v_last) − h w F_last, exact when the motion is steady, so that the
-    /// friction then equals the law's −C v. It is kept within the law's largest friction.
+    /// By [`FrictionIntegration`]:
+    /// - `Predicted`: the damping by backward Euler against the foot's apparent mass w along the
+    ///   normal and the coefficients of all the foot's touching spheres (they move one body),
+    ///   B v / (1 + h w ΣB); the friction −C v_free / (1 + h w ΣC) for each sphere alone.
+    ///   Friction also feels the other forces on the foot (the leg pushing it), which backward
+    ///   Euler must see or a standing foot creeps (1 + h w ΣC) times faster than the law lets
+    ///   it; their effect over the step is predicted from the last one: v_free = v + (v −
+    ///   v_last) − h w F_last, exact when the motion is steady.
+    /// - `Coupled`: with W the multibody's couplings between the touching spheres' normal and
+    ///   tangential directions (`J_a M⁻¹ J_bᵀ`, both feet) and a the accelerations along them
+    ///   that every other force applied over the step gives (joint torques, pushes, gravity),
+    ///   first the normal velocities at the end of the step, v⁺ = v + h a + h W f with
+    ///   f = f_H − B v⁺ (the Hertz force explicit, the damping implicit), i.e.
+    ///   (I + h W B) v⁺ = v + h a + h W f_H, a sphere whose force would pull taken out; then
+    ///   the tangential slips, (I + h W C) v⁺ = v + h a + h W f_n, and the friction −C v⁺ (C,
+    ///   the law's coefficient at the slip at the start of the step). A standing foot pushed
+    ///   sideways then creeps at the law's slip, F/C, whatever the step.
+    ///
+    /// Either is kept within the law's largest friction.
     pub fn contacts(
         &mut self,
         segments: &[SegmentState],
         belt: &BeltState,
         dt_s: f64,
-        mobility: &mut dyn FnMut(SegmentId, DVec3, DVec3) -> f64,
+        dynamics: &mut dyn FootDynamics,
         out: &mut Contacts,
-        loads: &mut Vec<FootLoad>,
     ) {
-        let p = self.params;
-        let (normal, belt_velocity_mps) = (belt.normal, belt.velocity);
+        let normal = belt.normal;
         out.spheres.clear();
         out.feet = Sides::new(FootContact::default(), FootContact::default());
-        loads.clear();
         self.next.fill(None);
+        self.touching.clear();
         for side in Side::BOTH {
             let segment = self.feet[side];
-            let state = &segments[segment.index()];
-            self.pressed.clear();
-            for (index, s) in self
-                .spheres
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.side == side)
-            {
-                let centre = state.origin + state.rotation * s.centre;
-                let depth = s.radius - centre.dot(normal);
-                if depth <= 0.0 {
-                    continue;
+            self.press(side, &segments[segment.index()], belt, dt_s, dynamics);
+            match self.integration {
+                FrictionIntegration::Predicted => {
+                    self.predicted_friction(side, normal, dt_s, dynamics, out);
                 }
-                let point = centre - normal * (s.radius - 0.5 * depth);
-                let velocity = state.com_velocity + state.angular_velocity.cross(point - state.com);
-                let relative = velocity - belt_velocity_mps;
-                self.pressed.push(Pressed {
-                    index,
-                    heel: s.heel,
-                    point,
-                    hertz: hertz_force(&p, s.radius, depth),
-                    approach: -relative.dot(normal),
-                    slip: relative - normal * relative.dot(normal),
-                    w_normal: mobility(segment, point, normal),
-                    normal_n: 0.0,
-                });
-            }
-            let damping: f64 = self
-                .pressed
-                .iter()
-                .map(|c| 1.5 * p.dissipation_s_per_m * c.hertz)
-                .sum();
-            let mut friction_total = 0.0;
-            for c in &mut self.pressed {
-                c.normal_n = normal_force(&p, c.hertz, c.approach, dt_s * c.w_normal * damping);
-                if c.normal_n > 0.0 {
-                    friction_total += friction_coefficient(&p, c.normal_n, c.slip.length());
-                }
-            }
-            for c in self.pressed.iter().filter(|c| c.normal_n > 0.0) {
-                let v = c.slip.length();
-                let friction = if v > 0.0 {
-                    let w = mobility(segment, c.point, c.slip / v);
-                    let free = match self.last[c.index] {
-                        Some((slip, force)) => 2.0 * c.slip - slip - force * (dt_s * w),
-                        None => c.slip,
-                    };
-                    let f = -free * friction_coefficient(&p, c.normal_n, v)
-                        / (1.0 + dt_s * w * friction_total);
-                    let largest = c.normal_n
-                        * (p.static_friction.max(p.dynamic_friction)
-                            + p.viscous_friction_s_per_m * v);
-                    f.clamp_length_max(largest)
-                } else {
-                    DVec3::ZERO
-                };
-                self.next[c.index] = Some((c.slip, friction));
-                out.spheres.push(SphereContact {
-                    side,
-                    point_m: c.point,
-                    normal_force_n: normal * c.normal_n,
-                    friction_estimate_n: friction,
-                });
-                loads.push(FootLoad {
-                    segment,
-                    force_n: normal * c.normal_n + friction,
-                    point_m: c.point,
-                });
-                let foot = &mut out.feet[side];
-                foot.touching = true;
-                if c.heel {
-                    foot.heel = true;
-                } else {
-                    foot.toe = true;
+                FrictionIntegration::Coupled => {
+                    self.touching
+                        .extend(self.pressed.iter().map(|c| (side, *c)));
                 }
             }
         }
+        if self.integration == FrictionIntegration::Coupled {
+            self.coupled_forces(belt, dt_s, dynamics, out);
+        }
         std::mem::swap(&mut self.last, &mut self.next);
     }
+
+    /// Finds the spheres of `side`'s foot that press on the belt (into [`Self::pressed`]), with
+    /// their normal forces as [`FrictionIntegration::Predicted`] integrates them.
+    fn press(
+        &mut self,
+        side: Side,
+        state: &SegmentState,
+        belt: &BeltState,
+        dt_s: f64,
+        dynamics: &mut dyn FootDynamics,
+    ) {
+        let p = self.params;
+        let (normal, belt_velocity_mps) = (belt.normal, belt.velocity);
+        let segment = self.feet[side];
+        self.pressed.clear();
+        for (index, s) in self
+            .spheres
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.side == side)
+        {
+            let centre = state.origin + state.rotation * s.centre;
+            let depth = s.radius - centre.dot(normal);
+            if depth <= 0.0 {
+                continue;
+            }
+            let point = centre - normal * (s.radius - 0.5 * depth);
+            let velocity = state.com_velocity + state.angular_velocity.cross(point - state.com);
+            let relative = velocity - belt_velocity_mps;
+            self.pressed.push(Pressed {
+                index,
+                heel: s.heel,
+                point,
+                hertz: hertz_force(&p, s.radius, depth),
+                approach: -relative.dot(normal),
+                slip: relative - normal * relative.dot(normal),
+                w_normal: match self.integration {
+                    FrictionIntegration::Predicted => dynamics.inverse_mass(segment, point, normal),
+                    FrictionIntegration::Coupled => 0.0,
+                },
+                normal_n: 0.0,
+            });
+        }
+        let damping: f64 = self
+            .pressed
+            .iter()
+            .map(|c| 1.5 * p.dissipation_s_per_m * c.hertz)
+            .sum();
+        for c in &mut self.pressed {
+            c.normal_n = normal_force(&p, c.hertz, c.approach, dt_s * c.w_normal * damping);
+        }
+    }
+
+    /// [`FrictionIntegration::Predicted`] on the pressed spheres of `side`'s foot; applies
+    /// their forces and records their contacts.
+    fn predicted_friction(
+        &mut self,
+        side: Side,
+        normal: DVec3,
+        dt_s: f64,
+        dynamics: &mut dyn FootDynamics,
+        out: &mut Contacts,
+    ) {
+        let p = self.params;
+        let segment = self.feet[side];
+        let friction_total: f64 = self
+            .pressed
+            .iter()
+            .filter(|c| c.normal_n > 0.0)
+            .map(|c| friction_coefficient(&p, c.normal_n, c.slip.length()))
+            .sum();
+        for i in 0..self.pressed.len() {
+            let c = self.pressed[i];
+            if c.normal_n <= 0.0 {
+                continue;
+            }
+            let v = c.slip.length();
+            let friction = if v > 0.0 {
+                let w = dynamics.inverse_mass(segment, c.point, c.slip / v);
+                let free = match self.last[c.index] {
+                    Some((slip, force)) => 2.0 * c.slip - slip - force * (dt_s * w),
+                    None => c.slip,
+                };
+                let f = -free * friction_coefficient(&p, c.normal_n, v)
+                    / (1.0 + dt_s * w * friction_total);
+                f.clamp_length_max(largest_friction(&p, c.normal_n, v))
+            } else {
+                DVec3::ZERO
+            };
+            let normal_force = normal * c.normal_n;
+            self.record(side, &c, normal_force, friction, out);
+            dynamics.apply(segment, normal_force + friction, c.point);
+        }
+    }
+
+    /// [`FrictionIntegration::Coupled`] on the pressed spheres of both feet
+    /// ([`Self::touching`]): their normal forces, then their friction, each by backward Euler
+    /// on all spheres at once; applies the forces and records the contacts.
+    fn coupled_forces(
+        &mut self,
+        belt: &BeltState,
+        dt_s: f64,
+        dynamics: &mut dyn FootDynamics,
+        out: &mut Contacts,
+    ) {
+        let p = self.params;
+        let normal = belt.normal;
+        // Two tangential directions of the belt's plane.
+        let t1 = (belt.travel_axis - normal * belt.travel_axis.dot(normal)).normalize();
+        let t2 = normal.cross(t1);
+        let k = self.touching.len();
+        if k == 0 {
+            return;
+        }
+        // Rows 3i, 3i+1, 3i+2: sphere i's normal and two tangential directions.
+        self.rows.clear();
+        for (side, c) in &self.touching {
+            let segment = self.feet[*side];
+            self.rows.extend([
+                (segment, c.point, normal),
+                (segment, c.point, t1),
+                (segment, c.point, t2),
+            ]);
+        }
+        let n = self.rows.len();
+        dynamics.response(&self.rows, &mut self.free, &mut self.coupling);
+        let w = |a: usize, b: usize| self.coupling[a * n + b];
+        // The normal velocity after the step, v⁺ = v + h a + h W f, with the normal forces
+        // f = f_H − B v⁺ (B = 1.5 c f_H): (I + h W B) v⁺ = v + h a + h W f_H. A sphere whose
+        // force comes out negative (a surface never pulls) is taken out and the rest solved
+        // again.
+        let hertz: Vec<f64> = self.touching.iter().map(|(_, c)| c.hertz).collect();
+        let damping: Vec<f64> = hertz
+            .iter()
+            .map(|f| 1.5 * p.dissipation_s_per_m * f)
+            .collect();
+        let mut active = vec![true; k];
+        let mut normal_n = vec![0.0; k];
+        for _ in 0..k {
+            let idx: Vec<usize> = (0..k).filter(|&i| active[i]).collect();
+            let m = idx.len();
+            if m == 0 {
+                break;
+            }
+            let a = rapier3d::na::DMatrix::<f64>::from_fn(m, m, |r, s| {
+                let (i, j) = (idx[r], idx[s]);
+                f64::from(u8::from(r == s)) + dt_s * w(3 * i, 3 * j) * damping[j]
+            });
+            let rhs = rapier3d::na::DVector::<f64>::from_fn(m, |r, _| {
+                let i = idx[r];
+                let v = -self.touching[i].1.approach;
+                v + dt_s * self.free[3 * i]
+                    + dt_s * idx.iter().map(|&j| w(3 * i, 3 * j) * hertz[j]).sum::<f64>()
+            });
+            let v_after = a.lu().solve(&rhs).unwrap_or(rhs);
+            let mut changed = false;
+            for (r, &i) in idx.iter().enumerate() {
+                let f = hertz[i] - damping[i] * v_after[r];
+                if f <= 0.0 {
+                    active[i] = false;
+                    normal_n[i] = 0.0;
+                    changed = true;
+                } else {
+                    normal_n[i] = f;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // Friction of the spheres that press, with their normal forces known:
+        // (I + h W C) v⁺ = v + h a + h W_tn f_n, friction −C v⁺.
+        let idx: Vec<usize> = (0..k).filter(|&i| normal_n[i] > 0.0).collect();
+        let m = idx.len();
+        if m == 0 {
+            return;
+        }
+        let coefficient: Vec<f64> = idx
+            .iter()
+            .map(|&i| {
+                let c = &self.touching[i].1;
+                friction_coefficient(&p, normal_n[i], c.slip.length())
+            })
+            .collect();
+        let row = |r: usize| 3 * idx[r / 2] + 1 + r % 2;
+        let a = rapier3d::na::DMatrix::<f64>::from_fn(2 * m, 2 * m, |r, s| {
+            f64::from(u8::from(r == s)) + dt_s * w(row(r), row(s)) * coefficient[s / 2]
+        });
+        let rhs = rapier3d::na::DVector::<f64>::from_fn(2 * m, |r, _| {
+            let c = &self.touching[idx[r / 2]].1;
+            let t = if r % 2 == 0 { t1 } else { t2 };
+            c.slip.dot(t)
+                + dt_s * self.free[row(r)]
+                + dt_s * (0..k).map(|j| w(row(r), 3 * j) * normal_n[j]).sum::<f64>()
+        });
+        let slip_after = a.lu().solve(&rhs).unwrap_or(rhs);
+        for (r, &i) in idx.iter().enumerate() {
+            let (side, c) = self.touching[i];
+            let friction = -(t1 * slip_after[2 * r] + t2 * slip_after[2 * r + 1]) * coefficient[r];
+            let friction =
+                friction.clamp_length_max(largest_friction(&p, normal_n[i], c.slip.length()));
+            let normal_force = normal * normal_n[i];
+            self.record(side, &c, normal_force, friction, out);
+            dynamics.apply(self.feet[side], normal_force + friction, c.point);
+        }
+    }
+
+    /// Records a touching sphere's contact and its friction for the next step's predictor.
+    fn record(
+        &mut self,
+        side: Side,
+        c: &Pressed,
+        normal_force_n: DVec3,
+        friction: DVec3,
+        out: &mut Contacts,
+    ) {
+        self.next[c.index] = Some((c.slip, friction));
+        out.spheres.push(SphereContact {
+            side,
+            point_m: c.point,
+            normal_force_n,
+            friction_estimate_n: friction,
+        });
+        let foot = &mut out.feet[side];
+        foot.touching = true;
+        if c.heel {
+            foot.heel = true;
+        } else {
+            foot.toe = true;
+        }
+    }
+}
+
+/// The largest friction the law gives under normal force `f` at slip speed `v`.
+fn largest_friction(p: &HuntCrossley, f: f64, v: f64) -> f64 {
+    f * (p.static_friction.max(p.dynamic_friction) + p.viscous_friction_s_per_m * v)
 }
 
 #[cfg(test)]
@@ -394,6 +634,108 @@ mod tests {
         assert!((normal_force(&p, hertz, 0.5, 1e12) - hertz).abs() < 1e-6);
         // Separating fast: never a pull.
         assert_eq!(normal_force(&p, hertz, -5.0, 0.0), 0.0);
+    }
+
+    /// A point-mass foot on the belt (one sphere), loaded by the body above it and pushed
+    /// sideways: the dynamics the coupled integration asks about.
+    struct PointFoot {
+        mass_kg: f64,
+        position: DVec3,
+        velocity: DVec3,
+        /// Force of everything but the contact: the body's weight on the foot and a push \[N\].
+        other_n: DVec3,
+        contact_n: DVec3,
+    }
+
+    impl FootDynamics for PointFoot {
+        fn inverse_mass(&mut self, _: SegmentId, _: DVec3, _: DVec3) -> f64 {
+            1.0 / self.mass_kg
+        }
+        fn apply(&mut self, _: SegmentId, force_n: DVec3, _: DVec3) {
+            self.contact_n += force_n;
+        }
+        fn response(
+            &mut self,
+            rows: &[(SegmentId, DVec3, DVec3)],
+            free_mps2: &mut Vec<f64>,
+            coupling: &mut Vec<f64>,
+        ) {
+            free_mps2.clear();
+            coupling.clear();
+            for &(_, _, a) in rows {
+                free_mps2.push((self.other_n + self.contact_n).dot(a) / self.mass_kg);
+                coupling.extend(rows.iter().map(|&(_, _, b)| a.dot(b) / self.mass_kg));
+            }
+        }
+    }
+
+    /// Steps a 1 kg foot carrying 700 N and pushed sideways by 200 N for 0.3 s of 1 ms steps,
+    /// returning the sideways slip speed and the contact force of every step.
+    fn pushed_foot(integration: FrictionIntegration) -> Vec<(f64, DVec3)> {
+        let r = 0.032;
+        let segment = SegmentId(0);
+        let sphere = Sphere {
+            side: Side::Right,
+            heel: true,
+            centre: DVec3::ZERO,
+            radius: r,
+        };
+        let feet = Sides::new(segment, SegmentId(1));
+        let mut feet = CompliantFeet::with_spheres(params(), feet, vec![sphere], integration);
+        let belt = BeltState {
+            velocity: DVec3::ZERO,
+            normal: DVec3::Y,
+            travel_axis: DVec3::X,
+        };
+        // Start at the depth where Hertz carries the load, at rest.
+        let mut depth = 0.01;
+        for _ in 0..60 {
+            depth *= (700.0 / hertz_force(&params(), r, depth)).powf(2.0 / 3.0);
+        }
+        let mut foot = PointFoot {
+            mass_kg: 1.0,
+            position: DVec3::Y * (r - depth),
+            velocity: DVec3::ZERO,
+            other_n: DVec3::new(200.0, -700.0, 0.0),
+            contact_n: DVec3::ZERO,
+        };
+        let h = 1e-3;
+        let mut out = Contacts::default();
+        let mut trace = Vec::new();
+        for _ in 0..300 {
+            let state = SegmentState {
+                rotation: glam::DMat3::IDENTITY,
+                origin: foot.position,
+                com: foot.position,
+                com_velocity: foot.velocity,
+                angular_velocity: DVec3::ZERO,
+            };
+            let segments = [state, state];
+            foot.contact_n = DVec3::ZERO;
+            feet.contacts(&segments, &belt, h, &mut foot, &mut out);
+            let force = foot.contact_n;
+            foot.velocity += h * (force + foot.other_n) / foot.mass_kg;
+            foot.position += h * foot.velocity;
+            trace.push((foot.velocity.x, force));
+        }
+        trace
+    }
+
+    /// The coupled integration at 1 ms, where h C / m is about 3 (explicit friction would
+    /// diverge): the pushed foot creeps at the law's slip speed, F / C, with the law's friction
+    /// and without ringing, and the contact carries the load.
+    #[test]
+    fn a_pushed_foot_creeps_at_the_laws_slip_with_the_coupled_integration() {
+        let trace = pushed_foot(FrictionIntegration::Coupled);
+        let (slip, force) = trace[trace.len() - 1];
+        // At 700 N and slips below v_t: C = 700 ((2 μs − μd) / v_t + μv) = 3150 N·s/m.
+        let c = 700.0 * (0.8 / 0.2 + 0.5);
+        assert!((slip - 200.0 / c).abs() < 1e-3 * 200.0 / c, "slip {slip}");
+        assert!((force.x + 200.0).abs() < 0.5, "{force}");
+        assert!((force.y - 700.0).abs() < 0.5, "{force}");
+        // Monotone: the slip speed never overshoots its final value.
+        assert!(trace.iter().all(|&(v, _)| v <= slip + 1e-9), "{trace:?}");
+        assert!(trace.windows(2).all(|w| w[1].0 >= w[0].0 - 1e-12));
     }
 
     /// On a tilted belt the law works in the belt's normal direction.

@@ -324,6 +324,66 @@ impl Walker {
         f64::from(mb.inverse_mass_along(link.id, v3(direction), v3(torque), scratch))
     }
 
+    /// What an implicit force element on the walker needs of its dynamics over the coming step
+    /// of `dt_s`, for the force directions `rows` (segment, world point, unit direction): the
+    /// acceleration of each point along its direction that the forces applied now give
+    /// (joint torques, pushes, gravity; `free_mps2`, without the velocity-product terms), and
+    /// the couplings `W[a·n + b] = J_a M⁻¹ J_bᵀ` [1/kg] (`coupling`; how a force along row b
+    /// accelerates row a). From the mass matrix of the last step. `scratch` is reused.
+    pub(crate) fn contact_response(
+        &self,
+        world: &mut PhysicsWorld,
+        dt_s: f64,
+        rows: &[(SegmentId, DVec3, DVec3)],
+        scratch: &mut Vec<DVector>,
+        free_mps2: &mut Vec<f64>,
+        coupling: &mut Vec<f64>,
+    ) {
+        let n = rows.len();
+        free_mps2.clear();
+        coupling.clear();
+        let root = self.segment_bodies[0];
+        let Some(link) = world.multibody_joints.rigid_body_link(root).copied() else {
+            free_mps2.resize(n, 0.0);
+            coupling.resize(n * n, 0.0);
+            return;
+        };
+        let gravity = world.gravity;
+        let Some(mb) = world.multibody_joints.get_multibody_mut(link.multibody) else {
+            free_mps2.resize(n, 0.0);
+            coupling.resize(n * n, 0.0);
+            return;
+        };
+        let ndofs = mb.ndofs();
+        if scratch.len() < n + 1 {
+            scratch.resize(n + 1, DVector::zeros(2 * ndofs));
+        }
+        let (acc, rows_scratch) = scratch.split_first_mut().expect("at least one");
+        acc.resize_vertically_mut(ndofs, 0.0);
+        acc.copy_from(&mb.applied_force_accelerations(dt_s as f32, &mut world.bodies, gravity));
+        for (&(segment, point, direction), s) in rows.iter().zip(rows_scratch.iter_mut()) {
+            let body = self.segment_bodies[segment.index()];
+            let link = world
+                .multibody_joints
+                .rigid_body_link(body)
+                .expect("every segment is a link of the walker");
+            let com = world.bodies[body].center_of_mass().as_dvec3();
+            let torque = (point - com).cross(direction);
+            mb_inverse_mass(world, link.multibody, link.id, direction, torque, s);
+            let j = s.rows(0, ndofs);
+            free_mps2.push(f64::from(j.dot(&acc.rows(0, ndofs))));
+        }
+        let rows_scratch = &rows_scratch[..n];
+        for a in rows_scratch {
+            let ja = a.rows(0, ndofs);
+            coupling.extend(
+                rows_scratch
+                    .iter()
+                    .map(|b| f64::from(ja.dot(&b.rows(ndofs, ndofs)))),
+            );
+        }
+    }
+
     /// World-frame rotation axis of a coordinate.
     pub fn world_axis(&self, bodies: &RigidBodySet, c: CoordinateId) -> DVec3 {
         let link = &self.coordinate_links[c.index()];
@@ -423,6 +483,23 @@ impl Walker {
 
 /// Index of each coordinate's degree of freedom in the multibody's generalized coordinates,
 /// indexed by [`CoordinateId`].
+/// `J M⁻¹ Jᵀ` of a wrench (`direction`, `torque` about the link's centre of mass) on link
+/// `link_id` of multibody `handle`, with `Jᵀ` and `M⁻¹ Jᵀ` left in `scratch`.
+fn mb_inverse_mass(
+    world: &PhysicsWorld,
+    handle: MultibodyIndex,
+    link_id: usize,
+    direction: DVec3,
+    torque: DVec3,
+    scratch: &mut DVector,
+) -> f64 {
+    let mb = world
+        .multibody_joints
+        .get_multibody(handle)
+        .expect("the walker's multibody exists");
+    f64::from(mb.inverse_mass_along(link_id, v3(direction), v3(torque), scratch))
+}
+
 fn assembly_ids(links: &[CoordinateLink], joints: &MultibodyJointSet) -> Vec<usize> {
     links
         .iter()

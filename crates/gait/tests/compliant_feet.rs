@@ -3,6 +3,7 @@
 //! balance), and without actuation the contact never adds energy.
 
 use gait::controller::{Controller, Observation, stable_pd};
+use gait::hunt_crossley::FrictionIntegration;
 use gait::trial::{PhysicsParams, TrialSettings};
 use gait::{Trial, TrialSpec};
 use glam::DVec3;
@@ -20,11 +21,24 @@ fn compliant_model() -> Model {
     model
 }
 
-/// A trial stepping at `dt_s` (with the inertia refreshed every 10 ms) on a belt that stays
-/// still (its start-up ramp lasts a million seconds), so the belt adds no energy.
-fn still_belt_trial(model: Model, controller: Box<dyn Controller>, dt_s: f64) -> Trial {
+/// The contact integrations and steps the tests run: the default (coupled, 1 ms), the coupled
+/// one at a quarter of the step, and the predicted one at 1 ms.
+const STEPPINGS: [(FrictionIntegration, f64); 3] = [
+    (FrictionIntegration::Coupled, PhysicsParams::COMPLIANT_DT_S),
+    (FrictionIntegration::Coupled, 2.5e-4),
+    (FrictionIntegration::Predicted, 1e-3),
+];
+
+/// A trial stepping at `dt_s` with `integration` (the inertia refreshed every 10 ms) on a belt
+/// that stays still (its start-up ramp lasts a million seconds), so the belt adds no energy.
+fn still_belt_trial(
+    model: Model,
+    controller: Box<dyn Controller>,
+    (integration, dt_s): (FrictionIntegration, f64),
+) -> Trial {
     let mut settings = TrialSettings::for_model(&model);
     settings.treadmill.start_ramp_s = 1e6;
+    settings.physics.friction_integration = integration;
     settings.physics.dt_s = dt_s;
     settings.physics.inertia_refresh_steps = (0.01 / dt_s).round() as usize;
     let spec = TrialSpec {
@@ -73,19 +87,17 @@ fn body_weight_n(model: &Model) -> f64 {
 /// friction keep the contact stable.
 #[test]
 fn a_walker_dropped_on_its_feet_settles_at_body_weight() {
-    assert_eq!(
-        TrialSettings::for_model(&compliant_model()).physics.dt_s,
-        PhysicsParams::COMPLIANT_DT_S
-    );
-    for dt in [PhysicsParams::COMPLIANT_DT_S, 1e-3] {
-        settles(dt);
+    let defaults = TrialSettings::for_model(&compliant_model()).physics;
+    assert_eq!((defaults.friction_integration, defaults.dt_s), STEPPINGS[0]);
+    for stepping in STEPPINGS {
+        settles(stepping);
     }
 }
 
-fn settles(dt_s: f64) {
+fn settles(stepping: (FrictionIntegration, f64)) {
     let model = compliant_model();
     let weight = body_weight_n(&model);
-    let mut trial = still_belt_trial(model, Box::new(Hold(None)), dt_s);
+    let mut trial = still_belt_trial(model, Box::new(Hold(None)), stepping);
     // The first step settles rapier's bodies on the initial pose (their centres of mass are
     // refreshed by it), so measures start after it.
     trial.step().unwrap();
@@ -155,14 +167,14 @@ fn energy(trial: &Trial) -> f64 {
 
 #[test]
 fn without_actuation_the_contact_never_adds_energy() {
-    for dt in [PhysicsParams::COMPLIANT_DT_S, 1e-3] {
-        never_gains_energy(dt);
+    for stepping in STEPPINGS {
+        never_gains_energy(stepping);
     }
 }
 
-fn never_gains_energy(dt_s: f64) {
+fn never_gains_energy(stepping: (FrictionIntegration, f64)) {
     let model = compliant_model();
-    let mut trial = still_belt_trial(model, Box::new(Limp), dt_s);
+    let mut trial = still_belt_trial(model, Box::new(Limp), stepping);
     // After the first step, which refreshes rapier's centres of mass on the initial pose.
     trial.step().unwrap();
     let e0 = energy(&trial);

@@ -28,7 +28,7 @@ use crate::contact::{ContactReader, Contacts};
 use crate::controller::walking::{WalkingController, WalkingParams};
 use crate::controller::{BeltState, Controller, Observation, SegmentState};
 use crate::error::SimError;
-use crate::hunt_crossley::{CompliantFeet, FootLoad};
+use crate::hunt_crossley::{CompliantFeet, FootDynamics};
 use crate::kinematics::SegmentMotion;
 use crate::record::{EventDetector, Fall, Frame, GaitEvent};
 use crate::skeleton::Skeleton;
@@ -62,9 +62,8 @@ pub struct Trial {
     /// and loads for the coming step are computed before the physics.
     compliant: Option<CompliantFeet>,
     compliant_contacts: Contacts,
-    foot_loads: Vec<FootLoad>,
-    /// Scratch of the multibody's inverse-mass queries for the compliant feet.
-    mobility_scratch: rapier3d::math::DVector,
+    /// Scratch of the multibody's queries for the compliant feet.
+    dynamics_scratch: DynamicsScratch,
     // The state at the start of the last step (for the ground reaction and inverse dynamics).
     momentum_before: DVec3,
     segments_before: Vec<SegmentState>,
@@ -210,7 +209,7 @@ impl Trial {
             com_velocity: DVec3::ZERO,
             angular_velocity: DVec3::ZERO,
         };
-        let compliant = CompliantFeet::new(&model, walker.feet());
+        let compliant = CompliantFeet::new(&model, walker.feet(), physics.friction_integration);
         let mut trial = Self {
             contact_reader: ContactReader::new(
                 &model,
@@ -239,8 +238,7 @@ impl Trial {
             contacts: Contacts::default(),
             compliant,
             compliant_contacts: Contacts::default(),
-            foot_loads: Vec::new(),
-            mobility_scratch: rapier3d::math::DVector::zeros(0),
+            dynamics_scratch: DynamicsScratch::default(),
             momentum_before: DVec3::ZERO,
             segments_before: Vec::new(),
             axes_before: Vec::new(),
@@ -484,35 +482,30 @@ impl Trial {
     fn actuate(&mut self) {
         self.walker
             .apply_torques(&mut self.world.bodies, &self.torques);
-        if let Some(feet) = &mut self.compliant {
-            let (walker, world, scratch) = (&self.walker, &self.world, &mut self.mobility_scratch);
-            feet.contacts(
-                &self.segments,
-                &BeltState {
-                    velocity: self.treadmill.surface_velocity(self.time_s),
-                    normal: self.treadmill.normal,
-                    travel_axis: self.treadmill.travel_axis,
-                },
-                self.settings.physics.dt_s,
-                &mut |segment, point, direction| {
-                    walker.point_inverse_mass(world, segment, point, direction, scratch)
-                },
-                &mut self.compliant_contacts,
-                &mut self.foot_loads,
-            );
-            for l in &self.foot_loads {
-                let body = self.walker.segment_body(l.segment);
-                self.world.bodies[body].add_force_at_point(
-                    l.force_n.as_vec3(),
-                    l.point_m.as_vec3(),
-                    false,
-                );
-            }
-        }
         self.pushes.update(self.time_s);
         if let Some(f) = self.pushes.force() {
             let pelvis = self.walker.segment_body(self.skeleton.pelvis);
             self.world.bodies[pelvis].add_force(f.as_vec3(), true);
+        }
+        if let Some(feet) = &mut self.compliant {
+            let belt = BeltState {
+                velocity: self.treadmill.surface_velocity(self.time_s),
+                normal: self.treadmill.normal,
+                travel_axis: self.treadmill.travel_axis,
+            };
+            let mut dynamics = RapierFeet {
+                walker: &self.walker,
+                world: &mut self.world,
+                dt_s: self.settings.physics.dt_s,
+                scratch: &mut self.dynamics_scratch,
+            };
+            feet.contacts(
+                &self.segments,
+                &belt,
+                self.settings.physics.dt_s,
+                &mut dynamics,
+                &mut self.compliant_contacts,
+            );
         }
         self.momentum_before = self.momentum();
         self.segments_before.clone_from(&self.segments);
@@ -713,4 +706,47 @@ fn stand_on_belt(
     let root = root + DVec3::Y * (0.001 - clearance) / treadmill.normal.y;
     walker.set_initial_state(world, &vec![0.0; q0.len()], root, velocity);
     (walker, standing_height)
+}
+
+/// Reused buffers of [`RapierFeet`].
+#[derive(Debug, Clone, Default)]
+struct DynamicsScratch {
+    one: rapier3d::math::DVector,
+    rows: Vec<rapier3d::math::DVector>,
+}
+
+/// The compliant feet's view of the walker's rapier multibody over the coming step.
+struct RapierFeet<'a> {
+    walker: &'a Walker,
+    world: &'a mut PhysicsWorld,
+    dt_s: f64,
+    scratch: &'a mut DynamicsScratch,
+}
+
+impl FootDynamics for RapierFeet<'_> {
+    fn inverse_mass(&mut self, segment: SegmentId, point: DVec3, direction: DVec3) -> f64 {
+        self.walker
+            .point_inverse_mass(self.world, segment, point, direction, &mut self.scratch.one)
+    }
+
+    fn apply(&mut self, segment: SegmentId, force_n: DVec3, point_m: DVec3) {
+        let body = self.walker.segment_body(segment);
+        self.world.bodies[body].add_force_at_point(force_n.as_vec3(), point_m.as_vec3(), false);
+    }
+
+    fn response(
+        &mut self,
+        rows: &[(SegmentId, DVec3, DVec3)],
+        free_mps2: &mut Vec<f64>,
+        coupling: &mut Vec<f64>,
+    ) {
+        self.walker.contact_response(
+            self.world,
+            self.dt_s,
+            rows,
+            &mut self.scratch.rows,
+            free_mps2,
+            coupling,
+        );
+    }
 }

@@ -3,6 +3,7 @@
 use musculo::{GroundContact, Model};
 use serde::{Deserialize, Serialize};
 
+use crate::hunt_crossley::FrictionIntegration;
 use crate::treadmill::TreadmillParams;
 
 /// Numerical settings of the physics, with documented defaults.
@@ -24,6 +25,10 @@ pub struct PhysicsParams {
     /// ulp (`docs/performance.md`). It becomes the default when the gait is re-established on
     /// it.
     pub tree_sparse_multibody: bool,
+    /// How compliant feet integrate their contact forces over a step
+    /// ([`FrictionIntegration`]). Default `Predicted`; [`Self::for_model`] takes `Coupled`
+    /// for compliant feet. (Rigid feet ignore it.)
+    pub friction_integration: FrictionIntegration,
 }
 
 impl Default for PhysicsParams {
@@ -33,28 +38,28 @@ impl Default for PhysicsParams {
             solver_iterations: 2,
             inertia_refresh_steps: 10,
             tree_sparse_multibody: false,
+            friction_integration: FrictionIntegration::Predicted,
         }
     }
 }
 
 impl PhysicsParams {
-    /// Physics step with compliant (Hunt-Crossley) feet \[s\]. The contact itself is stable at
-    /// 1 ms (its damping and friction are integrated implicitly, `hunt_crossley`; with them
-    /// explicit it needs 0.25 ms). The walking controller, tuned on rigid feet, is not:
-    /// measured with `examples/compliant_feet.rs` (1.0 m/s level), it falls after 2.7 s at
-    /// 1 ms and 9.4 s at 0.5 ms, and walks 60 s in both directions at 0.25 ms
-    /// (`docs/compliant-feet.md`). Until the controller is tuned on compliant feet, they step
-    /// at 0.25 ms.
-    pub const COMPLIANT_DT_S: f64 = 2.5e-4;
+    /// Physics step with compliant (Hunt-Crossley) feet \[s\]: 1 ms, as with rigid feet. The
+    /// contact's stiff parts (the Hunt-Crossley damping and the regularised friction) are
+    /// integrated by backward Euler on all touching spheres at once against the multibody's own
+    /// dynamics ([`FrictionIntegration::Coupled`], `hunt_crossley`), and every walking
+    /// controller walks at 1 ms with it; with the earlier [`FrictionIntegration::Predicted`]
+    /// they fell within 2-5 s at 1 ms and needed 0.25 ms (`docs/compliant-feet.md`).
+    pub const COMPLIANT_DT_S: f64 = 1e-3;
 
-    /// The defaults for `model`: [`Self::COMPLIANT_DT_S`] with compliant feet (the inertia
-    /// refreshed at the same 10 ms interval), otherwise [`Self::default`].
+    /// The defaults for `model`: with compliant feet [`Self::COMPLIANT_DT_S`] and the coupled
+    /// friction, otherwise [`Self::default`].
     pub fn for_model(model: &Model) -> Self {
         match model.ground_contact {
             GroundContact::Rigid => Self::default(),
             GroundContact::HuntCrossley(_) => Self {
                 dt_s: Self::COMPLIANT_DT_S,
-                inertia_refresh_steps: 40,
+                friction_integration: FrictionIntegration::Coupled,
                 ..Self::default()
             },
         }

@@ -2,8 +2,9 @@
 //! forward trial on compliant feet with a given controller.
 
 use gait::analysis::AnalysisSettings;
-use gait::controller::walking::WalkingParams;
-use gait::{Direction, Trial, TrialSpec};
+use gait::controller::walking::{WalkingController, WalkingParams};
+use gait::hunt_crossley::FrictionIntegration;
+use gait::{Direction, Trial, TrialSettings, TrialSpec};
 use musculo::spec::ContactLaw;
 use musculo::{Model, ModelSpec};
 
@@ -42,6 +43,17 @@ pub fn walking_trial(direction: Direction, duration_s: f64) -> (Model, Trial) {
 /// (Hunt-Crossley) feet and the controller `params`, no muscle analysis.
 #[allow(dead_code)] // Not every test file that includes this module walks on compliant feet.
 pub fn compliant_trial(params: WalkingParams, duration_s: f64) -> Trial {
+    compliant_trial_stepped(params, duration_s, None)
+}
+
+/// [`compliant_trial`] with the contact's integration and step `stepping` instead of the
+/// defaults for compliant feet (`PhysicsParams::for_model`), if given.
+#[allow(dead_code)]
+pub fn compliant_trial_stepped(
+    params: WalkingParams,
+    duration_s: f64,
+    stepping: Option<(FrictionIntegration, f64)>,
+) -> Trial {
     let mut spec = ModelSpec::parse(musculo::ADULT_MODEL_RON, "adult.ron").unwrap();
     spec.ground_contact.law = ContactLaw::HuntCrossley;
     let model = Model::compile(spec, "adult.ron".as_ref(), None).unwrap();
@@ -51,5 +63,14 @@ pub fn compliant_trial(params: WalkingParams, duration_s: f64) -> Trial {
         duration_s,
         ..TrialSpec::default()
     };
-    Trial::new(model, spec, params).unwrap()
+    let mut settings = TrialSettings::for_model(&model);
+    if let Some((integration, dt_s)) = stepping {
+        settings.physics.friction_integration = integration;
+        settings.physics.dt_s = dt_s;
+        settings.physics.inertia_refresh_steps = (0.01 / dt_s).round() as usize;
+    }
+    Trial::with_controller(model, spec, settings, |m, s| {
+        Box::new(WalkingController::new(m, s, params))
+    })
+    .unwrap()
 }

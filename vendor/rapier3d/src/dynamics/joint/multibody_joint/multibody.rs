@@ -2255,7 +2255,10 @@ impl Multibody {
     /// `unit_torque` about the link's centre of mass) on link `link_id` meets, from the mass
     /// matrix factorised in the last step: what a force element that is stiff along one
     /// direction (a compliant contact, a damper) needs to integrate that direction implicitly.
-    /// `scratch` is resized to `2 × ndofs` if shorter, so callers can reuse it.
+    /// `scratch` is resized to `2 × ndofs` if shorter, so callers can reuse it; afterwards its
+    /// first `ndofs` entries hold the wrench's generalised force `Jᵀ` and the next `ndofs` the
+    /// generalised acceleration `M⁻¹·Jᵀ` it gives, so that several wrenches' couplings
+    /// `J_a·M⁻¹·J_bᵀ` can be formed from their scratches.
     pub fn inverse_mass_along(
         &self,
         link_id: usize,
@@ -2269,6 +2272,27 @@ impl Multibody {
         let mut j_id = 0;
         self.fill_jacobians(link_id, unit_force, unit_torque, &mut j_id, scratch)
             .0
+    }
+
+    /// retrogait patch: the generalised accelerations that the forces applied to the links
+    /// now (their user forces and torques, and gravity) give with the mass matrix factorised in
+    /// the last substep, as the coming step starts from them before any constraint: what a force
+    /// element integrated implicitly needs to know of everything else acting over the step.
+    /// Computes each link's effective force (as the step will again) and overwrites the
+    /// multibody's accelerations, which the next step recomputes.
+    pub fn applied_force_accelerations(
+        &mut self,
+        dt: Real,
+        bodies: &mut RigidBodySet,
+        gravity: Vector,
+    ) -> DVectorView<'_, Real> {
+        for link in self.links.iter() {
+            let rb = bodies.index_mut_internal(link.rigid_body);
+            let mass = rb.mprops.effective_mass();
+            rb.forces.compute_effective_force_and_torque(gravity, mass);
+        }
+        self.update_acceleration(dt, bodies);
+        self.accelerations.rows(0, self.ndofs)
     }
 
     pub(crate) fn fill_jacobians(
