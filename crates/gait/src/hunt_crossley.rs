@@ -284,7 +284,7 @@ impl CompliantFeet {
         self.touching.clear();
         for side in Side::BOTH {
             let segment = self.feet[side];
-            self.press(side, &segments[segment.index()], belt, dt_s, dynamics);
+            self.press(side, &segments[segment.index()], belt, dynamics);
             match self.integration {
                 FrictionIntegration::Predicted => {
                     self.predicted_friction(side, normal, dt_s, dynamics, out);
@@ -301,14 +301,12 @@ impl CompliantFeet {
         std::mem::swap(&mut self.last, &mut self.next);
     }
 
-    /// Finds the spheres of `side`'s foot that press on the belt (into [`Self::pressed`]), with
-    /// their normal forces as [`FrictionIntegration::Predicted`] integrates them.
+    /// Finds the spheres of `side`'s foot that press on the belt (into [`Self::pressed`]).
     fn press(
         &mut self,
         side: Side,
         state: &SegmentState,
         belt: &BeltState,
-        dt_s: f64,
         dynamics: &mut dyn FootDynamics,
     ) {
         let p = self.params;
@@ -343,18 +341,10 @@ impl CompliantFeet {
                 normal_n: 0.0,
             });
         }
-        let damping: f64 = self
-            .pressed
-            .iter()
-            .map(|c| 1.5 * p.dissipation_s_per_m * c.hertz)
-            .sum();
-        for c in &mut self.pressed {
-            c.normal_n = normal_force(&p, c.hertz, c.approach, dt_s * c.w_normal * damping);
-        }
     }
 
-    /// [`FrictionIntegration::Predicted`] on the pressed spheres of `side`'s foot; applies
-    /// their forces and records their contacts.
+    /// [`FrictionIntegration::Predicted`] on the pressed spheres of `side`'s foot: their normal
+    /// forces, then their friction; applies the forces and records the contacts.
     fn predicted_friction(
         &mut self,
         side: Side,
@@ -365,6 +355,14 @@ impl CompliantFeet {
     ) {
         let p = self.params;
         let segment = self.feet[side];
+        let damping: f64 = self
+            .pressed
+            .iter()
+            .map(|c| 1.5 * p.dissipation_s_per_m * c.hertz)
+            .sum();
+        for c in &mut self.pressed {
+            c.normal_n = normal_force(&p, c.hertz, c.approach, dt_s * c.w_normal * damping);
+        }
         let friction_total: f64 = self
             .pressed
             .iter()
@@ -431,40 +429,40 @@ impl CompliantFeet {
         // f = f_H − B v⁺ (B = 1.5 c f_H): (I + h W B) v⁺ = v + h a + h W f_H. A sphere whose
         // force comes out negative (a surface never pulls) is taken out and the rest solved
         // again.
-        let hertz: Vec<f64> = self.touching.iter().map(|(_, c)| c.hertz).collect();
-        let damping: Vec<f64> = hertz
-            .iter()
-            .map(|f| 1.5 * p.dissipation_s_per_m * f)
-            .collect();
-        let mut active = vec![true; k];
-        let mut normal_n = vec![0.0; k];
+        // A sphere takes part while its normal force is positive: all of them at first (each
+        // presses, so its Hertz force is), until the solve makes one pull.
+        let damping = |c: &Pressed| 1.5 * p.dissipation_s_per_m * c.hertz;
+        for (_, c) in &mut self.touching {
+            c.normal_n = c.hertz;
+        }
         for _ in 0..k {
-            let idx: Vec<usize> = (0..k).filter(|&i| active[i]).collect();
+            let idx = pressing(&self.touching);
             let m = idx.len();
             if m == 0 {
                 break;
             }
+            let sphere = |r: usize| &self.touching[idx[r]].1;
             let a = rapier3d::na::DMatrix::<f64>::from_fn(m, m, |r, s| {
-                let (i, j) = (idx[r], idx[s]);
-                f64::from(u8::from(r == s)) + dt_s * w(3 * i, 3 * j) * damping[j]
+                f64::from(u8::from(r == s)) + dt_s * w(3 * idx[r], 3 * idx[s]) * damping(sphere(s))
             });
             let rhs = rapier3d::na::DVector::<f64>::from_fn(m, |r, _| {
                 let i = idx[r];
-                let v = -self.touching[i].1.approach;
-                v + dt_s * self.free[3 * i]
-                    + dt_s * idx.iter().map(|&j| w(3 * i, 3 * j) * hertz[j]).sum::<f64>()
+                -sphere(r).approach
+                    + dt_s * self.free[3 * i]
+                    + dt_s
+                        * (0..m)
+                            .map(|s| w(3 * i, 3 * idx[s]) * sphere(s).hertz)
+                            .sum::<f64>()
             });
             let v_after = a.lu().solve(&rhs).unwrap_or(rhs);
             let mut changed = false;
             for (r, &i) in idx.iter().enumerate() {
-                let f = hertz[i] - damping[i] * v_after[r];
+                let c = &mut self.touching[i].1;
+                let f = c.hertz - damping(c) * v_after[r];
                 if f <= 0.0 {
-                    active[i] = false;
-                    normal_n[i] = 0.0;
                     changed = true;
-                } else {
-                    normal_n[i] = f;
                 }
+                c.normal_n = f.max(0.0);
             }
             if !changed {
                 break;
@@ -472,7 +470,7 @@ impl CompliantFeet {
         }
         // Friction of the spheres that press, with their normal forces known:
         // (I + h W C) v⁺ = v + h a + h W_tn f_n, friction −C v⁺.
-        let idx: Vec<usize> = (0..k).filter(|&i| normal_n[i] > 0.0).collect();
+        let idx = pressing(&self.touching);
         let m = idx.len();
         if m == 0 {
             return;
@@ -481,7 +479,7 @@ impl CompliantFeet {
             .iter()
             .map(|&i| {
                 let c = &self.touching[i].1;
-                friction_coefficient(&p, normal_n[i], c.slip.length())
+                friction_coefficient(&p, c.normal_n, c.slip.length())
             })
             .collect();
         let row = |r: usize| 3 * idx[r / 2] + 1 + r % 2;
@@ -493,15 +491,18 @@ impl CompliantFeet {
             let t = if r % 2 == 0 { t1 } else { t2 };
             c.slip.dot(t)
                 + dt_s * self.free[row(r)]
-                + dt_s * (0..k).map(|j| w(row(r), 3 * j) * normal_n[j]).sum::<f64>()
+                + dt_s
+                    * (0..k)
+                        .map(|j| w(row(r), 3 * j) * self.touching[j].1.normal_n)
+                        .sum::<f64>()
         });
         let slip_after = a.lu().solve(&rhs).unwrap_or(rhs);
         for (r, &i) in idx.iter().enumerate() {
             let (side, c) = self.touching[i];
             let friction = -(t1 * slip_after[2 * r] + t2 * slip_after[2 * r + 1]) * coefficient[r];
             let friction =
-                friction.clamp_length_max(largest_friction(&p, normal_n[i], c.slip.length()));
-            let normal_force = normal * normal_n[i];
+                friction.clamp_length_max(largest_friction(&p, c.normal_n, c.slip.length()));
+            let normal_force = normal * c.normal_n;
             self.record(side, &c, normal_force, friction, out);
             dynamics.apply(self.feet[side], normal_force + friction, c.point);
         }
@@ -531,6 +532,13 @@ impl CompliantFeet {
             foot.toe = true;
         }
     }
+}
+
+/// Indices of the spheres whose normal force is positive.
+fn pressing(touching: &[(Side, Pressed)]) -> Vec<usize> {
+    (0..touching.len())
+        .filter(|&i| touching[i].1.normal_n > 0.0)
+        .collect()
 }
 
 /// The largest friction the law gives under normal force `f` at slip speed `v`.

@@ -303,7 +303,8 @@ impl Walker {
 
     /// Inverse apparent mass \[1/kg\] that a force along the unit `direction` at the world
     /// `point` of segment `s` meets (`J M⁻¹ Jᵀ` of the multibody, from the mass matrix of the
-    /// last step). `scratch` is reused between calls.
+    /// last step). `scratch` is reused between calls; afterwards it holds the force's `Jᵀ` and
+    /// `M⁻¹ Jᵀ` (`Multibody::inverse_mass_along`).
     pub(crate) fn point_inverse_mass(
         &self,
         world: &PhysicsWorld,
@@ -362,14 +363,8 @@ impl Walker {
         acc.resize_vertically_mut(ndofs, 0.0);
         acc.copy_from(&mb.applied_force_accelerations(dt_s as f32, &mut world.bodies, gravity));
         for (&(segment, point, direction), s) in rows.iter().zip(rows_scratch.iter_mut()) {
-            let body = self.segment_bodies[segment.index()];
-            let link = world
-                .multibody_joints
-                .rigid_body_link(body)
-                .expect("every segment is a link of the walker");
-            let com = world.bodies[body].center_of_mass().as_dvec3();
-            let torque = (point - com).cross(direction);
-            mb_inverse_mass(world, link.multibody, link.id, direction, torque, s);
+            // Leaves the row's Jᵀ and M⁻¹Jᵀ in `s`.
+            self.point_inverse_mass(world, segment, point, direction, s);
             let j = s.rows(0, ndofs);
             free_mps2.push(f64::from(j.dot(&acc.rows(0, ndofs))));
         }
@@ -483,23 +478,6 @@ impl Walker {
 
 /// Index of each coordinate's degree of freedom in the multibody's generalized coordinates,
 /// indexed by [`CoordinateId`].
-/// `J M⁻¹ Jᵀ` of a wrench (`direction`, `torque` about the link's centre of mass) on link
-/// `link_id` of multibody `handle`, with `Jᵀ` and `M⁻¹ Jᵀ` left in `scratch`.
-fn mb_inverse_mass(
-    world: &PhysicsWorld,
-    handle: MultibodyIndex,
-    link_id: usize,
-    direction: DVec3,
-    torque: DVec3,
-    scratch: &mut DVector,
-) -> f64 {
-    let mb = world
-        .multibody_joints
-        .get_multibody(handle)
-        .expect("the walker's multibody exists");
-    f64::from(mb.inverse_mass_along(link_id, v3(direction), v3(torque), scratch))
-}
-
 fn assembly_ids(links: &[CoordinateLink], joints: &MultibodyJointSet) -> Vec<usize> {
     links
         .iter()
