@@ -43,6 +43,7 @@ fn bench(c: &mut Criterion) {
                     &model,
                     &params,
                     common::spec(direction, 10.0),
+                    TrialSettings::for_model(&model),
                     true,
                     None,
                     |_| {},
@@ -88,6 +89,7 @@ fn bench(c: &mut Criterion) {
             })
         })
         .collect();
+    let settings = TrialSettings::for_model(&model);
     let mut group = c.benchmark_group("sweep_jobs");
     group
         .sample_size(10)
@@ -98,11 +100,19 @@ fn bench(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(jobs), &jobs, |b, &jobs| {
             b.iter(|| {
                 run_jobs(jobs, &specs, |&spec| {
-                    black_box(run_trial(&model, &params, spec, true, None, |_| {}))
-                        .expect("measures kept")
-                        .expect("trial runs")
-                        .record
-                        .steps
+                    black_box(run_trial(
+                        &model,
+                        &params,
+                        spec,
+                        settings,
+                        true,
+                        None,
+                        |_| {},
+                    ))
+                    .expect("measures kept")
+                    .expect("trial runs")
+                    .record
+                    .steps
                 })
                 .expect("thread pool")
                 .into_iter()

@@ -143,6 +143,9 @@ struct RunInfo<'a> {
     subject_height_m: f64,
     subject_mass_kg: f64,
     trial: &'a gait::TrialSpec,
+    /// The treadmill and the physics (step, contact integration) the trial ran on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settings: Option<&'a gait::TrialSettings>,
 }
 
 /// `cycles.csv`: one row per variable, leg and percent of the gait cycle.
@@ -188,6 +191,8 @@ pub struct TrialInputs<'a> {
     pub controller_ron: &'a str,
     /// The trial.
     pub spec: &'a gait::TrialSpec,
+    /// Its treadmill and physics (none for a measured recording, which ran no physics).
+    pub settings: Option<&'a gait::TrialSettings>,
     /// The subject's name (sweeps).
     pub subject: Option<&'a str>,
 }
@@ -203,6 +208,7 @@ pub fn write_trial_inputs(dir: &Path, inputs: &TrialInputs<'_>) -> Result<Vec<Pa
         subject_height_m: inputs.model.subject.height_m,
         subject_mass_kg: inputs.model.subject.mass_kg,
         trial: inputs.spec,
+        settings: inputs.settings,
     };
     let [run, model, controller] = INPUT_FILES;
     let files = [
@@ -256,6 +262,7 @@ pub fn write_trial(
         model,
         controller_ron,
         spec: &trial.record.spec,
+        settings: trial.settings.as_ref(),
         subject: None,
     };
     let mut written = write_trial_inputs(dir, &inputs)?;

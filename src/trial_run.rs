@@ -11,7 +11,8 @@ use anyhow::{Context, Result};
 use gait::controller::walking::WalkingParams;
 use gait::measures::CycleCurve;
 use gait::{
-    Frame, SimError, Trial, TrialMeasures, TrialRecord, TrialResult, TrialSpec, TrialSummary,
+    Frame, SimError, Trial, TrialMeasures, TrialRecord, TrialResult, TrialSettings, TrialSpec,
+    TrialSummary,
 };
 use musculo::Model;
 
@@ -23,6 +24,8 @@ use crate::output::TrialFiles;
 pub struct FinishedTrial {
     /// Events, the fall, the spec (everything but the frames).
     pub record: TrialRecord,
+    /// The treadmill and physics it ran on; none for a measured recording.
+    pub settings: Option<TrialSettings>,
     /// `summary.json`.
     pub summary: TrialSummary,
     /// The gait-cycle curves (`cycles.csv`); there exactly when the summary has its muscle
@@ -40,8 +43,8 @@ pub struct TrialOutput<'a> {
     pub files: TrialFiles,
 }
 
-/// Runs `spec` on `model` with the walking controller, with the muscle analysis when
-/// `muscles`, writing the frame files into `output` (if any) as it goes; `progress` gets the
+/// Runs `spec` on `model` with the walking controller and `settings` (the model's defaults:
+/// [`TrialSettings::for_model`]), with the muscle analysis when `muscles`, writing the frame files into `output` (if any) as it goes; `progress` gets the
 /// simulated time about every simulated second.
 ///
 /// The outer error means the folder could not be written; the inner one that the trial
@@ -50,11 +53,12 @@ pub fn run_trial(
     model: &Model,
     params: &WalkingParams,
     spec: TrialSpec,
+    settings: TrialSettings,
     muscles: bool,
     output: Option<TrialOutput<'_>>,
     progress: impl FnMut(f64),
 ) -> Result<Result<FinishedTrial, SimError>> {
-    let mut trial = match Trial::new(model.clone(), spec, params.clone()) {
+    let mut trial = match Trial::with_settings(model.clone(), spec, settings, params.clone()) {
         Ok(t) => t,
         Err(e) => return Ok(Err(e)),
     };
@@ -113,6 +117,7 @@ pub fn run_trial(
     let (summary, cycle_curves) = measures.finish(&record).map_err(spool_error)?;
     Ok(Ok(FinishedTrial {
         record,
+        settings: Some(settings),
         summary,
         cycle_curves,
     }))
@@ -144,6 +149,7 @@ pub fn measure(model: &Model, result: TrialResult) -> (FinishedTrial, Vec<Frame>
     (
         FinishedTrial {
             record: result.record,
+            settings: None,
             summary,
             cycle_curves,
         },

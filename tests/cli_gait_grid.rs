@@ -1,6 +1,7 @@
 //! `retrogait gait-grid --csv PATH` writes the table to a regular file only: a named pipe, a
 //! device or a symbolic link at PATH is refused before the grid runs and left as it was (the
-//! file is written by a rename, which would replace it).
+//! file is written by a rename, which would replace it). A physics step the grid cannot record
+//! at its rate is refused before any trial.
 
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
@@ -77,4 +78,33 @@ fn csv_to_a_regular_file_replaces_it_with_the_table() {
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[1].starts_with("forward,1.0,0.0,"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_step_that_does_not_divide_the_grids_recording_interval_is_refused_before_any_trial() {
+    let dir = temp_dir("step");
+    let csv = dir.join("grid.csv");
+    let o = Command::new(env!("CARGO_BIN_EXE_retrogait"))
+        .args(["gait-grid", "--duration", "1", "--speeds", "1.0"])
+        .args([
+            "--inclines",
+            "0",
+            "--directions",
+            "forward",
+            "--step-ms",
+            "0.3",
+        ])
+        .arg("--csv")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "a 0.3 ms step was accepted");
+    let e = stderr(&o);
+    assert!(
+        e.contains("--step-ms") && e.contains("not a whole number of 0.3 ms steps"),
+        "{e}"
+    );
+    assert!(!e.contains("[1/1]"), "refused only after a trial ran: {e}");
+    assert!(!csv.exists());
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -129,6 +129,15 @@ fn a_tiny_search_is_recorded_reproduced_and_its_best_controller_loads() {
     assert_eq!(summary["seed"], 11);
     assert_eq!(summary["evaluations"], 9);
     assert_eq!(summary["optimiser"], "cmaes 0.2.2");
+    // The physics as run, in the summary and in the record that reruns it.
+    assert_eq!(summary["physics"]["dt_s"], 0.001);
+    let recorded = std::fs::read_to_string(out.join("search.ron")).unwrap();
+    assert!(
+        recorded.contains("dt_s: Some(0.001)")
+            && recorded.contains("tree_sparse_multibody: Some(false)")
+            && recorded.contains("inertia_refresh_steps: Some(10)"),
+        "{recorded}"
+    );
     let best = summary["best"]["total"].as_f64().unwrap();
     let first = summary["start"]["total"].as_f64().unwrap();
     assert!(best <= first, "best {best} above start {first}");
@@ -197,6 +206,10 @@ fn bad_search_files_give_one_line_naming_file_and_field() {
         (
             TINY.replace("seed: 11,", "seed: 11, weights: (pace: NaN),"),
             "weights.pace",
+        ),
+        (
+            TINY.replace("seed: 11,", "seed: 11, physics: (dt_s: Some(0.0003)),"),
+            "physics.dt_s",
         ),
     ];
     for (k, (text, field)) in cases.iter().enumerate() {

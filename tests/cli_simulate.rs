@@ -95,12 +95,51 @@ fn simulate_writes_summary_frames_events_and_inputs() {
 }
 
 #[test]
+fn run_json_records_the_physics_chosen_on_the_command_line() {
+    let physics = |out: &Path| -> serde_json::Value {
+        let run: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+        run["settings"]["physics"].clone()
+    };
+    let out = temp_dir("physics-default");
+    let o = simulate(&out, &["--no-muscles", "--ground-contact", "hunt-crossley"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let p = physics(&out);
+    assert_eq!(p["dt_s"], 0.001);
+    assert_eq!(p["friction_integration"], "Coupled");
+    let out = temp_dir("physics-chosen");
+    let o = simulate(
+        &out,
+        &[
+            "--no-muscles",
+            "--ground-contact",
+            "hunt-crossley",
+            "--step-ms",
+            "0.5",
+            "--contact-integration",
+            "predicted",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let p = physics(&out);
+    assert_eq!(p["dt_s"], 0.0005);
+    assert_eq!(p["friction_integration"], "Predicted");
+    // Still 200 Hz: 2 s of frames at 0.5 ms steps.
+    let frames = std::fs::read_to_string(out.join("frames.csv")).unwrap();
+    let rows = frames.lines().count() - 1;
+    assert!((399..=401).contains(&rows), "{rows} rows");
+}
+
+#[test]
 fn invalid_trial_specs_are_clear_errors_and_write_nothing() {
     for (args, field) in [
         (vec!["--speed", "40"], "speed_mps"),
         (vec!["--incline=-20"], "incline_pct"),
         (vec!["--duration", "0"], "duration_s"),
         (vec!["--speed", "NaN"], "speed_mps"),
+        (vec!["--step-ms", "0.3"], "--step-ms"),
+        (vec!["--step-ms", "5"], "--step-ms"),
+        (vec!["--step-ms", "NaN"], "--step-ms"),
     ] {
         let out = temp_dir("invalid");
         let o = simulate(&out, &args);

@@ -27,6 +27,7 @@ fn a_longer_trial_does_not_raise_the_peak_memory() {
     let params = WalkingParams::default();
     let root = std::env::temp_dir().join(format!("retrogait-memory-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
+    let settings = gait::TrialSettings::for_model(&model);
     let run = |duration_s: f64| -> FinishedTrial {
         let spec = TrialSpec {
             direction: Direction::Forward,
@@ -40,7 +41,7 @@ fn a_longer_trial_does_not_raise_the_peak_memory() {
             dir: &dir,
             files: TrialFiles::default(),
         };
-        let done = run_trial(&model, &params, spec, true, Some(output), |_| {})
+        let done = run_trial(&model, &params, spec, settings, true, Some(output), |_| {})
             .expect("files written")
             .expect("trial runs");
         retrogait::output::write_trial_results(&dir, &done).unwrap();

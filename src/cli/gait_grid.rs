@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::{Context, Result};
 use gait::{Direction, GaitSummary, PushSpec, TrialSpec};
 
-use super::loaders::{ModelOptions, load_controller, load_model};
+use super::loaders::{ModelOptions, PhysicsOptions, load_controller, load_model};
 use crate::parallel::{jobs, pool_size, run_jobs};
 
 /// Options of `retrogait gait-grid`.
@@ -39,6 +39,9 @@ pub struct GridArgs {
     /// Model and controller.
     #[command(flatten)]
     pub model: ModelOptions,
+    /// Physics settings.
+    #[command(flatten)]
+    pub physics: PhysicsOptions,
 }
 
 /// Runs the grid and prints the table with pass/fail per trial.
@@ -73,13 +76,14 @@ pub fn run(args: GridArgs) -> Result<()> {
             }
         }
     }
+    let settings = args.physics.settings_for(&model, &specs)?;
     let total = specs.len();
     let jobs = pool_size(requested_jobs, total);
     let done = AtomicUsize::new(0);
     let start = std::time::Instant::now();
     // Trials in parallel, results in grid order; the first simulation error is returned.
     let rows: Vec<GaitSummary> = run_jobs(jobs, &specs, |&spec| -> Result<GaitSummary> {
-        let s = crate::trial_run::run_trial(&model, &params, spec, false, None, |_| {})??
+        let s = crate::trial_run::run_trial(&model, &params, spec, settings, false, None, |_| {})??
             .summary
             .gait;
         eprintln!(

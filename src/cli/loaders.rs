@@ -47,6 +47,67 @@ pub enum GroundContactArg {
     HuntCrossley,
 }
 
+/// Options of commands that run trials: the physics settings they may choose instead of the
+/// model's defaults ([`gait::trial::PhysicsChoices`]; every trial folder's `run.json` records
+/// what was used).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct PhysicsOptions {
+    /// Physics and control step [ms] (0.01-2; the recording interval must be a whole number
+    /// of steps); 1 ms if omitted.
+    #[arg(long, allow_negative_numbers = true)]
+    pub step_ms: Option<f64>,
+    /// How compliant feet integrate their contact forces: `coupled` (all touching spheres
+    /// together, the default) or `predicted` (each sphere alone, as before December 2026,
+    /// which needs `--step-ms 0.25`). Rigid feet ignore it.
+    #[arg(long, value_enum)]
+    pub contact_integration: Option<ContactIntegrationArg>,
+}
+
+/// The `--contact-integration` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ContactIntegrationArg {
+    /// All touching spheres of both feet by backward Euler together.
+    Coupled,
+    /// Each sphere alone, the other forces predicted from the last step.
+    Predicted,
+}
+
+impl PhysicsOptions {
+    /// The choices these options make.
+    pub fn choices(&self) -> gait::trial::PhysicsChoices {
+        use gait::hunt_crossley::FrictionIntegration;
+        gait::trial::PhysicsChoices {
+            dt_s: self.step_ms.map(|ms| ms * 1e-3),
+            friction_integration: self.contact_integration.map(|c| match c {
+                ContactIntegrationArg::Coupled => FrictionIntegration::Coupled,
+                ContactIntegrationArg::Predicted => FrictionIntegration::Predicted,
+            }),
+            tree_sparse_multibody: None,
+            inertia_refresh_steps: None,
+        }
+    }
+
+    /// The trial settings of `model` with these choices, checked against `specs` before
+    /// anything runs (an error names the option).
+    pub fn settings_for(
+        &self,
+        model: &Model,
+        specs: &[gait::TrialSpec],
+    ) -> Result<gait::TrialSettings> {
+        let settings = self.choices().settings_for(model);
+        for spec in specs {
+            settings.physics.validate(spec).map_err(|e| {
+                let option = match e.field {
+                    "physics.dt_s" => "--step-ms",
+                    other => other,
+                };
+                anyhow::anyhow!("{option}: {}", e.reason)
+            })?;
+        }
+        Ok(settings)
+    }
+}
+
 /// Loads the model named on the command line, or the built-in one.
 pub fn load_model(opts: &ModelOptions) -> Result<Model> {
     load_subject_model(&opts.subject)

@@ -11,7 +11,9 @@ use gait::controller::walking::WalkingParams;
 use gait::{Direction, PushSpec, TrialSpec, TrialSummary};
 use musculo::Model;
 
-use super::loaders::{ModelOptions, check_muscles, load_controller, load_model, new_run_dir};
+use super::loaders::{
+    ModelOptions, PhysicsOptions, check_muscles, load_controller, load_model, new_run_dir,
+};
 use crate::scenario::trial_dir_name;
 use crate::staging::StagedFolder;
 
@@ -49,6 +51,9 @@ pub struct SimulateArgs {
     /// Model and controller.
     #[command(flatten)]
     pub model: ModelOptions,
+    /// Physics settings.
+    #[command(flatten)]
+    pub physics: PhysicsOptions,
 }
 
 /// Runs `retrogait simulate`.
@@ -79,6 +84,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     for s in &specs {
         s.validate()?;
     }
+    let settings = args.physics.settings_for(&model, &specs)?;
     let out = args.out.clone().unwrap_or_else(new_run_dir);
     // Before the simulation: a folder that cannot be written fails now, not after it.
     let folder = StagedFolder::create(&out, "--out")?;
@@ -87,6 +93,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         model: &model,
         params: &params,
         controller_ron: &controller_ron,
+        settings,
         out: &out,
         staging: folder.staging(),
         nested,
@@ -143,6 +150,7 @@ struct Setup<'a> {
     model: &'a Model,
     params: &'a WalkingParams,
     controller_ron: &'a str,
+    settings: gait::TrialSettings,
     out: &'a Path,
     /// Where the files of `out` are written until every trial is done.
     staging: &'a Path,
@@ -177,6 +185,7 @@ impl Setup<'_> {
             self.model,
             self.params,
             spec,
+            self.settings,
             self.muscles,
             Some(output),
             |t| {

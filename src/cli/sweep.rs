@@ -165,12 +165,14 @@ fn run_and_write(
 ) -> Result<Outcome> {
     let tmp = dir.begin_trial(&t.name)?;
     let model = &inputs.models[t.subject];
+    let settings = gait::TrialSettings::for_model(model);
     write_trial_inputs(
         &tmp,
         &TrialInputs {
             model,
             controller_ron: &inputs.controller_ron,
             spec: &t.spec,
+            settings: Some(&settings),
             subject: Some(&scenario.subjects[t.subject].name),
         },
     )?;
@@ -185,6 +187,7 @@ fn run_and_write(
             model,
             &inputs.controller,
             t.spec,
+            settings,
             scenario.output.muscles,
             Some(output),
             |_| {},

@@ -116,6 +116,7 @@ pub fn run(
     let cma = search.file.cma;
     let setup = Setup {
         model: &search.model,
+        settings: search.settings,
         conditions: &search.conditions,
         window_start_s: search.window_start_s,
         weights: &search.file.weights,

@@ -10,7 +10,7 @@ use anyhow::Result;
 use gait::analysis::AnalysisSettings;
 use gait::controller::walking::WalkingParams;
 use gait::summary::GaitMeasures;
-use gait::{SimError, Trial, TrialSpec};
+use gait::{SimError, Trial, TrialSettings, TrialSpec};
 use musculo::Model;
 use rayon::prelude::*;
 
@@ -21,6 +21,8 @@ use super::objective::{ConditionMeasures, EffortMeasures, Terms, Weights, condit
 pub struct Setup<'a> {
     /// The model.
     pub model: &'a Model,
+    /// The trials' treadmill and physics.
+    pub settings: TrialSettings,
     /// The trial conditions.
     pub conditions: &'a [TrialSpec],
     /// Start of the objective's window \[s\].
@@ -61,7 +63,8 @@ impl Setup<'_> {
         params: &WalkingParams,
         spec: TrialSpec,
     ) -> Result<ConditionMeasures> {
-        let mut trial = Trial::new(self.model.clone(), spec, params.clone())?;
+        let mut trial =
+            Trial::with_settings(self.model.clone(), spec, self.settings, params.clone())?;
         if self.muscles() {
             trial.set_analysis(Some(AnalysisSettings::default()))?;
         }

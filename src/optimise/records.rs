@@ -33,6 +33,8 @@ pub const START_FILE: &str = "start.ron";
 pub fn write_inputs(out: &Path, search: &Search, file: &Path) -> Result<()> {
     let mut recorded = search.file.clone();
     recorded.controller = Some(START_FILE.into());
+    // The physics as run, not as defaulted: a later default must not change a rerun.
+    recorded.physics = gait::trial::PhysicsChoices::all(&search.settings.physics);
     if let Some(model) = &recorded.model {
         let base = file.parent().unwrap_or(Path::new("."));
         let path = base.join(model);
@@ -155,6 +157,8 @@ pub struct SearchSummary<'a> {
     pub optimiser: String,
     /// The search's seed.
     pub seed: u64,
+    /// The trials' physics (step, solver, contact integration).
+    pub physics: gait::trial::PhysicsParams,
     /// Searched fields.
     pub fields: Vec<&'a str>,
     /// Trial conditions.
@@ -218,6 +222,7 @@ pub fn write_summary(
         program: PROGRAM,
         optimiser: format!("cmaes {CMAES_VERSION}"),
         seed: search.file.seed,
+        physics: search.settings.physics,
         fields: search.file.fields.iter().map(|f| f.path.as_str()).collect(),
         conditions: search.conditions.iter().map(condition_label).collect(),
         generations: outcome.generations,

@@ -11,7 +11,8 @@
 use std::path::{Path, PathBuf};
 
 use gait::controller::walking::{DEFAULT_WALKING_RON, WalkingParams};
-use gait::{Direction, PushSpec, TrialSpec};
+use gait::trial::PhysicsChoices;
+use gait::{Direction, PushSpec, TrialSettings, TrialSpec};
 use musculo::spec::ContactLaw;
 use musculo::{MAX_RON_BYTES, Model, ReadError, input_file};
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,13 @@ pub struct SearchFile {
     /// How the feet meet the belt (`Rigid` or `HuntCrossley`). Default: the model's.
     #[serde(default)]
     pub ground_contact: Option<ContactLaw>,
+    /// Physics settings instead of the model's defaults: `dt_s`, `friction_integration`
+    /// (`Coupled` or `Predicted`), `tree_sparse_multibody` and `inertia_refresh_steps`, each
+    /// given or left out ([`gait::trial::PhysicsChoices`]). A search's record (`search.ron`)
+    /// names all of them as run, so it runs on the same physics after a default changes.
+    /// Default: the model's.
+    #[serde(default)]
+    pub physics: PhysicsChoices,
     /// The searched fields with their bounds; the others keep the start controller's values.
     pub fields: Vec<SearchField>,
     /// When set, each searched `gains.<name>.kp` also sets its `kd` to this multiple
@@ -150,6 +158,8 @@ pub struct Search {
     pub start_ron: String,
     /// The model (with the search's ground contact).
     pub model: Model,
+    /// The trials' treadmill and physics (the model's defaults with the file's choices).
+    pub settings: TrialSettings,
     /// The trial conditions, directions outermost, inclines innermost.
     pub conditions: Vec<TrialSpec>,
     /// The start controller's values of the fields in the unit box of their bounds.
@@ -222,11 +232,19 @@ pub fn check(s: SearchFile, file: &Path) -> Result<Search, SearchError> {
     check_weights(&s.weights).map_err(|(f, r)| invalid(&f, r))?;
     check_cma(&s.cma).map_err(|(f, r)| invalid(&f, r))?;
     let model = load_model(&s, base).map_err(|(f, r)| invalid(f, r))?;
+    let settings = s.physics.settings_for(&model);
+    for spec in &conditions {
+        settings
+            .physics
+            .validate(spec)
+            .map_err(|e| invalid(e.field, e.reason))?;
+    }
     Ok(Search {
         file: s,
         start,
         start_ron,
         model,
+        settings,
         conditions,
         x0,
         window_start_s,

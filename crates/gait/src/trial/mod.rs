@@ -22,7 +22,7 @@ use serde::Serialize;
 
 pub use self::kinetics::StepKinetics;
 use self::push::Pushes;
-pub use self::settings::{PhysicsParams, TrialSettings};
+pub use self::settings::{PhysicsChoices, PhysicsParams, TrialSettings};
 use crate::analysis::{AnalysisSettings, Analyzer};
 use crate::contact::{ContactReader, Contacts};
 use crate::controller::walking::{WalkingController, WalkingParams};
@@ -157,6 +157,17 @@ impl Trial {
     /// treadmill and physics for the model ([`TrialSettings::for_model`]).
     pub fn new(model: Model, spec: TrialSpec, params: WalkingParams) -> Result<Self, SimError> {
         let settings = TrialSettings::for_model(&model);
+        Self::with_settings(model, spec, settings, params)
+    }
+
+    /// Sets up a trial of `model` under `spec` with the walking controller and explicit
+    /// `settings` (e.g. [`PhysicsChoices::settings_for`]).
+    pub fn with_settings(
+        model: Model,
+        spec: TrialSpec,
+        settings: TrialSettings,
+        params: WalkingParams,
+    ) -> Result<Self, SimError> {
         params.check_model(&model)?;
         Self::with_controller(model, spec, settings, |model, skeleton| {
             Box::new(WalkingController::new(model, skeleton, params))
@@ -172,6 +183,7 @@ impl Trial {
         controller: impl FnOnce(&Model, &Skeleton) -> Box<dyn Controller>,
     ) -> Result<Self, SimError> {
         spec.validate()?;
+        settings.physics.validate(&spec)?;
         let skeleton = Skeleton::resolve(&model)?;
         let controller = controller(&model, &skeleton);
         let physics = settings.physics;
