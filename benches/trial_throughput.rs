@@ -8,6 +8,11 @@
 //!   feet with the contact's default coupled integration at 1 ms and with the earlier predicted
 //!   one at the 0.25 ms it needed (`gait::hunt_crossley::FrictionIntegration`), and on the
 //!   default rigid feet for comparison;
+//! - `compliant_trial_analysis_10s/{dense_2substeps,sparse_2substeps,sparse_1substep}`: the
+//!   10 s forward trial with the muscle analysis (as `trial_10s_forward`) on compliant feet at
+//!   1 ms, with rapier's dense mass matrix or the tree-sparse one and 2 or 1 solver substeps
+//!   (`gait::trial::PhysicsChoices`; not the defaults: they change results by rounding,
+//!   `docs/performance.md`);
 //! - `sweep_jobs/{1,2}`: a small sweep of 4 trials of 4 s (forward and backward at 0.8 and
 //!   1.2 m/s) on 1 and 2 threads through `retrogait::parallel::run_jobs`, as
 //!   `retrogait sweep --jobs N` runs them;
@@ -22,6 +27,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use gait::controller::walking::{WalkingController, WalkingParams};
 use gait::hunt_crossley::FrictionIntegration;
+use gait::trial::PhysicsChoices;
 use gait::{Direction, Trial, TrialSettings, TrialSpec};
 use retrogait::parallel::run_jobs;
 use retrogait::trial_run::run_trial;
@@ -31,36 +37,16 @@ fn bench(c: &mut Criterion) {
     let model = common::model();
     let params = WalkingParams::default();
 
-    let mut group = c.benchmark_group("trial");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(1))
-        .measurement_time(Duration::from_secs(20));
+    let mut group = trials_group(c, "trial");
     for direction in [Direction::Forward, Direction::Backward] {
-        group.bench_function(format!("trial_10s_{}", direction.as_str()), |b| {
-            b.iter(|| {
-                run_trial(
-                    &model,
-                    &params,
-                    common::spec(direction, 10.0),
-                    TrialSettings::for_model(&model),
-                    true,
-                    None,
-                    |_| {},
-                )
-                .expect("measures kept")
-                .expect("trial runs")
-            })
-        });
+        let name = format!("trial_10s_{}", direction.as_str());
+        let settings = TrialSettings::for_model(&model);
+        bench_analysed(&mut group, &name, &model, &params, direction, settings);
     }
     group.finish();
 
     let compliant = common::compliant_model();
-    let mut group = c.benchmark_group("compliant_trial_10s");
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(1))
-        .measurement_time(Duration::from_secs(20));
+    let mut group = trials_group(c, "compliant_trial_10s");
     for (name, integration, dt_s) in [
         ("coupled_1ms", FrictionIntegration::Coupled, 1e-3),
         ("predicted_0.25ms", FrictionIntegration::Predicted, 2.5e-4),
@@ -78,6 +64,29 @@ fn bench(c: &mut Criterion) {
         TrialSettings::for_model(&model),
         &params,
     );
+    group.finish();
+
+    let mut group = trials_group(c, "compliant_trial_analysis_10s");
+    for (name, sparse, substeps) in [
+        ("dense_2substeps", false, 2),
+        ("sparse_2substeps", true, 2),
+        ("sparse_1substep", true, 1),
+    ] {
+        let settings = PhysicsChoices {
+            tree_sparse_multibody: Some(sparse),
+            solver_iterations: Some(substeps),
+            ..PhysicsChoices::default()
+        }
+        .settings_for(&compliant);
+        bench_analysed(
+            &mut group,
+            name,
+            &compliant,
+            &params,
+            Direction::Forward,
+            settings,
+        );
+    }
     group.finish();
 
     let specs: Vec<TrialSpec> = [Direction::Forward, Direction::Backward]
@@ -124,8 +133,39 @@ fn bench(c: &mut Criterion) {
 }
 
 /// Benches a 10 s forward trial of `model` with `settings` (no muscle analysis) as `name`.
+type Group<'a> = criterion::BenchmarkGroup<'a, criterion::measurement::WallTime>;
+
+/// A group of whole trials: few samples, as each takes about a second.
+fn trials_group<'a>(c: &'a mut Criterion, name: &str) -> Group<'a> {
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(Duration::from_secs(20));
+    group
+}
+
+/// A 10 s trial at 1.0 m/s with the muscle analysis and its measures, as `simulate` runs it.
+fn bench_analysed(
+    group: &mut Group<'_>,
+    name: &str,
+    model: &musculo::Model,
+    params: &WalkingParams,
+    direction: Direction,
+    settings: TrialSettings,
+) {
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let spec = common::spec(direction, 10.0);
+            run_trial(model, params, spec, settings, true, None, |_| {})
+                .expect("measures kept")
+                .expect("trial runs")
+        })
+    });
+}
+
 fn bench_walk(
-    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    group: &mut Group<'_>,
     name: &str,
     model: &musculo::Model,
     settings: TrialSettings,

@@ -135,7 +135,8 @@ fn a_tiny_search_is_recorded_reproduced_and_its_best_controller_loads() {
     assert!(
         recorded.contains("dt_s: Some(0.001)")
             && recorded.contains("tree_sparse_multibody: Some(false)")
-            && recorded.contains("inertia_refresh_steps: Some(10)"),
+            && recorded.contains("inertia_refresh_steps: Some(10)")
+            && recorded.contains("solver_iterations: Some(2)"),
         "{recorded}"
     );
     let best = summary["best"]["total"].as_f64().unwrap();

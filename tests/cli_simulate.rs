@@ -140,6 +140,7 @@ fn invalid_trial_specs_are_clear_errors_and_write_nothing() {
         (vec!["--step-ms", "0.3"], "--step-ms"),
         (vec!["--step-ms", "5"], "--step-ms"),
         (vec!["--step-ms", "NaN"], "--step-ms"),
+        (vec!["--solver-substeps", "0"], "--solver-substeps"),
     ] {
         let out = temp_dir("invalid");
         let o = simulate(&out, &args);

@@ -52,7 +52,7 @@ pub enum GroundContactArg {
 /// what was used).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct PhysicsOptions {
-    /// Physics and control step [ms] (0.01-2; the recording interval must be a whole number
+    /// Physics and control step \[ms\] (0.01-2; the recording interval must be a whole number
     /// of steps); 1 ms if omitted.
     #[arg(long, allow_negative_numbers = true)]
     pub step_ms: Option<f64>,
@@ -61,6 +61,13 @@ pub struct PhysicsOptions {
     /// which needs `--step-ms 0.25`). Rigid feet ignore it.
     #[arg(long, value_enum)]
     pub contact_integration: Option<ContactIntegrationArg>,
+    /// rapier's solver substeps per step (1-16); 2 if omitted.
+    #[arg(long, allow_negative_numbers = true)]
+    pub solver_substeps: Option<usize>,
+    /// Assemble and factorise the walker's mass matrix tree-sparsely (faster; results differ
+    /// from the default dense path by rounding, which walking amplifies).
+    #[arg(long)]
+    pub tree_sparse_multibody: bool,
 }
 
 /// The `--contact-integration` values.
@@ -82,7 +89,8 @@ impl PhysicsOptions {
                 ContactIntegrationArg::Coupled => FrictionIntegration::Coupled,
                 ContactIntegrationArg::Predicted => FrictionIntegration::Predicted,
             }),
-            tree_sparse_multibody: None,
+            tree_sparse_multibody: self.tree_sparse_multibody.then_some(true),
+            solver_iterations: self.solver_substeps,
             inertia_refresh_steps: None,
         }
     }
@@ -99,6 +107,7 @@ impl PhysicsOptions {
             settings.physics.validate(spec).map_err(|e| {
                 let option = match e.field {
                     "physics.dt_s" => "--step-ms",
+                    "physics.solver_iterations" => "--solver-substeps",
                     other => other,
                 };
                 anyhow::anyhow!("{option}: {}", e.reason)

@@ -37,7 +37,8 @@ pub struct SearchFile {
     #[serde(default)]
     pub ground_contact: Option<ContactLaw>,
     /// Physics settings instead of the model's defaults: `dt_s`, `friction_integration`
-    /// (`Coupled` or `Predicted`), `tree_sparse_multibody` and `inertia_refresh_steps`, each
+    /// (`Coupled` or `Predicted`), `tree_sparse_multibody`, `solver_iterations` and
+    /// `inertia_refresh_steps`, each
     /// given or left out ([`gait::trial::PhysicsChoices`]). A search's record (`search.ron`)
     /// names all of them as run, so it runs on the same physics after a default changes.
     /// Default: the model's.

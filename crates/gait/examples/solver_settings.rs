@@ -91,10 +91,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for (label, physics) in settings() {
         for &(direction, speed_mps) in &conditions {
+            // A frame every 5 ms (200 Hz), whole steps of 1 ms; at 2 ms steps every third step
+            // (6 ms), as these trials recorded before a trial required the recording interval
+            // to be whole steps.
+            let steps_per_frame = (5e-3 / physics.dt_s).round();
             let spec = TrialSpec {
                 direction,
                 speed_mps,
                 duration_s,
+                sample_rate_hz: 1.0 / (steps_per_frame * physics.dt_s),
                 ..Default::default()
             };
             let settings = TrialSettings {

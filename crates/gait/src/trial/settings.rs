@@ -65,9 +65,7 @@ impl PhysicsParams {
             },
         }
     }
-}
 
-impl PhysicsParams {
     /// Physics steps a trial accepts \[s\]: every contact and controller is tested at 0.25 and
     /// 1 ms (`tests/compliant_feet.rs`, the gait grid); 2 ms is the longest that stable PD
     /// and the contact's backward Euler have been run at, 10 µs the shortest worth waiting for.
@@ -130,7 +128,8 @@ impl PhysicsParams {
 
 /// The physics settings a run chooses instead of the model's defaults
 /// ([`PhysicsParams::for_model`]); a field left out keeps the default. Command lines
-/// (`--step-ms`, `--contact-integration`) and search files (`physics`) give them, and every
+/// (`--step-ms`, `--contact-integration`, `--solver-substeps`, `--tree-sparse-multibody`) and
+/// search files (`physics`) give them, and every
 /// trial folder's `run.json` and search record say what the trials then ran on, so a result
 /// can be run again after a default has changed (compliant feet stepped at 0.25 ms with the
 /// predicted integration before December 2026, at 1 ms coupled since).
@@ -143,6 +142,8 @@ pub struct PhysicsChoices {
     pub friction_integration: Option<FrictionIntegration>,
     /// The tree-sparse mass matrix ([`PhysicsParams::tree_sparse_multibody`]).
     pub tree_sparse_multibody: Option<bool>,
+    /// rapier's solver substeps per step.
+    pub solver_iterations: Option<usize>,
     /// Steps between refreshes of the joints' apparent inertia. Left out with a chosen step,
     /// the refresh keeps its interval in time (10 ms by default), as compliant feet's 0.25 ms
     /// steps did with 40.
@@ -156,6 +157,7 @@ impl PhysicsChoices {
             dt_s: Some(physics.dt_s),
             friction_integration: Some(physics.friction_integration),
             tree_sparse_multibody: Some(physics.tree_sparse_multibody),
+            solver_iterations: Some(physics.solver_iterations),
             inertia_refresh_steps: Some(physics.inertia_refresh_steps),
         }
     }
@@ -181,7 +183,7 @@ impl PhysicsChoices {
             tree_sparse_multibody: self
                 .tree_sparse_multibody
                 .unwrap_or(base.tree_sparse_multibody),
-            ..base
+            solver_iterations: self.solver_iterations.unwrap_or(base.solver_iterations),
         }
     }
 
