@@ -57,7 +57,7 @@ pub struct PhysicsOptions {
     #[arg(long, allow_negative_numbers = true)]
     pub step_ms: Option<f64>,
     /// How compliant feet integrate their contact forces: `coupled` (all touching spheres
-    /// together, the default) or `predicted` (each sphere alone, as before December 2026,
+    /// together, the default) or `predicted` (each sphere alone, as before 5 December 2026,
     /// which needs `--step-ms 0.25`). Rigid feet ignore it.
     #[arg(long, value_enum)]
     pub contact_integration: Option<ContactIntegrationArg>,

@@ -139,7 +139,7 @@ pub enum FrictionIntegration {
     /// along the normal or the slip, with the other forces on the foot predicted from the last
     /// step (see the module documentation). Stable at 1 ms, but its friction rings at 1 ms
     /// (lateral forces of ±0.5 body weight) and walkers fall: it needed 0.25 ms steps. Kept to
-    /// reproduce results before December 2026.
+    /// reproduce results before 5 December 2026.
     #[default]
     Predicted,
     /// Backward Euler on all touching spheres of both feet at once, against the multibody's

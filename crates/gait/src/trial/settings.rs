@@ -132,7 +132,7 @@ impl PhysicsParams {
 /// search files (`physics`) give them, and every
 /// trial folder's `run.json` and search record say what the trials then ran on, so a result
 /// can be run again after a default has changed (compliant feet stepped at 0.25 ms with the
-/// predicted integration before December 2026, at 1 ms coupled since).
+/// predicted integration before 5 December 2026, at 1 ms coupled since).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PhysicsChoices {
