@@ -44,8 +44,9 @@ pub struct TrialOutput<'a> {
 }
 
 /// Runs `spec` on `model` with the walking controller and `settings` (the model's defaults:
-/// [`TrialSettings::for_model`]), with the muscle analysis when `muscles`, writing the frame files into `output` (if any) as it goes; `progress` gets the
-/// simulated time about every simulated second.
+/// [`TrialSettings::for_model`]), with the muscle analysis when `muscles`, writing the frame
+/// files into `output` (if any) as it goes; `progress` gets the simulated time about every
+/// simulated second.
 ///
 /// The outer error means the folder could not be written; the inner one that the trial
 /// itself failed (a sweep records that in the trial's folder).

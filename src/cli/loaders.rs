@@ -102,18 +102,16 @@ impl PhysicsOptions {
         model: &Model,
         specs: &[gait::TrialSpec],
     ) -> Result<gait::TrialSettings> {
-        let settings = self.choices().settings_for(model);
-        for spec in specs {
-            settings.physics.validate(spec).map_err(|e| {
+        self.choices()
+            .checked_settings_for(model, specs)
+            .map_err(|e| {
                 let option = match e.field {
                     "physics.dt_s" => "--step-ms",
                     "physics.solver_iterations" => "--solver-substeps",
                     other => other,
                 };
                 anyhow::anyhow!("{option}: {}", e.reason)
-            })?;
-        }
-        Ok(settings)
+            })
     }
 }
 

@@ -38,10 +38,9 @@ pub struct SearchFile {
     pub ground_contact: Option<ContactLaw>,
     /// Physics settings instead of the model's defaults: `dt_s`, `friction_integration`
     /// (`Coupled` or `Predicted`), `tree_sparse_multibody`, `solver_iterations` and
-    /// `inertia_refresh_steps`, each
-    /// given or left out ([`gait::trial::PhysicsChoices`]). A search's record (`search.ron`)
-    /// names all of them as run, so it runs on the same physics after a default changes.
-    /// Default: the model's.
+    /// `inertia_refresh_steps`, each given or left out ([`gait::trial::PhysicsChoices`]). A
+    /// search's record (`search.ron`) names all of them as run, so it runs on the same physics
+    /// after a default changes. Default: the model's.
     #[serde(default)]
     pub physics: PhysicsChoices,
     /// The searched fields with their bounds; the others keep the start controller's values.
@@ -233,13 +232,10 @@ pub fn check(s: SearchFile, file: &Path) -> Result<Search, SearchError> {
     check_weights(&s.weights).map_err(|(f, r)| invalid(&f, r))?;
     check_cma(&s.cma).map_err(|(f, r)| invalid(&f, r))?;
     let model = load_model(&s, base).map_err(|(f, r)| invalid(f, r))?;
-    let settings = s.physics.settings_for(&model);
-    for spec in &conditions {
-        settings
-            .physics
-            .validate(spec)
-            .map_err(|e| invalid(e.field, e.reason))?;
-    }
+    let settings = s
+        .physics
+        .checked_settings_for(&model, &conditions)
+        .map_err(|e| invalid(e.field, e.reason))?;
     Ok(Search {
         file: s,
         start,

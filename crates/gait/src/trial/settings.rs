@@ -129,10 +129,10 @@ impl PhysicsParams {
 /// The physics settings a run chooses instead of the model's defaults
 /// ([`PhysicsParams::for_model`]); a field left out keeps the default. Command lines
 /// (`--step-ms`, `--contact-integration`, `--solver-substeps`, `--tree-sparse-multibody`) and
-/// search files (`physics`) give them, and every
-/// trial folder's `run.json` and search record say what the trials then ran on, so a result
-/// can be run again after a default has changed (compliant feet stepped at 0.25 ms with the
-/// predicted integration before 5 December 2026, at 1 ms coupled since).
+/// search files (`physics`) give them, and every trial folder's `run.json` and search record
+/// say what the trials then ran on, so a result can be run again after a default has changed
+/// (compliant feet stepped at 0.25 ms with the predicted integration before 5 December 2026,
+/// at 1 ms coupled since).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PhysicsChoices {
@@ -195,6 +195,20 @@ impl PhysicsChoices {
             physics: self.over(defaults.physics),
             ..defaults
         }
+    }
+
+    /// [`Self::settings_for`], checked against every trial it will run
+    /// ([`PhysicsParams::validate`]) before any of them starts.
+    pub fn checked_settings_for(
+        &self,
+        model: &Model,
+        specs: &[TrialSpec],
+    ) -> Result<TrialSettings, SpecError> {
+        let settings = self.settings_for(model);
+        for spec in specs {
+            settings.physics.validate(spec)?;
+        }
+        Ok(settings)
     }
 }
 
