@@ -179,6 +179,24 @@ pub struct Posture {
     /// Needs a model with vasti.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knee_reflexes: Option<super::reflex_knee::KneeReflexes>,
+    /// Distance of the centre of mass ahead of the stance ankle, in the direction of travel,
+    /// from which the push-off also ramps in \[m\] (absent in files written before: the
+    /// push-off waits for the other leg's swing timer alone). It reaches its peak
+    /// [`Self::push_off_progress_span_m`] further on and acts only in single stance. People's
+    /// heel leaves the belt at 30-40 % of the stride, in single stance, as the body passes
+    /// ahead of the foot and the plantarflexor moment grows to hold it there (Perry 1992, Gait
+    /// Analysis; Winter 2009, 1.3-1.7 N·m/kg by 50 %); the timed push-off starts only as the
+    /// other foot comes down, when the swing ends early with the trailing heel still on the
+    /// belt (`docs/controller-tuning.md`, "Heel-off before the other foot lands"). Sensing the
+    /// centre of mass over the stance foot is what the balance law's placement already does
+    /// (Yin, Loken & van de Panne 2007).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_off_progress_m: Option<f64>,
+    /// Distance over which the progress-triggered push-off ramps from nothing to its peak
+    /// \[m\] (along a smoothstep; the default is a sixth of a 0.9 m stride, about the centre of
+    /// mass's travel over 15 % of it).
+    #[serde(default = "push_off_progress_span")]
+    pub push_off_progress_span_m: f64,
 }
 
 impl Posture {
@@ -202,6 +220,11 @@ impl Posture {
 /// flexion in people, Perry 1992).
 fn knee_extension_start() -> f64 {
     0.6
+}
+
+/// Default ramp of the progress-triggered push-off \[m\].
+fn push_off_progress_span() -> f64 {
+    0.15
 }
 
 /// Default push-off start of files written before the push-off existed: never.

@@ -183,6 +183,13 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         let ok = (0.0..=1.0).contains(&k);
         check(&f("loading_knee_flexion_rad"), k, ok, "between 0 and 1 rad")?;
     }
+    if let Some(d) = p.push_off_progress_m {
+        let ok = (-0.5..=0.5).contains(&d);
+        check(&f("push_off_progress_m"), d, ok, "between -0.5 and 0.5 m")?;
+    }
+    let span = p.push_off_progress_span_m;
+    let ok = span > 0.0 && span <= 1.0;
+    check(&f("push_off_progress_span_m"), span, ok, "in (0, 1] m")?;
     if let Some(a) = p.swing_ankle_rad {
         finite(&f("swing_ankle_rad"), a)?;
     }
@@ -248,6 +255,17 @@ mod tests {
         let err = p.validate().unwrap_err();
         assert!(
             err.starts_with("backward.loading_knee_flexion_rad"),
+            "{err}"
+        );
+        let mut p = WalkingParams::default();
+        p.forward.push_off_progress_m = Some(f64::NAN);
+        let err = p.validate().unwrap_err();
+        assert!(err.starts_with("forward.push_off_progress_m"), "{err}");
+        let mut p = WalkingParams::default();
+        p.backward.push_off_progress_span_m = 0.0;
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("backward.push_off_progress_span_m"),
             "{err}"
         );
         let mut p = WalkingParams::default();
