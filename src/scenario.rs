@@ -1,11 +1,11 @@
 //! Sweep scenarios (`assets/scenarios/*.ron`): which trials a `retrogait sweep` runs.
 //!
 //! A scenario is the cross product direction × speed × incline × subject × seed, with one
-//! duration, recording rate, push setting, controller and set of output options for all its
-//! trials. Everything is checked when the file is read — syntax (with line and column), every
-//! expanded trial against [`TrialSpec::validate`], folder-name clashes, and (in
-//! [`Scenario::load_inputs`]) every subject's model and the controller — so a sweep never
-//! stops on a bad input after hours of trials.
+//! duration, recording rate, push setting, controller, physics and set of output options for
+//! all its trials. Everything is checked when the file is read — syntax (with line and column),
+//! every expanded trial against [`TrialSpec::validate`], folder-name clashes, and (in
+//! [`Scenario::load_inputs`]) every subject's model, the controller and the physics against
+//! every trial — so a sweep never stops on a bad input after hours of trials.
 //!
 //! The expansion order (directions outermost, seeds innermost) gives each trial its index;
 //! shards and `results.csv` rows follow it, so both are a pure function of the file.
@@ -15,7 +15,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use gait::controller::walking::{DEFAULT_WALKING_RON, WalkingParams};
-use gait::{Direction, PushSpec, TrialSpec};
+use gait::trial::PhysicsChoices;
+use gait::{Direction, PushSpec, TrialSettings, TrialSpec};
 use musculo::{MAX_RON_BYTES, Model, ModelError, ReadError, Subject, input_file};
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +54,13 @@ pub struct Scenario {
     /// built-in ones.
     #[serde(default)]
     pub controller: Option<PathBuf>,
+    /// Step, contact integration and solver, each given or left out
+    /// ([`gait::trial::PhysicsChoices`]): `physics: (dt_s: 0.001, friction_integration:
+    /// Coupled)`. Left out, each subject's model decides ([`TrialSettings::for_model`]), so a
+    /// scenario that names them runs the same physics after a default changes; every trial's
+    /// `run.json` records what it ran on.
+    #[serde(default)]
+    pub physics: PhysicsChoices,
     /// What each trial computes and writes.
     #[serde(default)]
     pub output: OutputOptions,
@@ -167,6 +175,9 @@ pub struct ScenarioInputs {
     pub controller_ron: String,
     /// Content hashes of the model and controller files (recorded in the sweep folder).
     pub hashes: InputHashes,
+    /// Each subject's trial settings: its model's defaults with the scenario's physics, in
+    /// [`Scenario::subjects`] order.
+    pub settings: Vec<TrialSettings>,
 }
 
 /// Folder name of a trial: `<direction>_<speed>mps_<incline>pct[_<subject>]_seed<seed>`, with
@@ -280,8 +291,13 @@ impl Scenario {
     }
 
     /// Loads every subject's model (scaled to the subject) and the controller, with paths
-    /// relative to the scenario file.
-    pub fn load_inputs(&self, file: &Path) -> Result<ScenarioInputs, ScenarioError> {
+    /// relative to the scenario file, and checks the physics against each of `trials` (the
+    /// scenario's expansion).
+    pub fn load_inputs(
+        &self,
+        file: &Path,
+        trials: &[PlannedTrial],
+    ) -> Result<ScenarioInputs, ScenarioError> {
         let base = file.parent().unwrap_or(Path::new("."));
         let mut models: Vec<Model> = Vec::with_capacity(self.subjects.len());
         // Subjects that share a model file share its parse (the scaling differs).
@@ -365,18 +381,37 @@ impl Scenario {
             controller: HashedFile::of(&name, controller_ron.as_bytes()),
             models: model_hashes,
         };
+        let settings = models
+            .iter()
+            .enumerate()
+            .map(|(k, model)| {
+                let specs: Vec<TrialSpec> = trials
+                    .iter()
+                    .filter(|t| t.subject == k)
+                    .map(|t| t.spec)
+                    .collect();
+                self.physics
+                    .checked_settings_for(model, &specs)
+                    .map_err(|e| ScenarioError::Invalid {
+                        file: file.to_owned(),
+                        field: e.field.to_owned(),
+                        reason: e.reason,
+                    })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(ScenarioInputs {
             models,
             controller,
             controller_ron,
             hashes,
+            settings,
         })
     }
 
     /// The first top-level field in which two scenarios differ, if any (to say why two sweep
     /// folders cannot be merged).
     pub fn first_difference(&self, other: &Self) -> Option<&'static str> {
-        let fields: [(&'static str, bool); 10] = [
+        let fields: [(&'static str, bool); 11] = [
             ("directions", self.directions == other.directions),
             ("speeds_mps", self.speeds_mps == other.speeds_mps),
             ("inclines_pct", self.inclines_pct == other.inclines_pct),
@@ -389,6 +424,7 @@ impl Scenario {
             ),
             ("pushes", self.pushes == other.pushes),
             ("controller", self.controller == other.controller),
+            ("physics", self.physics == other.physics),
             ("output", self.output == other.output),
         ];
         fields.iter().find(|(_, same)| !same).map(|(f, _)| *f)

@@ -416,6 +416,12 @@ fn invalid_scenarios_and_options_are_refused_before_anything_is_written() {
             smoke.replace("mass_kg: 70.0", "mass_kg: 7.0"),
             "subject.ron: subjects[0]: cannot load the musculoskeletal model".to_owned(),
         ),
+        (
+            // 0.3 ms steps do not divide the 10 ms recording interval.
+            "physics.ron",
+            smoke.replace("seeds: [1],", "seeds: [1],\n    physics: (dt_s: 0.0003),"),
+            "physics.ron: physics.dt_s: ".to_owned(),
+        ),
     ] {
         let file = dir.join(name);
         std::fs::write(&file, text).unwrap();
@@ -512,6 +518,30 @@ fn a_second_sweep_on_the_folder_of_a_running_one_is_refused() {
     // Its lock ended with it: the folder takes the next sweep.
     ok(run(&["sweep", SMOKE, "--resume"], &out));
     let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn the_scenario_s_physics_is_what_every_trial_runs_on_and_records() {
+    let dir = temp_dir("physics");
+    let file = tiny_scenario(&dir);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let text = text.replace(
+        "seeds: [1],",
+        "seeds: [1],\n            physics: (dt_s: 0.0005, solver_iterations: 1),",
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = dir.join("out");
+    ok(run(&["sweep", file.to_str().unwrap()], &out));
+    let trials = finished_trials(&out);
+    assert_eq!(trials.len(), 2);
+    for trial in trials {
+        let run: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(trial.join("run.json")).unwrap()).unwrap();
+        let physics = &run["settings"]["physics"];
+        assert_eq!(physics["dt_s"], 0.0005, "{}", trial.display());
+        assert_eq!(physics["solver_iterations"], 1, "{}", trial.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A two-trial scenario of 1 s trials without the muscle analysis, reading its model and

@@ -55,7 +55,7 @@ pub fn run(args: SweepArgs) -> Result<()> {
     let file = &args.scenario;
     let (scenario, text) = Scenario::read(file)?;
     let trials = scenario.expand(file)?;
-    let inputs = scenario.load_inputs(file)?;
+    let inputs = scenario.load_inputs(file, &trials)?;
     let jobs = jobs(args.jobs)?;
     let shard = args.shard.unwrap_or(Shard::ALL);
     let dir = SweepDir::new(args.out.clone().unwrap_or_else(new_run_dir));
@@ -165,7 +165,7 @@ fn run_and_write(
 ) -> Result<Outcome> {
     let tmp = dir.begin_trial(&t.name)?;
     let model = &inputs.models[t.subject];
-    let settings = gait::TrialSettings::for_model(model);
+    let settings = inputs.settings[t.subject];
     write_trial_inputs(
         &tmp,
         &TrialInputs {

@@ -79,7 +79,7 @@ fn the_shipped_scenarios_parse_expand_and_load() {
         let (s, _) = Scenario::read(&path).unwrap();
         let trials = s.expand(&path).unwrap();
         assert!(!trials.is_empty());
-        s.load_inputs(&path).unwrap();
+        s.load_inputs(&path, &trials).unwrap();
         n += 1;
     }
     assert!(n >= 2);
@@ -238,8 +238,8 @@ fn subjects_and_models_are_checked_when_inputs_load() {
         "[(name: \"a\", height_m: 1.7, mass_kg: 60), (name: \"giant\", height_m: 4.0, mass_kg: 60)]",
     ))
     .unwrap();
-    s.expand(Path::new(FILE)).unwrap();
-    let e = s.load_inputs(Path::new(FILE)).unwrap_err();
+    let trials = s.expand(Path::new(FILE)).unwrap();
+    let e = s.load_inputs(Path::new(FILE), &trials).unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, ScenarioError::Model { .. }), "{msg}");
     assert!(
@@ -251,13 +251,13 @@ fn subjects_and_models_are_checked_when_inputs_load() {
         "[(name: \"a\", height_m: 1.7, mass_kg: 60, model: \"no/such/model.ron\")]",
     ))
     .unwrap();
-    let msg = s.load_inputs(Path::new(FILE)).unwrap_err().to_string();
+    let msg = s.load_inputs(Path::new(FILE), &[]).unwrap_err().to_string();
     assert!(
         msg.contains("subjects[0].model") && msg.contains("no/such/model.ron"),
         "{msg}"
     );
     let s = parse(&with("controller", "\"no/such/controller.ron\"")).unwrap();
-    let msg = s.load_inputs(Path::new(FILE)).unwrap_err().to_string();
+    let msg = s.load_inputs(Path::new(FILE), &[]).unwrap_err().to_string();
     assert!(
         msg.contains("controller") && msg.contains("no/such/controller.ron"),
         "{msg}"
@@ -277,4 +277,49 @@ fn first_difference_names_the_field() {
     let b = parse(&with("seeds", "[2]")).unwrap();
     assert_eq!(a.first_difference(&a.clone()), None);
     assert_eq!(a.first_difference(&b), Some("seeds"));
+}
+
+#[test]
+fn physics_is_applied_to_every_subject_and_checked_against_every_trial() {
+    let text = with("physics", "(dt_s: 0.0005, solver_iterations: 1)");
+    let s = parse(&text).unwrap();
+    let trials = s.expand(Path::new(FILE)).unwrap();
+    let inputs = s.load_inputs(Path::new(FILE), &trials).unwrap();
+    let physics = inputs.settings[0].physics;
+    assert_eq!(physics.dt_s, 0.0005);
+    assert_eq!(physics.solver_iterations, 1);
+    // The inertia refresh keeps its interval in time (10 ms).
+    assert_eq!(physics.inertia_refresh_steps, 20);
+    // Left out: the model's defaults.
+    let s = parse(&with("seeds", "[1]")).unwrap();
+    let inputs = s.load_inputs(Path::new(FILE), &trials).unwrap();
+    assert_eq!(
+        inputs.settings[0],
+        gait::TrialSettings::for_model(&inputs.models[0])
+    );
+    // A step that does not divide the 200 Hz recording interval is refused before any trial,
+    // naming the file and the field.
+    let s = parse(&with("physics", "(dt_s: 0.0003)")).unwrap();
+    let trials = s.expand(Path::new(FILE)).unwrap();
+    let msg = s
+        .load_inputs(Path::new(FILE), &trials)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.starts_with("study.ron: physics.dt_s") && msg.contains("whole number"),
+        "{msg}"
+    );
+    let s = parse(&with("physics", "(solver_iterations: 0)")).unwrap();
+    let msg = s
+        .load_inputs(Path::new(FILE), &trials)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.starts_with("study.ron: physics.solver_iterations"),
+        "{msg}"
+    );
+    // Two scenarios that differ only in their physics are not the same sweep.
+    let a = parse(&with("physics", "(dt_s: 0.0005)")).unwrap();
+    let b = parse(&with("seeds", "[1]")).unwrap();
+    assert_eq!(a.first_difference(&b), Some("physics"));
 }
