@@ -3,8 +3,8 @@
 //! the foot flat on the belt (a compliant rocker) and adds a sagittal torque proportional to
 //! the velocity error (a virtual force on the centre of mass through the ankle, Coros et al.
 //! 2010 §5); late in stance it pushes off instead, from a point of the other leg's swing or,
-//! if the posture asks, once the centre of mass is far enough ahead of the foot. (The stance hip is the upper body's stage:
-//! it holds the pelvis.)
+//! if the posture asks, once the centre of mass is far enough ahead of the foot. (The stance
+//! hip is the upper body's stage: it holds the pelvis.)
 
 use glam::DVec3;
 
@@ -36,7 +36,7 @@ impl Setup {
             super::Phase::Swing => {
                 let timed =
                     push_off_activation(step.swing_phase, step.posture.push_off_start_fraction);
-                let ahead = (obs.com - foot.origin).dot(step.travel);
+                let ahead = || (obs.com - foot.origin).dot(step.travel);
                 timed.max(progress_push_off_activation(step.posture, ahead))
             }
             super::Phase::DoubleSupport => 0.0,
@@ -174,12 +174,13 @@ pub(super) fn push_off_activation(swing_phase: f64, start: f64) -> f64 {
     smoothstep((swing_phase - start) / (1.0 - start))
 }
 
-/// Activation 0…1 of the progress-triggered push-off with the centre of mass `ahead_m` ahead
+/// Activation 0…1 of the progress-triggered push-off with the centre of mass `ahead_m()` ahead
 /// of the stance ankle in the direction of travel: a smoothstep from the posture's
-/// [`Posture::push_off_progress_m`] over its span (0 without one).
-fn progress_push_off_activation(posture: &Posture, ahead_m: f64) -> f64 {
+/// [`Posture::push_off_progress_m`] over its span (0 without one, and the distance is not
+/// computed).
+fn progress_push_off_activation(posture: &Posture, ahead_m: impl FnOnce() -> f64) -> f64 {
     posture.push_off_progress_m.map_or(0.0, |start| {
-        smoothstep((ahead_m - start) / posture.push_off_progress_span_m)
+        smoothstep((ahead_m() - start) / posture.push_off_progress_span_m)
     })
 }
 
@@ -220,15 +221,15 @@ mod tests {
         let mut posture = crate::controller::walking::WalkingParams::default().forward;
         posture.push_off_progress_m = None;
         assert_eq!(
-            progress_push_off_activation(&posture, 0.3),
+            progress_push_off_activation(&posture, || 0.3),
             0.0,
             "absent: never"
         );
         posture.push_off_progress_m = Some(0.05);
         posture.push_off_progress_span_m = 0.1;
-        assert_eq!(progress_push_off_activation(&posture, 0.0), 0.0);
-        assert!((progress_push_off_activation(&posture, 0.10) - 0.5).abs() < 1e-12);
-        assert_eq!(progress_push_off_activation(&posture, 0.15), 1.0);
-        assert_eq!(progress_push_off_activation(&posture, 0.4), 1.0);
+        assert_eq!(progress_push_off_activation(&posture, || 0.0), 0.0);
+        assert!((progress_push_off_activation(&posture, || 0.10) - 0.5).abs() < 1e-12);
+        assert_eq!(progress_push_off_activation(&posture, || 0.15), 1.0);
+        assert_eq!(progress_push_off_activation(&posture, || 0.4), 1.0);
     }
 }
