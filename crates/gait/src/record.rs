@@ -93,6 +93,11 @@ impl EventDetector {
     /// A contact change must persist this long to count \[s\] (rejects single-step bounces).
     pub const DEBOUNCE_S: f64 = 0.01;
 
+    /// Normal force a foot must press on the belt with for a strike \[N\]
+    /// ([`EventDetector::update_loaded`]): force-plate event detection applies a vertical-force
+    /// threshold, typically 10-20 N (Tirosh & Sparrow 2003, J Appl Biomech 19:178).
+    pub const STRIKE_FORCE_N: f64 = 20.0;
+
     /// A detector for a recording that starts with the feet `touching` (a foot already on the
     /// ground at the first sample was not struck then; `Default` starts with both in the air).
     pub fn starting_with(touching: Sides<bool>) -> Self {
@@ -100,6 +105,28 @@ impl EventDetector {
             state: touching,
             pending_since: Sides::default(),
         }
+    }
+
+    /// As [`EventDetector::update`], for feet whose contact force is known: a foot that is off
+    /// the belt strikes it only while `loaded` (pressing with more than [`Self::STRIKE_FORCE_N`])
+    /// as well as `touching`; a foot on the belt stays on while it touches at all, so the
+    /// foot-off is still its last contact. Compliant feet graze the belt with a newton or so just
+    /// after toe-off, while the foot pivots about the toes as the heel rises; counted as strikes,
+    /// each graze doubled the steps of a stride and cut its curves at the wrong place
+    /// (`docs/controller-tuning.md`, "Toe taps that were grazes").
+    pub fn update_loaded(
+        &mut self,
+        time_s: f64,
+        touching: Sides<bool>,
+        loaded: Sides<bool>,
+        heel: Sides<bool>,
+    ) -> Vec<GaitEvent> {
+        let on = self.state;
+        let contact = Sides::new(
+            touching[Side::Right] && (on[Side::Right] || loaded[Side::Right]),
+            touching[Side::Left] && (on[Side::Left] || loaded[Side::Left]),
+        );
+        self.update(time_s, contact, heel)
     }
 
     /// Feeds the raw contact of both feet at `time_s` (touching, and with the heel); returns
@@ -179,5 +206,45 @@ mod tests {
         assert_eq!(events[0].kind, EventKind::FootStrike);
         assert!((events[0].time_s - 0.200).abs() < 1e-9);
         assert_eq!(events[0].side, Side::Right);
+    }
+
+    #[test]
+    fn a_graze_below_the_strike_force_is_no_strike_and_a_foot_stays_on_until_it_leaves() {
+        let mut d = EventDetector::starting_with(Sides::new(true, false));
+        let mut events = vec![];
+        let dt = 0.001;
+        for k in 0..600 {
+            let t = k as f64 * dt;
+            // Right foot: on and loaded until 0.100, touching but unloaded until 0.150 (the
+            // toes' last contact), off; a graze without load from 0.180 to 0.220; a loaded
+            // strike from 0.400.
+            let touching = t < 0.150 || (0.180..0.220).contains(&t) || t >= 0.400;
+            let loaded = !(0.100..0.400).contains(&t);
+            let heel = Sides::new(false, false);
+            let new = d.update_loaded(
+                t,
+                Sides::new(touching, false),
+                Sides::new(loaded, false),
+                heel,
+            );
+            events.extend(new);
+        }
+        let kinds: Vec<_> = events.iter().map(|e| (e.kind, e.time_s)).collect();
+        assert_eq!(events.len(), 2, "{kinds:?}");
+        assert_eq!(events[0].kind, EventKind::FootOff);
+        assert!((events[0].time_s - 0.150).abs() < 1e-9, "{kinds:?}");
+        assert_eq!(events[1].kind, EventKind::FootStrike);
+        assert!((events[1].time_s - 0.400).abs() < 1e-9, "{kinds:?}");
+        // The same contacts fed as plain touching count the graze as a strike.
+        let mut plain = EventDetector::starting_with(Sides::new(true, false));
+        let strikes = (0..600)
+            .flat_map(|k| {
+                let t = k as f64 * dt;
+                let touching = t < 0.150 || (0.180..0.220).contains(&t) || t >= 0.400;
+                plain.update(t, Sides::new(touching, false), Sides::new(false, false))
+            })
+            .filter(|e| e.kind == EventKind::FootStrike)
+            .count();
+        assert_eq!(strikes, 2);
     }
 }

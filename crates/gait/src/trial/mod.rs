@@ -581,9 +581,14 @@ impl Trial {
     pub fn advance(&mut self) -> Result<Advance, SimError> {
         self.step()?;
         let feet = &self.contacts.feet;
-        let events =
-            self.events
-                .update(self.time_s, feet.map(|f| f.touching), feet.map(|f| f.heel));
+        let threshold = EventDetector::STRIKE_FORCE_N;
+        let loaded = self.contacts.loaded_feet(self.treadmill.normal, threshold);
+        let events = self.events.update_loaded(
+            self.time_s,
+            feet.map(|f| f.touching),
+            loaded,
+            feet.map(|f| f.heel),
+        );
         let k = self.step_kinetics();
         let pending = match self.pending_kinetics.take() {
             Some(mut sum) => {
