@@ -93,11 +93,6 @@ impl EventDetector {
     /// A contact change must persist this long to count \[s\] (rejects single-step bounces).
     pub const DEBOUNCE_S: f64 = 0.01;
 
-    /// Normal force a foot must press on the belt with for a strike \[N\]
-    /// ([`EventDetector::update_loaded`]): force-plate event detection applies a vertical-force
-    /// threshold, typically 10-20 N (Tirosh & Sparrow 2003, J Appl Biomech 19:178).
-    pub const STRIKE_FORCE_N: f64 = 20.0;
-
     /// A detector for a recording that starts with the feet `touching` (a foot already on the
     /// ground at the first sample was not struck then; `Default` starts with both in the air).
     pub fn starting_with(touching: Sides<bool>) -> Self {
@@ -108,7 +103,8 @@ impl EventDetector {
     }
 
     /// As [`EventDetector::update`], for feet whose contact force is known: a foot that is off
-    /// the belt strikes it only while `loaded` (pressing with more than [`Self::STRIKE_FORCE_N`])
+    /// the belt strikes it only while `loaded` (pressing with more than a force-plate threshold;
+    /// simulated trials use [`crate::measured::CONTACT_THRESHOLD_N`], as measured walking does)
     /// as well as `touching`; a foot on the belt stays on while it touches at all, so the
     /// foot-off is still its last contact. Compliant feet graze the belt with a newton or so just
     /// after toe-off, while the foot pivots about the toes as the heel rises; counted as strikes,

@@ -1,8 +1,8 @@
 //! Gait events on compliant feet (docs/controller-tuning.md, "Toe taps that were grazes"): with
 //! `push-off-progress.ron`'s ankle velocity gain lowered from 2.0 to 1.5 the trailing toes touch
 //! the belt again some 30 ms after they leave it, at every step from about 3 s on, pressing with
-//! a newton or so. A foot strike needs [`EventDetector::STRIKE_FORCE_N`], so these grazes are no
-//! strikes, and every stride has one strike per foot.
+//! a newton or so. A foot strike needs [`gait::measured::CONTACT_THRESHOLD_N`] (20 N), so these
+//! grazes are no strikes, and every stride has one strike per foot.
 
 mod common;
 

@@ -581,7 +581,8 @@ impl Trial {
     pub fn advance(&mut self) -> Result<Advance, SimError> {
         self.step()?;
         let feet = &self.contacts.feet;
-        let threshold = EventDetector::STRIKE_FORCE_N;
+        // The force-plate threshold that measured walking's events use too.
+        let threshold = crate::measured::CONTACT_THRESHOLD_N;
         let loaded = self.contacts.loaded_feet(self.treadmill.normal, threshold);
         let events = self.events.update_loaded(
             self.time_s,
