@@ -37,18 +37,6 @@ pub struct SphereContact {
     pub friction_estimate_n: DVec3,
 }
 
-impl Contacts {
-    /// Whether each foot's spheres press on the belt with more than `threshold_n` in all along
-    /// `normal` (the belt's).
-    pub fn loaded_feet(&self, normal: DVec3, threshold_n: f64) -> Sides<bool> {
-        let mut force = Sides::new(0.0, 0.0);
-        for s in &self.spheres {
-            force[s.side] += s.normal_force_n.dot(normal);
-        }
-        force.map(|f| f > threshold_n)
-    }
-}
-
 /// The ground reaction force on one contact sphere.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SphereForce {

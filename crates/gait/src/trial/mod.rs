@@ -583,7 +583,8 @@ impl Trial {
         let feet = &self.contacts.feet;
         // The force-plate threshold that measured walking's events use too.
         let threshold = crate::measured::CONTACT_THRESHOLD_N;
-        let loaded = self.contacts.loaded_feet(self.treadmill.normal, threshold);
+        let loads = self.contacts.foot_loads(self.treadmill.normal);
+        let loaded = loads.map(|f| f > threshold);
         let events = self.events.update_loaded(
             self.time_s,
             feet.map(|f| f.touching),
