@@ -18,7 +18,8 @@
 //!    analytic leg IK ([`crate::controller::leg_ik`]) and PD control with gravity compensation;
 //!    in double support the trailing leg bends its knee and pushes off instead.
 //! 4. **Stance leg** ([`stance`]): the knee's servo with a weight feed-forward, the ankle
-//!    holding the foot flat with an ankle strategy on the velocity error, and a timed push-off;
+//!    holding the foot flat with an ankle strategy on the velocity error, and a timed push-off
+//!    (its positive work per stance budgeted, if the posture asks: `push_off_budget`);
 //!    or, where the direction's posture asks for it, the ankle's muscles under local reflexes
 //!    in each weight-bearing leg ([`reflex_ankle`]) and the stance knee's vasti under theirs
 //!    ([`reflex_knee`]).
@@ -35,6 +36,7 @@
 pub mod cycle;
 pub mod outer_loop;
 pub mod params;
+mod push_off_budget;
 mod reflex;
 pub mod reflex_ankle;
 pub mod reflex_knee;
@@ -50,6 +52,7 @@ pub use params::{DEFAULT_WALKING_RON, Gain, Gains, Posture, WalkingParams};
 
 use self::cycle::{GaitCycle, Phase, StepTiming, Transition};
 use self::outer_loop::OuterLoop;
+use self::push_off_budget::PushOffBudget;
 use self::reflex_ankle::{AnkleMuscles, AnkleReflexState};
 use self::reflex_knee::KneeReflexState;
 use self::servo::Servo;
@@ -87,6 +90,8 @@ pub struct State {
     ankle_reflexes: Sides<AnkleReflexState>,
     /// Each leg's reflex-driven vasti.
     knee_reflexes: Sides<KneeReflexState>,
+    /// Each leg's push-off work budget, if the posture has one.
+    push_off_budget: PushOffBudget,
 }
 
 /// The walking controller: its setup and its state.
@@ -110,6 +115,10 @@ struct Step<'a> {
     belt_pitch_rad: f64,
     /// Peak push-off torque at this belt speed [N·m/kg].
     push_off_per_kg: f64,
+    /// Share of the push-off torque the stance leg's work budget still allows, 0…1.
+    stance_push_off_share: f64,
+    /// Likewise for the other leg (the trailing leg in double support).
+    other_push_off_share: f64,
     /// The stance leg (in double support, the leading leg).
     stance: &'a Leg,
     /// The swing leg (in double support, the trailing leg).
@@ -145,6 +154,7 @@ impl WalkingController {
                 strength,
                 ankle_reflexes: Sides::default(),
                 knee_reflexes: Sides::default(),
+                push_off_budget: PushOffBudget::default(),
             },
         }
     }
@@ -203,28 +213,52 @@ impl Setup {
         let downhill = downhill(obs);
         let timing = self.step_timing(posture, obs.belt_speed_mps, downhill);
         let legs = &self.skeleton.legs;
-        if state.cycle.update(obs, &self.params, legs, timing) == Transition::LiftOff {
+        let transition = state.cycle.update(obs, &self.params, legs, timing);
+        if transition == Transition::LiftOff {
             state.swing_targets = SwingTargets::default();
         }
-        let step = self.step(obs, posture, downhill, &state.cycle, timing);
+        let mut step = self.step(obs, posture, downhill, &state.cycle, timing);
         let velocities = state.outer_loop.update(obs, &self.params, step.travel);
+        let budgeted = posture.push_off_work_per_kg.is_some();
+        if budgeted {
+            let budget = &mut state.push_off_budget;
+            if transition == Transition::Touchdown {
+                let speeds = (
+                    velocities.relative.dot(step.travel),
+                    velocities.desired.dot(step.travel),
+                );
+                let stance = state.cycle.stance;
+                budget.open(stance, posture, obs.belt_speed_mps, speeds, self.mass_kg);
+            }
+            step.stance_push_off_share = budget.share(state.cycle.stance);
+            step.other_push_off_share = budget.share(state.cycle.other());
+        }
         let servo = Servo::new(obs, self.mass_kg);
-        let swing_hip = match step.phase {
+        let (swing_hip, other_push_off) = match step.phase {
             Phase::Swing => {
                 let target = self.foot_target(obs, &step, &velocities, &state.cycle);
-                self.swing_leg(&servo, &step, target, &mut state.swing_targets, torques)
+                let hip = self.swing_leg(&servo, &step, target, &mut state.swing_targets, torques);
+                (hip, 0.0)
             }
             Phase::DoubleSupport => self.trailing_leg(&servo, &step, torques),
         };
         let inversion = step.other.inversion;
         torques[inversion.index()] = servo.pd(inversion, self.params.gains.ankle_inversion, 0.0);
-        self.stance_leg(&servo, &step, &velocities, &state.cycle, torques);
+        let stance_push_off = self.stance_leg(&servo, &step, &velocities, &state.cycle, torques);
         self.reflex_knees(obs, &step, &state.cycle, &mut state.knee_reflexes, torques);
         let reflex_state = &mut state.ankle_reflexes;
         self.reflex_ankles(obs, &step, &velocities, &state.cycle, reflex_state, torques);
         self.upper_body(&servo, &step, swing_hip, &state.strength, torques);
         for (i, t) in torques.iter_mut().enumerate() {
             *t = state.strength.clamp(musculo::CoordinateId(i as u32), *t);
+        }
+        if budgeted {
+            for (leg, push_off) in [(step.stance, stance_push_off), (step.other, other_push_off)] {
+                let rate = obs.qdot[leg.ankle.index()];
+                state
+                    .push_off_budget
+                    .record(leg.side, push_off, rate, obs.dt_s);
+            }
         }
     }
 
@@ -325,6 +359,8 @@ impl Setup {
             travel: horizontal(obs.belt.travel_axis).normalize(),
             belt_pitch_rad: -obs.belt.normal.x.atan2(obs.belt.normal.y),
             push_off_per_kg: posture.push_off_torque_at(obs.belt_speed_mps),
+            stance_push_off_share: 1.0,
+            other_push_off_share: 1.0,
             stance: &self.skeleton.legs[cycle.stance],
             other: &self.skeleton.legs[cycle.other()],
             swing_phase: cycle.swing_phase(obs.time_s, timing),

@@ -16,7 +16,8 @@ use crate::controller::{Observation, stable_pd};
 use crate::skeleton::Leg;
 
 impl Setup {
-    /// Writes the stance knee's, ankle's and ankle inversion's torques.
+    /// Writes the stance knee's, ankle's and ankle inversion's torques; returns the ankle's
+    /// push-off torque in them (negative: plantarflexion).
     pub(super) fn stance_leg(
         &self,
         servo: &Servo,
@@ -24,7 +25,7 @@ impl Setup {
         velocities: &Velocities,
         cycle: &GaitCycle,
         torques: &mut [f64],
-    ) {
+    ) -> f64 {
         let (obs, p, leg) = (servo.obs(), &self.params, step.stance);
         let load_share = cycle.load_share(obs.time_s, step.timing);
         // Where the vasti's stage will write the stance knee's torque, the servo's is not needed.
@@ -67,10 +68,11 @@ impl Setup {
             step.posture.stance_ankle_rad,
         );
         // During push-off the foot-flat and posture terms fade out so the heel can rise.
+        let push_off_torque = -push_off * step.stance_push_off_share * step.push_off_per_kg * m;
         torques[leg.ankle.index()] = (1.0 - push_off) * (flat + posture_torque)
             + p.ankle_velocity_gain * m * velocity_error
             - p.plantarflexor_stiffness * m * heel_off
-            - push_off * step.push_off_per_kg * m;
+            + push_off_torque;
         // Likewise the foot's roll: flat on the belt, no torque while it lies flat (no lateral
         // "ankle strategy" fighting the stepping strategy).
         let foot_roll = -foot.rotation.z_axis.y.atan2(foot.rotation.z_axis.z) * leg.mirror;
@@ -83,6 +85,7 @@ impl Setup {
             obs.dt_s,
             obs.inverse_inertia[leg.inversion.index()],
         );
+        push_off_torque
     }
 
     /// Stance-knee torque: PD towards the posture's stance-knee flexion (reached over the

@@ -59,7 +59,7 @@ impl Setup {
         let stance_ankle = obs.segment(step.stance.foot).origin;
         let h = (obs.com - stance_ankle).dot(DVec3::Y).max(0.3);
         let ipm = |v: f64| v * (h / g + v * v / (4.0 * g * g)).sqrt();
-        let alpha = p.velocity_offset_at(obs.belt_speed_mps);
+        let alpha = p.velocity_offset_at(step.posture, obs.belt_speed_mps);
         let d_sag = ipm(v_rel.x) - alpha * v_des.x;
         let half_width = 0.5 * p.step_width * self.height_m;
         let d_cor = (p.lateral_placement_scale * ipm(v_rel.z) - alpha * v_des.z
@@ -153,9 +153,15 @@ impl Setup {
 
     /// The trailing leg in double support: it still bears weight while its hip is only
     /// damped, its knee starts to bend and its ankle pushes off (plantarflexes) for the coming
-    /// swing; the timed push-off of late stance goes on until the foot leaves the belt. Writes
-    /// the knee and ankle torques and returns the hip's.
-    pub(super) fn trailing_leg(&self, servo: &Servo, step: &Step, torques: &mut [f64]) -> [f64; 3] {
+    /// swing; the timed push-off of late stance goes on until the foot leaves the belt (or its
+    /// work budget is spent). Writes the knee and ankle torques and returns the hip's and the
+    /// ankle's push-off torque (negative: plantarflexion).
+    pub(super) fn trailing_leg(
+        &self,
+        servo: &Servo,
+        step: &Step,
+        torques: &mut [f64],
+    ) -> ([f64; 3], f64) {
         let (obs, gains, leg, posture) =
             (servo.obs(), &self.params.gains, step.other, step.posture);
         let mut hip = [0.0; 3];
@@ -173,13 +179,13 @@ impl Setup {
         torques[leg.knee.index()] =
             servo.pd(leg.knee, gains.knee, posture.pre_swing_knee_flexion_rad);
         let push_off = if posture.push_off_start_fraction < 1.0 {
-            step.push_off_per_kg * self.mass_kg
+            -step.other_push_off_share * step.push_off_per_kg * self.mass_kg
         } else {
             0.0
         };
         torques[leg.ankle.index()] =
-            servo.pd(leg.ankle, gains.ankle, -posture.push_off_rad) - push_off;
-        hip
+            servo.pd(leg.ankle, gains.ankle, -posture.push_off_rad) + push_off;
+        (hip, push_off)
     }
 }
 

@@ -197,6 +197,36 @@ pub struct Posture {
     /// mass's travel over 15 % of it).
     #[serde(default = "push_off_progress_span")]
     pub push_off_progress_span_m: f64,
+    /// Positive work the push-off torque may do in one stance at 1 m/s \[J/kg\] (absent in
+    /// files written before: no limit, the torque holds until the foot leaves the belt),
+    /// scaled with the square of the belt speed. Once a stance's push-off has done it, the
+    /// push-off torque is gone; on the way it fades in proportion to what is left. A torque
+    /// held until lift-off does more work the longer the step lasts, and a longer step makes
+    /// the body faster, which lengthens the next one; a budget of energy per step breaks that
+    /// loop. In the simplest walking model the push-off's work per step, which restores what
+    /// the collision at heel strike dissipates, sets the speed (Kuo 2002, J Biomech Eng
+    /// 124:113-120; Kuo, Donelan & Ruina 2005,
+    /// Exerc Sport Sci Rev 33:88-97). The budget is a controller setting (found by search),
+    /// not a measurement: people's ankle push-off power, whose burst it meters, peaks at
+    /// 1.3-4 W/kg (Winter 2009).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_off_work_per_kg: Option<f64>,
+    /// How much of the kinetic-energy error at the stance's touchdown the push-off's work
+    /// budget makes up (0, files written before: none): the budget is
+    /// [`Self::push_off_work_per_kg`]·v_belt² + k·½(v_d² − v²) per kilogram, with `v` the
+    /// centre of mass's speed relative to the belt along the direction of travel when the
+    /// stance foot landed and `v_d` the desired one, never below zero. A walker faster than
+    /// asked pushes off less on its next step, a slower one more: the step-to-step energy
+    /// regulation of the simplest walking model (Kuo 2002, J Biomech Eng 124:113-120), which
+    /// feeds the push-off impulse back on the speed.
+    #[serde(default)]
+    pub push_off_work_speed_gain: f64,
+    /// α of the foot-placement law in this direction at and above 1 m/s \[s\], overriding
+    /// the shared [`WalkingParams::velocity_offset_s`] (absent in files written before). The
+    /// two directions need not share it, as they need not share the step time: backward
+    /// strides are shorter than forward ones (Laufer 2005, J Gerontol A 60:627-632).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub velocity_offset_s: Option<f64>,
 }
 
 impl Posture {
@@ -204,6 +234,12 @@ impl Posture {
     /// scaled as speed^`push_off_speed_exponent`.
     pub fn push_off_torque_at(&self, speed_mps: f64) -> f64 {
         self.push_off_torque_per_kg * speed_mps.powf(self.push_off_speed_exponent)
+    }
+
+    /// The push-off's positive-work budget for one stance at a belt speed \[J/kg\]
+    /// ([`Self::push_off_work_per_kg`] × speed²), if it has one.
+    pub fn push_off_work_at(&self, speed_mps: f64) -> Option<f64> {
+        self.push_off_work_per_kg.map(|w| w * speed_mps * speed_mps)
     }
 
     /// How far the swing knee's extension before touchdown has gone at `swing_phase`, 0…1: a
@@ -350,10 +386,12 @@ impl WalkingParams {
             .unwrap_or(self.stance_knee_gravity_compensation)
     }
 
-    /// α of the foot-placement law at a belt speed \[s\]: `velocity_offset_s` at and above
-    /// 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below.
-    pub fn velocity_offset_at(&self, speed_mps: f64) -> f64 {
-        self.velocity_offset_s * speed_mps.min(1.0).powf(self.velocity_offset_speed_exponent)
+    /// α of the foot-placement law at a belt speed walking in `posture`'s direction \[s\]:
+    /// the posture's [`Posture::velocity_offset_s`] or else the shared `velocity_offset_s` at
+    /// and above 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below.
+    pub fn velocity_offset_at(&self, posture: &Posture, speed_mps: f64) -> f64 {
+        posture.velocity_offset_s.unwrap_or(self.velocity_offset_s)
+            * speed_mps.min(1.0).powf(self.velocity_offset_speed_exponent)
     }
 
     /// Parses and validates a parameter file; the error starts with `name` (the file) and
@@ -498,14 +536,31 @@ mod tests {
             velocity_offset_speed_exponent: 0.0,
             ..Default::default()
         };
-        assert_eq!(p.velocity_offset_at(0.6), 0.2);
+        let posture = p.forward;
+        assert_eq!(p.velocity_offset_at(&posture, 0.6), 0.2);
         p.velocity_offset_speed_exponent = 0.5;
-        assert!((p.velocity_offset_at(0.64) - 0.2 * 0.8).abs() < 1e-12);
-        assert_eq!(p.velocity_offset_at(1.0), 0.2);
-        assert_eq!(p.velocity_offset_at(1.4), 0.2);
+        assert!((p.velocity_offset_at(&posture, 0.64) - 0.2 * 0.8).abs() < 1e-12);
+        assert_eq!(p.velocity_offset_at(&posture, 1.0), 0.2);
+        assert_eq!(p.velocity_offset_at(&posture, 1.4), 0.2);
         p.velocity_offset_speed_exponent = -0.5;
         let err = p.validate().unwrap_err();
         assert!(err.starts_with("velocity_offset_speed_exponent"), "{err}");
+    }
+
+    #[test]
+    fn a_direction_may_set_its_own_foot_placement_offset() {
+        let mut p = WalkingParams {
+            velocity_offset_s: 0.2,
+            velocity_offset_speed_exponent: 0.5,
+            ..Default::default()
+        };
+        p.backward.velocity_offset_s = Some(0.1);
+        assert_eq!(p.velocity_offset_at(&p.forward, 1.2), 0.2);
+        assert_eq!(p.velocity_offset_at(&p.backward, 1.2), 0.1);
+        assert!((p.velocity_offset_at(&p.backward, 0.64) - 0.1 * 0.8).abs() < 1e-12);
+        p.backward.velocity_offset_s = Some(f64::NAN);
+        let err = p.validate().unwrap_err();
+        assert!(err.starts_with("backward.velocity_offset_s"), "{err}");
     }
 
     #[test]

@@ -187,6 +187,20 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         let ok = (-0.5..=0.5).contains(&d);
         check(&f("push_off_progress_m"), d, ok, "between -0.5 and 0.5 m")?;
     }
+    if let Some(alpha) = p.velocity_offset_s {
+        finite(&f("velocity_offset_s"), alpha)?;
+    }
+    let gain = p.push_off_work_speed_gain;
+    check(
+        &f("push_off_work_speed_gain"),
+        gain,
+        (0.0..=10.0).contains(&gain),
+        "in [0, 10]",
+    )?;
+    if let Some(w) = p.push_off_work_per_kg {
+        let ok = w.is_finite() && w > 0.0 && w <= 2.0;
+        check(&f("push_off_work_per_kg"), w, ok, "in (0, 2] J/kg")?;
+    }
     let span = p.push_off_progress_span_m;
     let ok = span > 0.0 && span <= 1.0;
     check(&f("push_off_progress_span_m"), span, ok, "in (0, 1] m")?;
@@ -261,6 +275,17 @@ mod tests {
         p.forward.push_off_progress_m = Some(f64::NAN);
         let err = p.validate().unwrap_err();
         assert!(err.starts_with("forward.push_off_progress_m"), "{err}");
+        let mut p = WalkingParams::default();
+        p.forward.push_off_work_per_kg = Some(-0.2);
+        let err = p.validate().unwrap_err();
+        assert!(err.starts_with("forward.push_off_work_per_kg"), "{err}");
+        let mut p = WalkingParams::default();
+        p.backward.push_off_work_speed_gain = f64::NAN;
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("backward.push_off_work_speed_gain"),
+            "{err}"
+        );
         let mut p = WalkingParams::default();
         p.backward.push_off_progress_span_m = 0.0;
         let err = p.validate().unwrap_err();
