@@ -54,15 +54,27 @@ pub fn compliant_trial_stepped(
     duration_s: f64,
     stepping: Option<(FrictionIntegration, f64)>,
 ) -> Trial {
-    let mut spec = ModelSpec::parse(musculo::ADULT_MODEL_RON, "adult.ron").unwrap();
-    spec.ground_contact.law = ContactLaw::HuntCrossley;
-    let model = Model::compile(spec, "adult.ron".as_ref(), None).unwrap();
     let spec = TrialSpec {
         direction: Direction::Forward,
         speed_mps: 1.0,
         duration_s,
         ..TrialSpec::default()
     };
+    compliant_trial_with(params, spec, stepping)
+}
+
+/// A trial `spec` on the adult model with compliant (Hunt-Crossley) feet and the controller
+/// `params`, no muscle analysis; the contact's integration and step as in
+/// [`compliant_trial_stepped`].
+#[allow(dead_code)]
+pub fn compliant_trial_with(
+    params: WalkingParams,
+    spec: TrialSpec,
+    stepping: Option<(FrictionIntegration, f64)>,
+) -> Trial {
+    let mut model_spec = ModelSpec::parse(musculo::ADULT_MODEL_RON, "adult.ron").unwrap();
+    model_spec.ground_contact.law = ContactLaw::HuntCrossley;
+    let model = Model::compile(model_spec, "adult.ron".as_ref(), None).unwrap();
     let mut settings = TrialSettings::for_model(&model);
     if let Some((integration, dt_s)) = stepping {
         settings.physics.friction_integration = integration;

@@ -1,5 +1,6 @@
 //! The upper body: the head-arms-trunk held at a world-frame lean through the lumbar joint
-//! (further forward uphill, [`super::Posture::uphill_trunk_lean_per_rad`]), and the pelvis held
+//! (further forward uphill, [`super::Posture::uphill_trunk_lean_per_rad`], and, if the posture
+//! asks, downhill, [`super::Posture::downhill_trunk_lean_per_rad`]), and the pelvis held
 //! upright and heading straight through the stance hip, which takes whatever torque the swing
 //! hip and the lumbar joint leave: `τ_stance = −τ_pelvis − τ_swing − τ_lumbar` (SIMBICON's
 //! virtual torso control, Yin, Loken & van de Panne 2007); optionally, in double support, both
@@ -9,7 +10,7 @@ use glam::{DMat3, DVec3};
 use musculo::CoordinateId;
 
 use super::cycle::Phase;
-use super::params::Gain;
+use super::params::{Gain, Posture};
 use super::servo::Servo;
 use super::{Setup, Step};
 use crate::controller::strength::Strength;
@@ -29,8 +30,7 @@ impl Setup {
         let (obs, gains, posture) = (servo.obs(), &self.params.gains, step.posture);
         let mass = servo.mass_kg();
         let trunk = obs.segment(self.skeleton.trunk);
-        let uphill_lean = posture.uphill_trunk_lean_per_rad * (-step.downhill).max(0.0).atan();
-        let trunk_target = DMat3::from_rotation_z(-(posture.trunk_lean_rad + uphill_lean));
+        let trunk_target = DMat3::from_rotation_z(-trunk_lean(posture, step.downhill));
         // Pitch and roll of the trunk are held in the world frame; its axial rotation relative
         // to the pelvis is held stiffly, as the lumbar spine allows only a few degrees of axial
         // rotation (White & Panjabi 1990, Clinical Biomechanics of the Spine, 2nd ed.: about 2°
@@ -101,6 +101,16 @@ fn trailing_hip_share(total: DVec3, own: DVec3, (leading, trailing): (f64, f64))
     own * w + total * (1.0 - w)
 }
 
+/// The head-arms-trunk's forward lean from vertical (in the walker's own frame) on a belt
+/// `downhill` steep in the direction of travel (rise over run, negative uphill) \[rad\]: the
+/// posture's lean, plus its uphill gain times the uphill slope angle, plus its downhill gain
+/// times the downhill slope angle.
+fn trunk_lean(posture: &Posture, downhill: f64) -> f64 {
+    let uphill_lean = posture.uphill_trunk_lean_per_rad * (-downhill).max(0.0).atan();
+    let downhill_lean = posture.downhill_trunk_lean_per_rad * downhill.max(0.0).atan();
+    posture.trunk_lean_rad + uphill_lean + downhill_lean
+}
+
 /// A rotation vector's stiffness and damping terms, with the horizontal (tilt) part and the
 /// vertical (yaw) part under different gains: `(k_p,tilt v_h + k_p,yaw v_y, k_d,tilt v_h +
 /// k_d,yaw v_y)`.
@@ -130,5 +140,20 @@ mod tests {
         assert!((t - (own * 0.75 + total * 0.25)).length() < 1e-12, "{t}");
         // A tensile reading (numerical noise) counts as no load.
         assert_eq!(trailing_hip_share(total, own, (700.0, -5.0)), own);
+    }
+
+    #[test]
+    fn the_trunk_leans_by_the_uphill_gain_uphill_and_the_downhill_gain_downhill() {
+        let mut posture = crate::controller::walking::WalkingParams::default().backward;
+        posture.trunk_lean_rad = -0.05;
+        posture.uphill_trunk_lean_per_rad = 1.0;
+        posture.downhill_trunk_lean_per_rad = 6.0;
+        assert_eq!(trunk_lean(&posture, 0.0), -0.05);
+        let down = 0.1f64.atan();
+        assert!((trunk_lean(&posture, 0.1) - (-0.05 + 6.0 * down)).abs() < 1e-12);
+        assert!((trunk_lean(&posture, -0.1) - (-0.05 + down)).abs() < 1e-12);
+        // Without the downhill gain a downhill belt leaves the level lean.
+        posture.downhill_trunk_lean_per_rad = 0.0;
+        assert_eq!(trunk_lean(&posture, 0.1), -0.05);
     }
 }

@@ -117,6 +117,16 @@ pub struct Posture {
     /// the belt.
     #[serde(default)]
     pub uphill_trunk_lean_per_rad: f64,
+    /// Extra forward lean of the head-arms-trunk (in the walker's own frame) per radian of
+    /// downhill slope in the direction of travel [rad/rad] (0, files written before: none;
+    /// uphill: none). Walking backwards down a slope the belt rises in front of the walker, and
+    /// a positive value leans the trunk towards that uphill side, as the uphill law leans it
+    /// into the slope walking forwards (Leroux, Fung & Barbeau 2002, Gait Posture 15:64-74);
+    /// without it the backward walker runs away down the slope (`docs/controller-tuning.md`,
+    /// "Leaning into the slope walking backwards downhill"). A controller setting: we know of
+    /// no measurement of people's trunk walking backwards downhill.
+    #[serde(default)]
+    pub downhill_trunk_lean_per_rad: f64,
     /// Nominal step time at 1 m/s in this direction \[s\], overriding the shared
     /// [`WalkingParams::step_time_at_1mps_s`] (absent in files written before). Step timing is
     /// an input of SIMBICON-style controllers (the state duration δt: Yin, Loken & van de
@@ -525,6 +535,7 @@ mod tests {
             assert_eq!(posture.push_off_speed_exponent, 0.0);
             assert_eq!(posture.stance_vertical_damping_per_s, 0.0);
             assert_eq!(posture.uphill_trunk_lean_per_rad, 0.0);
+            assert_eq!(posture.downhill_trunk_lean_per_rad, 0.0);
             assert_eq!(posture.push_off_start_fraction, 1.0, "never");
         }
     }

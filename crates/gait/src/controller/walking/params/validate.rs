@@ -147,6 +147,7 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         ("pre_swing_knee_flexion_rad", p.pre_swing_knee_flexion_rad),
         ("stance_ankle_rad", p.stance_ankle_rad),
         ("uphill_trunk_lean_per_rad", p.uphill_trunk_lean_per_rad),
+        ("downhill_trunk_lean_per_rad", p.downhill_trunk_lean_per_rad),
     ] {
         finite(&f(name), v)?;
     }
@@ -254,6 +255,13 @@ mod tests {
         let err = p.validate().unwrap_err();
         assert!(
             err.starts_with("forward.uphill_trunk_lean_per_rad"),
+            "{err}"
+        );
+        let mut p = WalkingParams::default();
+        p.backward.downhill_trunk_lean_per_rad = f64::NAN;
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("backward.downhill_trunk_lean_per_rad"),
             "{err}"
         );
         let mut p = WalkingParams::default();
