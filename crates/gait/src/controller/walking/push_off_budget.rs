@@ -12,6 +12,27 @@ use musculo::{Side, Sides};
 
 use super::params::Posture;
 
+/// What the climb of one step depends on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Climb {
+    /// Magnitude of gravity [m/s²].
+    pub gravity_mps2: f64,
+    /// Grade uphill in the direction of travel (rise over run; negative downhill).
+    pub uphill: f64,
+    /// Planned step time at this belt speed and grade \[s\].
+    pub step_time_s: f64,
+}
+
+impl Climb {
+    /// The level.
+    #[cfg(test)]
+    const LEVEL: Self = Self {
+        gravity_mps2: 9.81,
+        uphill: 0.0,
+        step_time_s: 0.5,
+    };
+}
+
 /// Each leg's budget and the work its push-off has done against it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct PushOffBudget {
@@ -23,21 +44,28 @@ pub(super) struct PushOffBudget {
 
 impl PushOffBudget {
     /// Opens `side`'s budget as its foot lands: `posture`'s work per kilogram at the belt
-    /// speed plus the posture's gain times the kinetic-energy error `½(v_d² − v²)` per
+    /// speed, plus the posture's gain times the kinetic-energy error `½(v_d² − v²)` per
     /// kilogram (`v` and `v_d`: the centre of mass's speed relative to the belt along the
-    /// direction of travel, and the desired one), never below zero.
+    /// direction of travel, and the desired one), plus the posture's share of the step's climb
+    /// `g · s · v_belt · T` per kilogram ([`Posture::push_off_work_climb_share`]), never below
+    /// zero.
     pub fn open(
         &mut self,
         side: Side,
         posture: &Posture,
-        belt_speed_mps: f64,
+        (belt_speed_mps, step): (f64, &Climb),
         (v, v_d): (f64, f64),
         mass_kg: f64,
     ) {
         let base = posture.push_off_work_at(belt_speed_mps).unwrap_or(0.0);
         let error = 0.5 * (v_d * v_d - v * v) * posture.push_off_work_speed_gain;
+        let climb = posture.push_off_work_climb_share
+            * step.gravity_mps2
+            * step.uphill
+            * belt_speed_mps
+            * step.step_time_s;
         self.work_j[side] = 0.0;
-        self.budget_j[side] = (base + error).max(0.0) * mass_kg;
+        self.budget_j[side] = (base + error + climb).max(0.0) * mass_kg;
     }
 
     /// Share of the push-off torque `side` may still apply, 0…1: what is left of its budget
@@ -76,21 +104,70 @@ mod tests {
     fn the_budget_scales_with_the_speed_squared_and_the_energy_error() {
         let mut b = PushOffBudget::default();
         // 0.3 J/kg at 1 m/s, 1.2 m/s belt, on pace: 0.3·1.44·70 J.
-        b.open(Side::Left, &posture(0.3, 1.0), 1.2, (1.2, 1.2), 70.0);
+        b.open(
+            Side::Left,
+            &posture(0.3, 1.0),
+            (1.2, &Climb::LEVEL),
+            (1.2, 1.2),
+            70.0,
+        );
         assert!((b.budget_j[Side::Left] - 0.3 * 1.44 * 70.0).abs() < 1e-9);
         // 0.2 m/s too fast: ½(1.44 − 1.96) = −0.26 J/kg less.
-        b.open(Side::Right, &posture(0.3, 1.0), 1.2, (1.4, 1.2), 70.0);
+        b.open(
+            Side::Right,
+            &posture(0.3, 1.0),
+            (1.2, &Climb::LEVEL),
+            (1.4, 1.2),
+            70.0,
+        );
         assert!((b.budget_j[Side::Right] - (0.432 - 0.26) * 70.0).abs() < 1e-9);
         // Far too fast: nothing, and then no push-off at all.
-        b.open(Side::Right, &posture(0.3, 2.0), 1.2, (2.0, 1.2), 70.0);
+        b.open(
+            Side::Right,
+            &posture(0.3, 2.0),
+            (1.2, &Climb::LEVEL),
+            (2.0, 1.2),
+            70.0,
+        );
         assert_eq!(b.budget_j[Side::Right], 0.0);
         assert_eq!(b.share(Side::Right), 0.0);
     }
 
     #[test]
+    fn the_budget_adds_the_steps_climb_uphill_and_takes_it_off_downhill() {
+        let mut b = PushOffBudget::default();
+        let mut p = posture(0.3, 0.0);
+        p.push_off_work_climb_share = 1.0;
+        // 10 % uphill at 1.2 m/s, 0.5 s steps: 9.81·0.1·1.2·0.5 = 0.5886 J/kg more.
+        let up = Climb {
+            uphill: 0.1,
+            ..Climb::LEVEL
+        };
+        b.open(Side::Left, &p, (1.2, &up), (1.2, 1.2), 70.0);
+        assert!((b.budget_j[Side::Left] - (0.432 + 0.5886) * 70.0).abs() < 1e-9);
+        // 5 % downhill: 0.2943 J/kg less.
+        let down = Climb {
+            uphill: -0.05,
+            ..Climb::LEVEL
+        };
+        b.open(Side::Left, &p, (1.2, &down), (1.2, 1.2), 70.0);
+        assert!((b.budget_j[Side::Left] - (0.432 - 0.2943) * 70.0).abs() < 1e-9);
+        // Without the share the slope changes nothing.
+        p.push_off_work_climb_share = 0.0;
+        b.open(Side::Left, &p, (1.2, &up), (1.2, 1.2), 70.0);
+        assert!((b.budget_j[Side::Left] - 0.432 * 70.0).abs() < 1e-9);
+    }
+
+    #[test]
     fn the_share_fades_with_the_positive_work_done_and_reopens_at_touchdown() {
         let mut b = PushOffBudget::default();
-        b.open(Side::Left, &posture(0.5, 0.0), 1.0, (1.0, 1.0), 10.0); // 5 J
+        b.open(
+            Side::Left,
+            &posture(0.5, 0.0),
+            (1.0, &Climb::LEVEL),
+            (1.0, 1.0),
+            10.0,
+        ); // 5 J
         assert_eq!(b.share(Side::Left), 1.0);
         // Plantarflexing (rate < 0) under a plantarflexor torque (< 0): 100 W for 10 ms.
         b.record(Side::Left, -50.0, -2.0, 0.01);
@@ -103,7 +180,13 @@ mod tests {
         }
         assert_eq!(b.share(Side::Left), 0.0, "spent");
         assert_eq!(b.share(Side::Right), 0.0, "never opened");
-        b.open(Side::Left, &posture(0.5, 0.0), 1.0, (1.0, 1.0), 10.0);
+        b.open(
+            Side::Left,
+            &posture(0.5, 0.0),
+            (1.0, &Climb::LEVEL),
+            (1.0, 1.0),
+            10.0,
+        );
         assert_eq!(b.share(Side::Left), 1.0, "a new stance, a new budget");
     }
 }

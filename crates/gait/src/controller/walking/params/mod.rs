@@ -231,6 +231,16 @@ pub struct Posture {
     /// feeds the push-off impulse back on the speed.
     #[serde(default)]
     pub push_off_work_speed_gain: f64,
+    /// Share of one step's climb that the push-off's work budget adds (0, files written
+    /// before: none; 1: all of it): `g · s · v_belt · T` per kilogram, with `s` the uphill grade
+    /// in the direction of travel (rise over run, negative downhill) and `T` the planned step
+    /// time, the potential energy the body gains in one step relative to the belt. On a slope
+    /// the push-off's work per step must make up the climb as well as the collision losses,
+    /// and downhill gravity does part of that work (McGeer 1990, Int J Robot Res 9(2):62-82:
+    /// a passive walker's steady gait down a slope is paid for by gravity alone; Kuo 2002). The
+    /// budget stays at least zero.
+    #[serde(default)]
+    pub push_off_work_climb_share: f64,
     /// α of the foot-placement law in this direction at and above 1 m/s \[s\], overriding
     /// the shared [`WalkingParams::velocity_offset_s`] (absent in files written before). The
     /// two directions need not share it, as they need not share the step time: backward
@@ -536,6 +546,7 @@ mod tests {
             assert_eq!(posture.stance_vertical_damping_per_s, 0.0);
             assert_eq!(posture.uphill_trunk_lean_per_rad, 0.0);
             assert_eq!(posture.downhill_trunk_lean_per_rad, 0.0);
+            assert_eq!(posture.push_off_work_climb_share, 0.0);
             assert_eq!(posture.push_off_start_fraction, 1.0, "never");
         }
     }

@@ -198,6 +198,13 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         (0.0..=10.0).contains(&gain),
         "in [0, 10]",
     )?;
+    let climb = p.push_off_work_climb_share;
+    check(
+        &f("push_off_work_climb_share"),
+        climb,
+        (0.0..=2.0).contains(&climb),
+        "in [0, 2]",
+    )?;
     if let Some(w) = p.push_off_work_per_kg {
         let ok = w.is_finite() && w > 0.0 && w <= 2.0;
         check(&f("push_off_work_per_kg"), w, ok, "in (0, 2] J/kg")?;
@@ -255,6 +262,13 @@ mod tests {
         let err = p.validate().unwrap_err();
         assert!(
             err.starts_with("forward.uphill_trunk_lean_per_rad"),
+            "{err}"
+        );
+        let mut p = WalkingParams::default();
+        p.forward.push_off_work_climb_share = -1.0;
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("forward.push_off_work_climb_share"),
             "{err}"
         );
         let mut p = WalkingParams::default();
