@@ -52,7 +52,7 @@ pub use params::{DEFAULT_WALKING_RON, Gain, Gains, Posture, WalkingParams};
 
 use self::cycle::{GaitCycle, Phase, StepTiming, Transition};
 use self::outer_loop::OuterLoop;
-use self::push_off_budget::{Climb, PushOffBudget};
+use self::push_off_budget::{Belt, PushOffBudget};
 use self::reflex_ankle::{AnkleMuscles, AnkleReflexState};
 use self::reflex_knee::KneeReflexState;
 use self::servo::Servo;
@@ -227,14 +227,14 @@ impl Setup {
                     velocities.relative.dot(step.travel),
                     velocities.desired.dot(step.travel),
                 );
-                let climb = Climb {
+                let belt = Belt {
+                    speed_mps: obs.belt_speed_mps,
                     gravity_mps2: obs.gravity.length(),
                     uphill: -downhill,
                     step_time_s: timing.swing_s + timing.double_support_s,
                 };
                 let stance = state.cycle.stance;
-                let belt = (obs.belt_speed_mps, &climb);
-                budget.open(stance, posture, belt, speeds, self.mass_kg);
+                budget.open(stance, posture, &belt, speeds, self.mass_kg);
             }
             step.stance_push_off_share = budget.share(state.cycle.stance);
             step.other_push_off_share = budget.share(state.cycle.other());

@@ -12,9 +12,11 @@ use musculo::{Side, Sides};
 
 use super::params::Posture;
 
-/// What the climb of one step depends on.
+/// The belt a stance starts on, as far as its budget depends on it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Climb {
+pub(super) struct Belt {
+    /// Belt speed [m/s].
+    pub speed_mps: f64,
     /// Magnitude of gravity [m/s²].
     pub gravity_mps2: f64,
     /// Grade uphill in the direction of travel (rise over run; negative downhill).
@@ -23,14 +25,17 @@ pub(super) struct Climb {
     pub step_time_s: f64,
 }
 
-impl Climb {
-    /// The level.
+impl Belt {
+    /// A level belt at `speed_mps`.
     #[cfg(test)]
-    const LEVEL: Self = Self {
-        gravity_mps2: 9.81,
-        uphill: 0.0,
-        step_time_s: 0.5,
-    };
+    const fn level(speed_mps: f64) -> Self {
+        Self {
+            speed_mps,
+            gravity_mps2: 9.81,
+            uphill: 0.0,
+            step_time_s: 0.5,
+        }
+    }
 }
 
 /// Each leg's budget and the work its push-off has done against it.
@@ -53,17 +58,17 @@ impl PushOffBudget {
         &mut self,
         side: Side,
         posture: &Posture,
-        (belt_speed_mps, step): (f64, &Climb),
+        belt: &Belt,
         (v, v_d): (f64, f64),
         mass_kg: f64,
     ) {
-        let base = posture.push_off_work_at(belt_speed_mps).unwrap_or(0.0);
+        let base = posture.push_off_work_at(belt.speed_mps).unwrap_or(0.0);
         let error = 0.5 * (v_d * v_d - v * v) * posture.push_off_work_speed_gain;
         let climb = posture.push_off_work_climb_share
-            * step.gravity_mps2
-            * step.uphill
-            * belt_speed_mps
-            * step.step_time_s;
+            * belt.gravity_mps2
+            * belt.uphill
+            * belt.speed_mps
+            * belt.step_time_s;
         self.work_j[side] = 0.0;
         self.budget_j[side] = (base + error + climb).max(0.0) * mass_kg;
     }
@@ -107,7 +112,7 @@ mod tests {
         b.open(
             Side::Left,
             &posture(0.3, 1.0),
-            (1.2, &Climb::LEVEL),
+            &Belt::level(1.2),
             (1.2, 1.2),
             70.0,
         );
@@ -116,7 +121,7 @@ mod tests {
         b.open(
             Side::Right,
             &posture(0.3, 1.0),
-            (1.2, &Climb::LEVEL),
+            &Belt::level(1.2),
             (1.4, 1.2),
             70.0,
         );
@@ -125,7 +130,7 @@ mod tests {
         b.open(
             Side::Right,
             &posture(0.3, 2.0),
-            (1.2, &Climb::LEVEL),
+            &Belt::level(1.2),
             (2.0, 1.2),
             70.0,
         );
@@ -139,22 +144,22 @@ mod tests {
         let mut p = posture(0.3, 0.0);
         p.push_off_work_climb_share = 1.0;
         // 10 % uphill at 1.2 m/s, 0.5 s steps: 9.81·0.1·1.2·0.5 = 0.5886 J/kg more.
-        let up = Climb {
+        let up = Belt {
             uphill: 0.1,
-            ..Climb::LEVEL
+            ..Belt::level(1.2)
         };
-        b.open(Side::Left, &p, (1.2, &up), (1.2, 1.2), 70.0);
+        b.open(Side::Left, &p, &up, (1.2, 1.2), 70.0);
         assert!((b.budget_j[Side::Left] - (0.432 + 0.5886) * 70.0).abs() < 1e-9);
         // 5 % downhill: 0.2943 J/kg less.
-        let down = Climb {
+        let down = Belt {
             uphill: -0.05,
-            ..Climb::LEVEL
+            ..Belt::level(1.2)
         };
-        b.open(Side::Left, &p, (1.2, &down), (1.2, 1.2), 70.0);
+        b.open(Side::Left, &p, &down, (1.2, 1.2), 70.0);
         assert!((b.budget_j[Side::Left] - (0.432 - 0.2943) * 70.0).abs() < 1e-9);
         // Without the share the slope changes nothing.
         p.push_off_work_climb_share = 0.0;
-        b.open(Side::Left, &p, (1.2, &up), (1.2, 1.2), 70.0);
+        b.open(Side::Left, &p, &up, (1.2, 1.2), 70.0);
         assert!((b.budget_j[Side::Left] - 0.432 * 70.0).abs() < 1e-9);
     }
 
@@ -164,7 +169,7 @@ mod tests {
         b.open(
             Side::Left,
             &posture(0.5, 0.0),
-            (1.0, &Climb::LEVEL),
+            &Belt::level(1.0),
             (1.0, 1.0),
             10.0,
         ); // 5 J
@@ -183,7 +188,7 @@ mod tests {
         b.open(
             Side::Left,
             &posture(0.5, 0.0),
-            (1.0, &Climb::LEVEL),
+            &Belt::level(1.0),
             (1.0, 1.0),
             10.0,
         );
