@@ -217,28 +217,25 @@ impl Setup {
         if transition == Transition::LiftOff {
             state.swing_targets = SwingTargets::default();
         }
-        let mut step = self.step(obs, posture, downhill, &state.cycle, timing);
-        let velocities = state.outer_loop.update(obs, &self.params, step.travel);
+        let travel = travel_direction(obs);
+        let velocities = state.outer_loop.update(obs, &self.params, travel);
         let budgeted = posture.push_off_work_per_kg.is_some();
-        if budgeted {
+        if budgeted && transition == Transition::Touchdown {
+            let speeds = (
+                velocities.relative.dot(travel),
+                velocities.desired.dot(travel),
+            );
+            let belt = Belt {
+                speed_mps: obs.belt_speed_mps,
+                gravity_mps2: obs.gravity.length(),
+                uphill: -downhill,
+                step_time_s: timing.swing_s + timing.double_support_s,
+            };
+            let stance = state.cycle.stance;
             let budget = &mut state.push_off_budget;
-            if transition == Transition::Touchdown {
-                let speeds = (
-                    velocities.relative.dot(step.travel),
-                    velocities.desired.dot(step.travel),
-                );
-                let belt = Belt {
-                    speed_mps: obs.belt_speed_mps,
-                    gravity_mps2: obs.gravity.length(),
-                    uphill: -downhill,
-                    step_time_s: timing.swing_s + timing.double_support_s,
-                };
-                let stance = state.cycle.stance;
-                budget.open(stance, posture, &belt, speeds, self.mass_kg);
-            }
-            step.stance_push_off_share = budget.share(state.cycle.stance);
-            step.other_push_off_share = budget.share(state.cycle.other());
+            budget.open(stance, posture, &belt, speeds, self.mass_kg);
         }
+        let step = self.step(obs, posture, (downhill, travel), state, timing);
         let servo = Servo::new(obs, self.mass_kg);
         let (swing_hip, other_push_off) = match step.phase {
             Phase::Swing => {
@@ -349,24 +346,31 @@ impl Setup {
         }
     }
 
-    /// The inputs the stages share, once the cycle knows which leg stands.
+    /// The inputs the stages share, once the cycle knows which leg stands (and, if the
+    /// posture budgets the push-off, a landing leg's budget is open): `(downhill, travel)` are
+    /// the belt's grade downhill and the unit direction of travel.
     fn step<'a>(
         &'a self,
         obs: &Observation,
         posture: &'a Posture,
-        downhill: f64,
-        cycle: &GaitCycle,
+        (downhill, travel): (f64, DVec3),
+        state: &State,
         timing: StepTiming,
     ) -> Step<'a> {
+        let cycle = &state.cycle;
+        let share = |side| match posture.push_off_work_per_kg {
+            Some(_) => state.push_off_budget.share(side),
+            None => 1.0,
+        };
         Step {
             posture,
             timing,
             downhill,
-            travel: horizontal(obs.belt.travel_axis).normalize(),
+            travel,
             belt_pitch_rad: -obs.belt.normal.x.atan2(obs.belt.normal.y),
             push_off_per_kg: posture.push_off_torque_at(obs.belt_speed_mps),
-            stance_push_off_share: 1.0,
-            other_push_off_share: 1.0,
+            stance_push_off_share: share(cycle.stance),
+            other_push_off_share: share(cycle.other()),
             stance: &self.skeleton.legs[cycle.stance],
             other: &self.skeleton.legs[cycle.other()],
             swing_phase: cycle.swing_phase(obs.time_s, timing),
@@ -389,6 +393,11 @@ impl Setup {
 fn downhill(obs: &Observation) -> f64 {
     let travel_axis = obs.belt.travel_axis;
     -travel_axis.y / horizontal(travel_axis).length()
+}
+
+/// Unit horizontal vector in the belt's direction of travel.
+fn travel_direction(obs: &Observation) -> DVec3 {
+    horizontal(obs.belt.travel_axis).normalize()
 }
 
 /// Smooth 0→1 ramp (cubic smoothstep) of `x` clamped to [0, 1].

@@ -105,74 +105,54 @@ mod tests {
         p
     }
 
+    /// The budget of a 70 kg walker's stance opened on `belt` at the speeds `(v, v_d)` \[J\].
+    fn opened(p: &Posture, belt: &Belt, speeds: (f64, f64)) -> f64 {
+        let mut b = PushOffBudget::default();
+        b.open(Side::Left, p, belt, speeds, 70.0);
+        b.budget_j[Side::Left]
+    }
+
     #[test]
     fn the_budget_scales_with_the_speed_squared_and_the_energy_error() {
-        let mut b = PushOffBudget::default();
+        let belt = Belt::level(1.2);
         // 0.3 J/kg at 1 m/s, 1.2 m/s belt, on pace: 0.3·1.44·70 J.
-        b.open(
-            Side::Left,
-            &posture(0.3, 1.0),
-            &Belt::level(1.2),
-            (1.2, 1.2),
-            70.0,
-        );
-        assert!((b.budget_j[Side::Left] - 0.3 * 1.44 * 70.0).abs() < 1e-9);
+        let on_pace = opened(&posture(0.3, 1.0), &belt, (1.2, 1.2));
+        assert!((on_pace - 0.3 * 1.44 * 70.0).abs() < 1e-9);
         // 0.2 m/s too fast: ½(1.44 − 1.96) = −0.26 J/kg less.
-        b.open(
-            Side::Right,
-            &posture(0.3, 1.0),
-            &Belt::level(1.2),
-            (1.4, 1.2),
-            70.0,
-        );
-        assert!((b.budget_j[Side::Right] - (0.432 - 0.26) * 70.0).abs() < 1e-9);
+        let fast = opened(&posture(0.3, 1.0), &belt, (1.4, 1.2));
+        assert!((fast - (0.432 - 0.26) * 70.0).abs() < 1e-9);
         // Far too fast: nothing, and then no push-off at all.
-        b.open(
-            Side::Right,
-            &posture(0.3, 2.0),
-            &Belt::level(1.2),
-            (2.0, 1.2),
-            70.0,
-        );
+        let mut b = PushOffBudget::default();
+        b.open(Side::Right, &posture(0.3, 2.0), &belt, (2.0, 1.2), 70.0);
         assert_eq!(b.budget_j[Side::Right], 0.0);
         assert_eq!(b.share(Side::Right), 0.0);
     }
 
     #[test]
     fn the_budget_adds_the_steps_climb_uphill_and_takes_it_off_downhill() {
-        let mut b = PushOffBudget::default();
         let mut p = posture(0.3, 0.0);
         p.push_off_work_climb_share = 1.0;
+        let on = |uphill| Belt {
+            uphill,
+            ..Belt::level(1.2)
+        };
         // 10 % uphill at 1.2 m/s, 0.5 s steps: 9.81·0.1·1.2·0.5 = 0.5886 J/kg more.
-        let up = Belt {
-            uphill: 0.1,
-            ..Belt::level(1.2)
-        };
-        b.open(Side::Left, &p, &up, (1.2, 1.2), 70.0);
-        assert!((b.budget_j[Side::Left] - (0.432 + 0.5886) * 70.0).abs() < 1e-9);
+        let up = opened(&p, &on(0.1), (1.2, 1.2));
+        assert!((up - (0.432 + 0.5886) * 70.0).abs() < 1e-9);
         // 5 % downhill: 0.2943 J/kg less.
-        let down = Belt {
-            uphill: -0.05,
-            ..Belt::level(1.2)
-        };
-        b.open(Side::Left, &p, &down, (1.2, 1.2), 70.0);
-        assert!((b.budget_j[Side::Left] - (0.432 - 0.2943) * 70.0).abs() < 1e-9);
+        let down = opened(&p, &on(-0.05), (1.2, 1.2));
+        assert!((down - (0.432 - 0.2943) * 70.0).abs() < 1e-9);
         // Without the share the slope changes nothing.
         p.push_off_work_climb_share = 0.0;
-        b.open(Side::Left, &p, &up, (1.2, 1.2), 70.0);
-        assert!((b.budget_j[Side::Left] - 0.432 * 70.0).abs() < 1e-9);
+        let level = opened(&p, &on(0.1), (1.2, 1.2));
+        assert!((level - 0.432 * 70.0).abs() < 1e-9);
     }
 
     #[test]
     fn the_share_fades_with_the_positive_work_done_and_reopens_at_touchdown() {
         let mut b = PushOffBudget::default();
-        b.open(
-            Side::Left,
-            &posture(0.5, 0.0),
-            &Belt::level(1.0),
-            (1.0, 1.0),
-            10.0,
-        ); // 5 J
+        let (p, belt) = (posture(0.5, 0.0), Belt::level(1.0));
+        b.open(Side::Left, &p, &belt, (1.0, 1.0), 10.0); // 5 J
         assert_eq!(b.share(Side::Left), 1.0);
         // Plantarflexing (rate < 0) under a plantarflexor torque (< 0): 100 W for 10 ms.
         b.record(Side::Left, -50.0, -2.0, 0.01);
@@ -185,13 +165,7 @@ mod tests {
         }
         assert_eq!(b.share(Side::Left), 0.0, "spent");
         assert_eq!(b.share(Side::Right), 0.0, "never opened");
-        b.open(
-            Side::Left,
-            &posture(0.5, 0.0),
-            &Belt::level(1.0),
-            (1.0, 1.0),
-            10.0,
-        );
+        b.open(Side::Left, &p, &belt, (1.0, 1.0), 10.0);
         assert_eq!(b.share(Side::Left), 1.0, "a new stance, a new budget");
     }
 }
