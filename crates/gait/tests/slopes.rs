@@ -5,7 +5,11 @@
 //!   lean on every grade it runs away down the slope;
 //! - a push-off that pays for the climb (same document, "A push-off that pays for the climb"):
 //!   `push-off-budget-climb.ron` walks forwards up a 10 % belt at 1.2 m/s with half of each
-//!   step's climb added to its push-off's work budget; without it, it falls.
+//!   step's climb added to its push-off's work budget; without it, it falls;
+//! - walking forwards up a steep belt fast (same document, "Walking forwards up a steep belt
+//!   fast"): `push-off-budget-uphill.ron` walks forwards up a 10 % belt at 1.4 m/s with its
+//!   extending swing leg raised by part of the belt's rise at the landing spot; without that, it
+//!   lands early on a bent knee and falls.
 
 mod common;
 
@@ -15,6 +19,11 @@ use gait::{Direction, TrialSpec};
 const CLIMB_RON: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../assets/controllers/experimental/push-off-budget-climb.ron"
+));
+
+const UPHILL_RON: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../assets/controllers/experimental/push-off-budget-uphill.ron"
 ));
 
 const SLOPE_LEAN_RON: &str = include_str!(concat!(
@@ -67,16 +76,12 @@ fn walking_backwards_downhill_the_trunk_leans_into_the_slope_and_the_walker_stay
     assert!(fall.is_some(), "walked down the slope without the lean");
 }
 
-/// The time of the fall in a forward trial of 12 s at 1.2 m/s up a 10 % belt on compliant feet,
-/// if it falls.
-fn forward_uphill(climb: bool) -> Option<f64> {
-    let mut params = WalkingParams::from_ron_str(CLIMB_RON, "push-off-budget-climb.ron").unwrap();
-    if !climb {
-        params.forward.push_off_work_climb_share = 0.0;
-    }
+/// The time of the fall in a forward trial of 12 s at `speed_mps` up a 10 % belt on compliant
+/// feet, if it falls.
+fn forward_uphill(params: WalkingParams, speed_mps: f64) -> Option<f64> {
     let spec = TrialSpec {
         direction: Direction::Forward,
-        speed_mps: 1.2,
+        speed_mps,
         incline_pct: 10.0,
         duration_s: 12.0,
         ..TrialSpec::default()
@@ -94,7 +99,30 @@ fn forward_uphill(climb: bool) -> Option<f64> {
 #[test]
 fn a_push_off_that_pays_for_half_the_climb_walks_up_a_10_percent_belt() {
     // Measured (60 s grid): with half the climb it walks; without, it falls at 4.5-5 s.
-    assert_eq!(forward_uphill(true), None, "fell paying for the climb");
-    let fall = forward_uphill(false).expect("walked up without paying for the climb");
+    let climb = WalkingParams::from_ron_str(CLIMB_RON, "push-off-budget-climb.ron").unwrap();
+    assert_eq!(
+        forward_uphill(climb.clone(), 1.2),
+        None,
+        "fell paying for the climb"
+    );
+    let mut without = climb;
+    without.forward.push_off_work_climb_share = 0.0;
+    let fall = forward_uphill(without, 1.2).expect("walked up without paying for the climb");
+    assert!(fall < 12.0, "fell at {fall:.1} s");
+}
+
+#[test]
+fn a_swing_leg_that_lands_on_the_rising_belt_walks_up_a_10_percent_belt_at_1_4_mps() {
+    // Measured (60 s): with the raised extension it walks; without it, it falls at 6.3 s.
+    let uphill = WalkingParams::from_ron_str(UPHILL_RON, "push-off-budget-uphill.ron").unwrap();
+    assert!(uphill.forward.landing_belt_rise_share > 0.0);
+    assert_eq!(
+        forward_uphill(uphill.clone(), 1.4),
+        None,
+        "fell landing on the rising belt"
+    );
+    let mut without = uphill;
+    without.forward.landing_belt_rise_share = 0.0;
+    let fall = forward_uphill(without, 1.4).expect("walked up extending to the level reach");
     assert!(fall < 12.0, "fell at {fall:.1} s");
 }

@@ -106,7 +106,11 @@ impl Setup {
         let local = DVec3::new(local.x, local.y, local.z * leg.mirror);
         let (thigh_m, shank_m) = (geometry.thigh_m, geometry.shank_m);
         let legs = (thigh_m, shank_m);
-        let local = extending_leg_target(local, step.posture, step.swing_phase, legs);
+        let normal = obs.belt.normal;
+        let stance_ankle = obs.segment(step.stance.foot).origin;
+        let rise = step.posture.landing_belt_rise_share
+            * (belt_height(normal, target) - belt_height(normal, stance_ankle)).max(0.0);
+        let local = extending_leg_target(local, step.posture, step.swing_phase, legs, rise);
         let (hf, ha, knee_ik) = leg_ik(local, thigh_m, shank_m, 0.05);
         let range = |c: musculo::CoordinateId| obs.model.coordinates[c.index()].range_rad;
         let (mut hf, ha) = (inside(hf, range(leg.hip[0])), inside(ha, range(leg.hip[1])));
@@ -205,6 +209,7 @@ fn extending_leg_target(
     posture: &Posture,
     swing_phase: f64,
     (thigh_m, shank_m): (f64, f64),
+    rise_m: f64,
 ) -> DVec3 {
     let Some(knee) = posture.landing_knee_flexion_rad else {
         return target;
@@ -216,7 +221,7 @@ fn extending_leg_target(
     // Law of cosines, as in `leg_ik`: hip-to-ankle distance at this knee flexion.
     let reach_sq = thigh_m * thigh_m + shank_m * shank_m + 2.0 * thigh_m * shank_m * knee.cos();
     let horizontal_sq = target.x * target.x + target.z * target.z;
-    let down = -(reach_sq - horizontal_sq).max(0.25 * reach_sq).sqrt();
+    let down = -(reach_sq - horizontal_sq).max(0.25 * reach_sq).sqrt() + rise_m;
     target.lerp(DVec3::new(target.x, down, target.z), s)
 }
 
@@ -247,13 +252,17 @@ fn inside(angle: f64, range: (f64, f64)) -> f64 {
 /// overshoots its target would otherwise meet the rising belt early and cut the step short;
 /// on a level or downhill belt the belt is never higher ahead, so nothing changes.
 fn swing_ground_height(normal: DVec3, target: DVec3, foot: DVec3, travel: DVec3) -> f64 {
-    let height = |p: DVec3| -(normal.x * p.x + normal.z * p.z) / normal.y;
-    let under_target = height(target);
+    let under_target = belt_height(normal, target);
     if (foot - target).dot(travel) > 0.0 {
-        under_target.max(height(foot))
+        under_target.max(belt_height(normal, foot))
     } else {
         under_target
     }
+}
+
+/// Height \[m\] of the belt (a plane through the origin with normal `normal`) under `p`.
+fn belt_height(normal: DVec3, p: DVec3) -> f64 {
+    -(normal.x * p.x + normal.z * p.z) / normal.y
 }
 
 #[cfg(test)]
@@ -290,24 +299,41 @@ mod tests {
         let target = DVec3::new(0.15, -0.6, 0.04);
         let mut posture = crate::controller::walking::WalkingParams::default().forward;
         posture.landing_knee_flexion_rad = None;
-        assert_eq!(extending_leg_target(target, &posture, 1.0, legs), target);
+        assert_eq!(
+            extending_leg_target(target, &posture, 1.0, legs, 0.0),
+            target
+        );
         posture.landing_knee_flexion_rad = Some(0.05);
         posture.knee_extension_start_fraction = 0.6;
-        assert_eq!(extending_leg_target(target, &posture, 0.5, legs), target);
+        assert_eq!(
+            extending_leg_target(target, &posture, 0.5, legs, 0.0),
+            target
+        );
         // At the end of the swing: the same horizontal spot, at the reach of the leg with
         // 0.05 rad of knee flexion, which the leg IK turns back into a nearly straight knee
         // (its reach stops at 0.999 of the leg's length, about 0.09 rad here).
-        let end = extending_leg_target(target, &posture, 1.0, legs);
+        let end = extending_leg_target(target, &posture, 1.0, legs, 0.0);
         assert_eq!((end.x, end.z), (target.x, target.z));
         let reach = (0.42f64.powi(2) + 0.43f64.powi(2) + 2.0 * 0.42 * 0.43 * 0.05f64.cos()).sqrt();
         assert!((end.length() - reach).abs() < 1e-12, "{end}");
         let (_, _, knee) = leg_ik(end, legs.0, legs.1, 0.05);
         assert!((0.05..0.1).contains(&knee), "{knee}");
+        // A belt 5 cm higher at the landing spot than under the stance foot: the extension
+        // ends that much higher, on the belt rather than below it.
+        let raised = extending_leg_target(target, &posture, 1.0, legs, 0.05);
+        assert!(
+            (raised - end - DVec3::new(0.0, 0.05, 0.0)).length() < 1e-12,
+            "{raised}"
+        );
+        assert_eq!(
+            extending_leg_target(target, &posture, 0.5, legs, 0.05),
+            target
+        );
         // Half way along the smoothstep, half way down.
-        let mid = extending_leg_target(target, &posture, 0.8, legs);
+        let mid = extending_leg_target(target, &posture, 0.8, legs, 0.0);
         assert!((mid.y - 0.5 * (target.y + end.y)).abs() < 1e-12, "{mid}");
         // A spot beyond the reach keeps the foot at least half the reach below the hip.
-        let far = extending_leg_target(DVec3::new(0.9, -0.6, 0.0), &posture, 1.0, legs);
+        let far = extending_leg_target(DVec3::new(0.9, -0.6, 0.0), &posture, 1.0, legs, 0.0);
         assert!(far.y <= -0.5 * reach + 1e-12, "{far}");
     }
 

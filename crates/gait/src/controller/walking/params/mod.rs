@@ -241,6 +241,18 @@ pub struct Posture {
     /// budget stays at least zero.
     #[serde(default)]
     pub push_off_work_climb_share: f64,
+    /// Share of the belt's rise at the swing foot's landing spot, over its height under the
+    /// stance ankle, by which the extending swing leg's lowest point
+    /// ([`Self::landing_knee_flexion_rad`]) is raised (0, files written before: the leg
+    /// extends to its reach below the hip wherever the belt is; only rises count, so level
+    /// and downhill walking are unchanged). Walking uphill the belt ahead is higher: a leg
+    /// extending to its level reach meets it early in the extension, with the foot still
+    /// falling and the knee bent, and lands hard; raised by the rise, the leg ends its
+    /// extension at the belt, on time and slower. People walking uphill land with more hip
+    /// and knee flexion than on the level (Lay, Hass & Gregor 2006, J Biomech
+    /// 39:1621-1628).
+    #[serde(default)]
+    pub landing_belt_rise_share: f64,
     /// α of the foot-placement law in this direction at and above 1 m/s \[s\], overriding
     /// the shared [`WalkingParams::velocity_offset_s`] (absent in files written before). The
     /// two directions need not share it, as they need not share the step time: backward
@@ -547,6 +559,7 @@ mod tests {
             assert_eq!(posture.uphill_trunk_lean_per_rad, 0.0);
             assert_eq!(posture.downhill_trunk_lean_per_rad, 0.0);
             assert_eq!(posture.push_off_work_climb_share, 0.0);
+            assert_eq!(posture.landing_belt_rise_share, 0.0);
             assert_eq!(posture.push_off_start_fraction, 1.0, "never");
         }
     }

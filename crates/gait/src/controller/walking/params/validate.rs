@@ -205,6 +205,13 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         (0.0..=2.0).contains(&climb),
         "in [0, 2]",
     )?;
+    let rise = p.landing_belt_rise_share;
+    check(
+        &f("landing_belt_rise_share"),
+        rise,
+        (0.0..=2.0).contains(&rise),
+        "in [0, 2]",
+    )?;
     if let Some(w) = p.push_off_work_per_kg {
         let ok = w.is_finite() && w > 0.0 && w <= 2.0;
         check(&f("push_off_work_per_kg"), w, ok, "in (0, 2] J/kg")?;
@@ -271,6 +278,10 @@ mod tests {
             err.starts_with("forward.push_off_work_climb_share"),
             "{err}"
         );
+        let mut p = WalkingParams::default();
+        p.forward.landing_belt_rise_share = f64::NAN;
+        let err = p.validate().unwrap_err();
+        assert!(err.starts_with("forward.landing_belt_rise_share"), "{err}");
         let mut p = WalkingParams::default();
         p.backward.downhill_trunk_lean_per_rad = f64::NAN;
         let err = p.validate().unwrap_err();
