@@ -6,8 +6,9 @@
 //! - `compliant_trial_10s/{coupled_1ms,predicted_0.25ms,rigid_1ms}`: a 10 s forward trial at
 //!   1.0 m/s, physics and controller only (no muscle analysis), on compliant (Hunt-Crossley)
 //!   feet with the contact's default coupled integration at 1 ms and with the earlier predicted
-//!   one at the 0.25 ms it needed (`gait::hunt_crossley::FrictionIntegration`), and on the
-//!   default rigid feet for comparison;
+//!   one at the 0.25 ms it needed (`gait::hunt_crossley::FrictionIntegration`), and on rigid
+//!   feet with their controller (`rigid-feet.ron`, the defaults before December 2026) for
+//!   comparison;
 //! - `compliant_trial_analysis_10s/{dense_2substeps,sparse_2substeps,sparse_1substep}`: the
 //!   10 s forward trial with the muscle analysis (as `trial_10s_forward`) on compliant feet at
 //!   1 ms, with rapier's dense mass matrix or the tree-sparse one and 2 or 1 solver substeps
@@ -57,12 +58,13 @@ fn bench(c: &mut Criterion) {
         settings.physics.inertia_refresh_steps = (0.01 / dt_s).round() as usize;
         bench_walk(&mut group, name, &compliant, settings, &params);
     }
+    let rigid = common::rigid_model();
     bench_walk(
         &mut group,
         "rigid_1ms",
-        &model,
-        TrialSettings::for_model(&model),
-        &params,
+        &rigid,
+        TrialSettings::for_model(&rigid),
+        &common::rigid_params(),
     );
     group.finish();
 

@@ -24,7 +24,7 @@ fn temp_dir(name: &str) -> PathBuf {
 /// A search of one 1 s backward trial, two generations of four, measured from 0.5 s.
 const TINY: &str = r#"(
     fields: [
-        (path: "backward.trunk_lean_rad", lo: 0.0, hi: 0.3),
+        (path: "backward.trunk_lean_rad", lo: -0.1, hi: 0.3),
         (path: "gains.knee.kp", lo: 3.0, hi: 12.0),
     ],
     kd_per_kp: 0.1,

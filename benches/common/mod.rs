@@ -12,9 +12,26 @@ use rapier3d::prelude::{PhysicsHooks, PhysicsWorld};
 /// steady gait.
 pub const WARM_UP_S: f64 = 5.0;
 
-/// The built-in adult model.
+/// The built-in adult model (compliant feet, its default ground contact).
 pub fn model() -> Model {
     Model::from_ron_str(ADULT_MODEL_RON, "adult.ron", None).expect("built-in model")
+}
+
+/// The built-in adult model with rigid feet, the default ground contact before December 2026.
+pub fn rigid_model() -> Model {
+    let mut spec = musculo::ModelSpec::parse(ADULT_MODEL_RON, "adult.ron").expect("built-in model");
+    spec.ground_contact.law = musculo::spec::ContactLaw::Rigid;
+    Model::compile(spec, "adult.ron".as_ref(), None).expect("built-in model")
+}
+
+/// The controller for rigid feet, the default before December 2026
+/// (`assets/controllers/rigid-feet.ron`).
+pub fn rigid_params() -> WalkingParams {
+    WalkingParams::from_ron_str(
+        include_str!("../../assets/controllers/rigid-feet.ron"),
+        "rigid-feet.ron",
+    )
+    .expect("shipped controller")
 }
 
 /// The built-in adult model with compliant (Hunt-Crossley) feet.

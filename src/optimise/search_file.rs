@@ -500,7 +500,7 @@ mod tests {
     use super::*;
 
     const TINY: &str = r#"(
-        fields: [(path: "backward.trunk_lean_rad", lo: 0.0, hi: 0.3)],
+        fields: [(path: "backward.trunk_lean_rad", lo: -0.1, hi: 0.3)],
         directions: [backward],
         speeds_mps: [1.0],
         inclines_pct: [0.0],
@@ -525,7 +525,7 @@ mod tests {
         assert_eq!(s.conditions.len(), 1);
         assert_eq!(s.conditions[0].direction, Direction::Backward);
         let lean = WalkingParams::default().backward.trunk_lean_rad;
-        assert!((s.x0[0] - lean / 0.3).abs() < 1e-12);
+        assert!((s.x0[0] - (lean + 0.1) / 0.4).abs() < 1e-12);
         assert_eq!(s.window_start_s, 1.0);
         assert_eq!(s.file.weights, Weights::default());
     }
@@ -556,12 +556,12 @@ mod tests {
                 "not a number",
             ),
             (
-                TINY.replace("hi: 0.3", "hi: 0.0"),
+                TINY.replace("hi: 0.3", "hi: -0.1"),
                 "fields[0].hi",
                 "not above lo",
             ),
             (
-                TINY.replace("hi: 0.3", "hi: 0.1"),
+                TINY.replace("hi: 0.3", "hi: -0.07"),
                 "fields[0].path",
                 "outside the bounds",
             ),

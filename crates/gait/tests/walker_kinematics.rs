@@ -49,7 +49,11 @@ fn ankle_positions_match_leg_kinematics_on_both_sides() {
 #[test]
 fn both_feet_touch_the_belt_when_standing() {
     use gait::treadmill::{Treadmill, TreadmillParams};
-    let model = Model::from_ron_str(musculo::ADULT_MODEL_RON, "adult", None).unwrap();
+    // The rigid feet: their contact spheres are the physics engine's colliders (compliant feet,
+    // the model's default, are a force law of their own, `compliant_feet.rs`).
+    let mut spec = musculo::ModelSpec::parse(musculo::ADULT_MODEL_RON, "adult.ron").unwrap();
+    spec.ground_contact.law = musculo::spec::ContactLaw::Rigid;
+    let model = Model::compile(spec, "adult.ron".as_ref(), None).unwrap();
     let mut world = PhysicsWorld::default();
     world.integration_parameters.dt = 1e-3;
     let tm = Treadmill::build(

@@ -511,8 +511,8 @@ impl WalkingParams {
 mod tests {
     use super::*;
 
-    /// A parameter file written before the stance-knee law, the push-off and the per-direction
-    /// step times existed.
+    /// A parameter file written before the stance-knee law, the push-off, the per-direction
+    /// step times and foot placement, and the slope laws existed.
     fn file_without_new_fields() -> String {
         let mut p = WalkingParams::default();
         p.gains.stance_knee = None;
@@ -532,6 +532,10 @@ mod tests {
                     "stance_knee_loading_s",
                     "double_support_hip_load_sharing",
                     "step_time_at_1mps_s: Some",
+                    "velocity_offset_s: Some",
+                    "downhill_trunk_lean_per_rad",
+                    "push_off_work_climb_share",
+                    "landing_belt_rise_share",
                 ]
                 .iter()
                 .any(|k| l.trim_start().starts_with(k))
@@ -571,6 +575,7 @@ mod tests {
             velocity_offset_speed_exponent: 0.0,
             ..Default::default()
         };
+        p.forward.velocity_offset_s = None;
         let posture = p.forward;
         assert_eq!(p.velocity_offset_at(&posture, 0.6), 0.2);
         p.velocity_offset_speed_exponent = 0.5;
@@ -589,6 +594,7 @@ mod tests {
             velocity_offset_speed_exponent: 0.5,
             ..Default::default()
         };
+        p.forward.velocity_offset_s = None;
         p.backward.velocity_offset_s = Some(0.1);
         assert_eq!(p.velocity_offset_at(&p.forward, 1.2), 0.2);
         assert_eq!(p.velocity_offset_at(&p.backward, 1.2), 0.1);
@@ -608,9 +614,10 @@ mod tests {
         p.backward.stance_knee_gravity_compensation = Some(0.7);
         assert_eq!(p.stance_knee_feed_forward(&p.forward), 0.2);
         assert_eq!(p.stance_knee_feed_forward(&p.backward), 0.7);
-        // The built-in parameters: none forward, their own walking backwards.
+        // The built-in parameters: no shared value, each direction its own.
         let d = WalkingParams::default();
-        assert_eq!(d.stance_knee_feed_forward(&d.forward), 0.0);
+        assert_eq!(d.stance_knee_gravity_compensation, 0.0);
+        assert_eq!(d.stance_knee_feed_forward(&d.forward), 0.5);
         assert!(d.stance_knee_feed_forward(&d.backward) > 0.0);
     }
 
