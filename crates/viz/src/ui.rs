@@ -613,8 +613,8 @@ fn labels(
 fn explanation(ui: &mut egui::Ui) {
     ui.label(
         "Each walker is a physics simulation: joint torques from a balance controller move a \
-         rigid-body model (rapier3d) on a treadmill belt. Nothing is played back from motion \
-         capture.",
+         rigid-body model (rapier3d) with compliant feet on a treadmill belt. Nothing is \
+         played back from motion capture.",
     );
     ui.label(
         "Lines are muscles from origin to insertion, coloured by activation (viridis scale). \
@@ -641,8 +641,10 @@ fn explanation(ui: &mut egui::Ui) {
          raises quadriceps demand (Cha, Kim & Shin 2016).",
     );
     ui.label(
-        "Caveat: this walker's gait is more crouched than a person's, so its knee loads are \
-         about 3x the in-vivo values (Kutzner et al. 2010 measured ~2.6 BW); compare forward \
-         with backward, not with the literature's absolute numbers. See docs/validation.md.",
+        "Caveat: walking forwards this walker lands on a nearly straight knee and loads it \
+         much as people do (tibiofemoral peak ~3.5 BW; Kutzner et al. 2010 measured ~2.6 BW), \
+         but with quick steps (~139 per minute at 1 m/s). Walking backwards it lands on a knee \
+         bent ~48 deg, so its backward knee loads (~5 BW) are those of a bent-knee gait. See \
+         docs/validation.md.",
     );
 }
