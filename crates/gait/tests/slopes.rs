@@ -96,18 +96,34 @@ fn forward_uphill(params: WalkingParams, speed_mps: f64) -> Option<f64> {
     None
 }
 
+/// Walks `params` 12 s up a 10 % belt at `speed_mps` (asserting it stays up), then again with
+/// one law switched off by `without`; returns when that second walker fell.
+fn walks_and_falls_without(
+    params: WalkingParams,
+    speed_mps: f64,
+    without: impl FnOnce(&mut WalkingParams),
+    law: &str,
+) -> f64 {
+    assert_eq!(
+        forward_uphill(params.clone(), speed_mps),
+        None,
+        "fell with {law}"
+    );
+    let mut off = params;
+    without(&mut off);
+    forward_uphill(off, speed_mps).unwrap_or_else(|| panic!("walked up without {law}"))
+}
+
 #[test]
 fn a_push_off_that_pays_for_half_the_climb_walks_up_a_10_percent_belt() {
     // Measured (60 s grid): with half the climb it walks; without, it falls at 4.5-5 s.
     let climb = WalkingParams::from_ron_str(CLIMB_RON, "push-off-budget-climb.ron").unwrap();
-    assert_eq!(
-        forward_uphill(climb.clone(), 1.2),
-        None,
-        "fell paying for the climb"
+    let fall = walks_and_falls_without(
+        climb,
+        1.2,
+        |p| p.forward.push_off_work_climb_share = 0.0,
+        "paying for the climb",
     );
-    let mut without = climb;
-    without.forward.push_off_work_climb_share = 0.0;
-    let fall = forward_uphill(without, 1.2).expect("walked up without paying for the climb");
     assert!(fall < 12.0, "fell at {fall:.1} s");
 }
 
@@ -116,13 +132,11 @@ fn a_swing_leg_that_lands_on_the_rising_belt_walks_up_a_10_percent_belt_at_1_4_m
     // Measured (60 s): with the raised extension it walks; without it, it falls at 6.3 s.
     let uphill = WalkingParams::from_ron_str(UPHILL_RON, "push-off-budget-uphill.ron").unwrap();
     assert!(uphill.forward.landing_belt_rise_share > 0.0);
-    assert_eq!(
-        forward_uphill(uphill.clone(), 1.4),
-        None,
-        "fell landing on the rising belt"
+    let fall = walks_and_falls_without(
+        uphill,
+        1.4,
+        |p| p.forward.landing_belt_rise_share = 0.0,
+        "the extension raised by the belt's rise",
     );
-    let mut without = uphill;
-    without.forward.landing_belt_rise_share = 0.0;
-    let fall = forward_uphill(without, 1.4).expect("walked up extending to the level reach");
     assert!(fall < 12.0, "fell at {fall:.1} s");
 }

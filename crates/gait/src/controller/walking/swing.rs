@@ -202,8 +202,10 @@ impl Setup {
 /// meets the belt with the knee straighter than where a low hip would land it. (Lengthening the
 /// step instead, to where the straight leg meets the belt, made the first step from standing
 /// far too long: the walker fell at 1.6 s, `docs/controller-tuning.md`.) A spot farther than
-/// the leg's reach keeps the foot at least half the reach below the hip. Unchanged without a
-/// landing knee flexion.
+/// the leg's reach keeps the foot at least half the reach below the hip. The lowest point is
+/// raised by `rise_m` ([`Posture::landing_belt_rise_share`] of the belt's rise at the landing
+/// spot; along the pelvis's vertical, which for a pelvis near upright is the world's).
+/// Unchanged without a landing knee flexion.
 fn extending_leg_target(
     target: DVec3,
     posture: &Posture,
