@@ -5,7 +5,8 @@
 //! - `physics_step_mid_stance_*`: rapier alone (multibody, contacts, belt hook) stepping a copy
 //!   of the trial's world taken at right mid-stance, restored before every step;
 //!   `physics_step_mid_stance_sparse_*` the same step with the vendored rapier's tree-sparse
-//!   mass matrix (`PhysicsParams::tree_sparse_multibody`, off in trials by default);
+//!   mass matrix (`PhysicsParams::tree_sparse_multibody`: trials on compliant feet use it by
+//!   default, on rigid feet not);
 //! - `bare_rapier_step_*`: the baseline: rapier alone stepping a copy of the trial's world at
 //!   every state of steady walking, so it sees the same states as the full step below (the
 //!   copy keeps its own pipeline workspaces from step to step, as the trial's world does);

@@ -287,9 +287,7 @@ impl RowCells {
 
     /// Appends `v` as `{}` prints it.
     fn push(&mut self, v: f64) {
-        use std::fmt::Write as _;
-        // Writing into a `String` cannot fail.
-        let _ = write!(self.next_cell(), "{v}");
+        crate::float_text::push_display(self.next_cell(), v);
     }
 
     fn push_text(&mut self, text: &str) {

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod float_text;
 pub mod frame_files;
 pub mod input_hashes;
 pub mod model_report;

@@ -231,13 +231,11 @@ fn sto_header(name: &str, column_labels: &[String], n_rows: usize, in_degrees: b
 
 /// Appends one data row (as [`write_sto`] writes it).
 fn push_sto_row(out: &mut String, row: impl IntoIterator<Item = f64>) {
-    use std::fmt::Write as _;
     for (i, v) in row.into_iter().enumerate() {
         if i > 0 {
             out.push('\t');
         }
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{v}");
+        crate::float_text::push_display(out, v);
     }
     out.push('\n');
 }

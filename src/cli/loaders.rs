@@ -64,10 +64,16 @@ pub struct PhysicsOptions {
     /// rapier's solver substeps per step (1-16); 2 if omitted.
     #[arg(long, allow_negative_numbers = true)]
     pub solver_substeps: Option<usize>,
-    /// Assemble and factorise the walker's mass matrix tree-sparsely (faster; results differ
-    /// from the default dense path by rounding, which walking amplifies).
-    #[arg(long)]
+    /// Assemble and factorise the walker's mass matrix tree-sparsely: the default with
+    /// compliant feet; with rigid feet faster than their default dense path, with results
+    /// that differ by rounding, which walking amplifies.
+    #[arg(long, conflicts_with = "dense_multibody")]
     pub tree_sparse_multibody: bool,
+    /// Assemble and factorise the walker's mass matrix with rapier's dense path: the default
+    /// with rigid feet; with compliant feet slower than their default tree-sparse path, with
+    /// results that differ by rounding.
+    #[arg(long)]
+    pub dense_multibody: bool,
 }
 
 /// The `--contact-integration` values.
@@ -89,7 +95,11 @@ impl PhysicsOptions {
                 ContactIntegrationArg::Coupled => FrictionIntegration::Coupled,
                 ContactIntegrationArg::Predicted => FrictionIntegration::Predicted,
             }),
-            tree_sparse_multibody: self.tree_sparse_multibody.then_some(true),
+            tree_sparse_multibody: match (self.tree_sparse_multibody, self.dense_multibody) {
+                (true, _) => Some(true),
+                (false, true) => Some(false),
+                (false, false) => None,
+            },
             solver_iterations: self.solver_substeps,
             inertia_refresh_steps: None,
         }

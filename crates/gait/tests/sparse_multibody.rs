@@ -363,8 +363,8 @@ fn walker_matches_the_dense_path() {
     }
 }
 
-/// Trials keep rapier's dense path unless `PhysicsParams::tree_sparse_multibody` asks for the
-/// sparse one (bit-identical results by default), and the option reaches rapier.
+/// `PhysicsParams::tree_sparse_multibody` reaches rapier; compliant feet (the default model)
+/// take the tree-sparse path by default and rigid feet rapier's dense one.
 #[test]
 fn trials_select_the_mass_matrix_path_from_their_settings() {
     let model = Model::from_ron_str(ADULT_MODEL_RON, "adult.ron", None).expect("model");
@@ -386,7 +386,15 @@ fn trials_select_the_mass_matrix_path_from_their_settings() {
         assert_eq!(multibodies[0].uses_tree_sparse_mass_matrix(), sparse);
     }
     assert!(
-        !TrialSettings::for_model(&model)
+        TrialSettings::for_model(&model)
+            .physics
+            .tree_sparse_multibody
+    );
+    let mut spec = musculo::ModelSpec::parse(ADULT_MODEL_RON, "adult.ron").expect("model");
+    spec.ground_contact.law = musculo::spec::ContactLaw::Rigid;
+    let rigid = Model::compile(spec, "adult.ron".as_ref(), None).expect("rigid model");
+    assert!(
+        !TrialSettings::for_model(&rigid)
             .physics
             .tree_sparse_multibody
     );

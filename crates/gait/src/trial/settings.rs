@@ -19,12 +19,14 @@ pub struct PhysicsParams {
     pub inertia_refresh_steps: usize,
     /// Assemble and factorise the walker's mass matrix with the tree-sparse path of the
     /// vendored rapier (composite-rigid-body algorithm and `LᵀDL`, Featherstone 2008 ch. 6;
-    /// `vendor/README.md`) instead of rapier's dense `Σ JᵀMJ` and LU. Default `false`: the two
-    /// agree to rounding (`crates/gait/tests/sparse_multibody.rs`), but walking amplifies
-    /// rounding: with the sparse path one of the 50 gait-grid conditions (forward 1.4 m/s,
-    /// +10 %) falls, as it also does with the dense path when its mass matrix is nudged by one
-    /// ulp (`docs/performance.md`). It becomes the default when the gait is re-established on
-    /// it.
+    /// `vendor/README.md`) instead of rapier's dense `Σ JᵀMJ` and LU. The two agree to
+    /// rounding (`crates/gait/tests/sparse_multibody.rs`), but walking amplifies rounding, so
+    /// each gait keeps the path it was established on: [`Self::for_model`] takes the sparse
+    /// path for compliant feet (the default gait keeps all 50 gait-grid conditions and its
+    /// figures within 0.02 % on it, `docs/performance.md`), and [`Self::default`], for rigid
+    /// feet, the dense one (with the sparse path one of the rigid-feet controller's 50
+    /// conditions, forward 1.4 m/s at +10 %, falls, as it also does on the dense path when the
+    /// mass matrix is nudged by one ulp).
     pub tree_sparse_multibody: bool,
     /// How compliant feet integrate their contact forces over a step
     /// ([`FrictionIntegration`]). Default `Predicted`; [`Self::for_model`] takes `Coupled`
@@ -53,14 +55,15 @@ impl PhysicsParams {
     /// they fell within 2-5 s at 1 ms and needed 0.25 ms (`docs/compliant-feet.md`).
     pub const COMPLIANT_DT_S: f64 = 1e-3;
 
-    /// The defaults for `model`: with compliant feet [`Self::COMPLIANT_DT_S`] and the coupled
-    /// friction, otherwise [`Self::default`].
+    /// The defaults for `model`: with compliant feet [`Self::COMPLIANT_DT_S`], the coupled
+    /// friction and the tree-sparse mass matrix, otherwise [`Self::default`].
     pub fn for_model(model: &Model) -> Self {
         match model.ground_contact {
             GroundContact::Rigid => Self::default(),
             GroundContact::HuntCrossley(_) => Self {
                 dt_s: Self::COMPLIANT_DT_S,
                 friction_integration: FrictionIntegration::Coupled,
+                tree_sparse_multibody: true,
                 ..Self::default()
             },
         }
