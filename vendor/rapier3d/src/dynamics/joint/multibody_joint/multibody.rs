@@ -2439,7 +2439,9 @@ struct TreeWorkspace {
 #[cfg(feature = "dim3")]
 #[inline(always)]
 fn column3(data: &[Real], at: usize) -> [Real; 3] {
-    [data[at], data[at + 1], data[at + 2]]
+    // One bounds check for the three entries (three indexings check three times).
+    let c = &data[at..at + 3];
+    [c[0], c[1], c[2]]
 }
 
 /// `y = alpha·A·x + y` for one column, with the arithmetic of nalgebra 0.35's `gemm` (through
