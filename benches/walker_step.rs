@@ -15,8 +15,8 @@
 //!   kinetics with inverse dynamics); no muscle analysis.
 //!
 //! - `solver_iterations/N`: the mid-stance physics step with rapier's solver substeps set to
-//!   N = 1, 2 (the default), 4, to show how the cost scales with them (only 2 is what trials
-//!   use; other values change the results).
+//!   N = 1 (the default on compliant feet, the default model), 2 (on rigid feet), 4, to show
+//!   how the cost scales with them (other values change the results).
 //!
 //! The trial is first walked for 5 s so the measured steps are steady gait; it is rebuilt
 //! whenever it falls or nears its end, outside the timed region.

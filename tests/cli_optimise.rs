@@ -130,14 +130,14 @@ fn a_tiny_search_is_recorded_reproduced_and_its_best_controller_loads() {
     assert_eq!(summary["evaluations"], 9);
     assert_eq!(summary["optimiser"], "cmaes 0.2.2");
     // The physics as run, in the summary and in the record that reruns it (the default
-    // model's compliant feet: 1 ms, the tree-sparse mass matrix, 2 substeps).
+    // model's compliant feet: 1 ms, the tree-sparse mass matrix, 1 substep).
     assert_eq!(summary["physics"]["dt_s"], 0.001);
     let recorded = std::fs::read_to_string(out.join("search.ron")).unwrap();
     assert!(
         recorded.contains("dt_s: Some(0.001)")
             && recorded.contains("tree_sparse_multibody: Some(true)")
             && recorded.contains("inertia_refresh_steps: Some(10)")
-            && recorded.contains("solver_iterations: Some(2)"),
+            && recorded.contains("solver_iterations: Some(1)"),
         "{recorded}"
     );
     let best = summary["best"]["total"].as_f64().unwrap();

@@ -107,6 +107,8 @@ fn run_json_records_the_physics_chosen_on_the_command_line() {
     let p = physics(&out);
     assert_eq!(p["dt_s"], 0.001);
     assert_eq!(p["friction_integration"], "Coupled");
+    assert_eq!(p["tree_sparse_multibody"], true);
+    assert_eq!(p["solver_iterations"], 1);
     let out = temp_dir("physics-chosen");
     let o = simulate(
         &out,
@@ -118,12 +120,19 @@ fn run_json_records_the_physics_chosen_on_the_command_line() {
             "0.5",
             "--contact-integration",
             "predicted",
+            // The predicted integration at 0.5 ms needs two substeps: on one the walker falls
+            // within a second.
+            "--solver-substeps",
+            "2",
+            "--dense-multibody",
         ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let p = physics(&out);
     assert_eq!(p["dt_s"], 0.0005);
     assert_eq!(p["friction_integration"], "Predicted");
+    assert_eq!(p["solver_iterations"], 2);
+    assert_eq!(p["tree_sparse_multibody"], false);
     // Still 200 Hz: 2 s of frames at 0.5 ms steps.
     let frames = std::fs::read_to_string(out.join("frames.csv")).unwrap();
     let rows = frames.lines().count() - 1;

@@ -61,7 +61,8 @@ pub struct PhysicsOptions {
     /// which needs `--step-ms 0.25`). Rigid feet ignore it.
     #[arg(long, value_enum)]
     pub contact_integration: Option<ContactIntegrationArg>,
-    /// rapier's solver substeps per step (1-16); 2 if omitted.
+    /// rapier's solver substeps per step (1-16); if omitted 1 with compliant feet, 2 with
+    /// rigid ones.
     #[arg(long, allow_negative_numbers = true)]
     pub solver_substeps: Option<usize>,
     /// Assemble and factorise the walker's mass matrix tree-sparsely: the default with

@@ -21,25 +21,36 @@ fn compliant_model() -> Model {
     model
 }
 
-/// The contact integrations and steps the tests run: the default (coupled, 1 ms), the coupled
-/// one at a quarter of the step, and the predicted one at 1 ms.
-const STEPPINGS: [(FrictionIntegration, f64); 3] = [
-    (FrictionIntegration::Coupled, PhysicsParams::COMPLIANT_DT_S),
-    (FrictionIntegration::Coupled, 2.5e-4),
-    (FrictionIntegration::Predicted, 1e-3),
+/// The contact integrations, steps and rapier solver substeps the tests run: the default
+/// (coupled, 1 ms, one substep), the coupled one at a quarter of the step, and the predicted
+/// one at 1 ms on the two substeps it ran on (on one it adds energy: see
+/// `the_predicted_integration_needs_two_substeps_at_1_ms`).
+const STEPPINGS: [Stepping; 3] = [
+    (
+        FrictionIntegration::Coupled,
+        PhysicsParams::COMPLIANT_DT_S,
+        1,
+    ),
+    (FrictionIntegration::Coupled, 2.5e-4, 1),
+    (FrictionIntegration::Predicted, 1e-3, 2),
 ];
 
-/// A trial stepping at `dt_s` with `integration` (the inertia refreshed every 10 ms) on a belt
+/// Contact integration, physics step \[s\] and solver substeps.
+type Stepping = (FrictionIntegration, f64, usize);
+
+/// A trial stepping at `dt_s` with `integration` and `substeps` (the inertia refreshed every
+/// 10 ms) on a belt
 /// that stays still (its start-up ramp lasts a million seconds), so the belt adds no energy.
 fn still_belt_trial(
     model: Model,
     controller: Box<dyn Controller>,
-    (integration, dt_s): (FrictionIntegration, f64),
+    (integration, dt_s, substeps): Stepping,
 ) -> Trial {
     let mut settings = TrialSettings::for_model(&model);
     settings.treadmill.start_ramp_s = 1e6;
     settings.physics.friction_integration = integration;
     settings.physics.dt_s = dt_s;
+    settings.physics.solver_iterations = substeps;
     settings.physics.inertia_refresh_steps = (0.01 / dt_s).round() as usize;
     let spec = TrialSpec {
         speed_mps: 0.3,
@@ -88,13 +99,20 @@ fn body_weight_n(model: &Model) -> f64 {
 #[test]
 fn a_walker_dropped_on_its_feet_settles_at_body_weight() {
     let defaults = TrialSettings::for_model(&compliant_model()).physics;
-    assert_eq!((defaults.friction_integration, defaults.dt_s), STEPPINGS[0]);
+    assert_eq!(
+        (
+            defaults.friction_integration,
+            defaults.dt_s,
+            defaults.solver_iterations
+        ),
+        STEPPINGS[0]
+    );
     for stepping in STEPPINGS {
         settles(stepping);
     }
 }
 
-fn settles(stepping: (FrictionIntegration, f64)) {
+fn settles(stepping: Stepping) {
     let model = compliant_model();
     let weight = body_weight_n(&model);
     let mut trial = still_belt_trial(model, Box::new(Hold(None)), stepping);
@@ -172,7 +190,27 @@ fn without_actuation_the_contact_never_adds_energy() {
     }
 }
 
-fn never_gains_energy(stepping: (FrictionIntegration, f64)) {
+fn never_gains_energy(stepping: Stepping) {
+    assert!(
+        largest_energy_gain_j(stepping) <= 0.5,
+        "{stepping:?}: the contact added energy"
+    );
+}
+
+/// The predicted integration (each sphere alone, the friction predicted from the last step)
+/// was stable at 1 ms only with rapier's two substeps: on one, the collapsing walker gains tens
+/// of joules within 0.1 s. That is why it keeps two in `STEPPINGS`, and why one substep became
+/// the default only with the coupled integration.
+#[test]
+fn the_predicted_integration_needs_two_substeps_at_1_ms() {
+    let gain = largest_energy_gain_j((FrictionIntegration::Predicted, 1e-3, 1));
+    assert!(gain > 5.0, "gained only {gain} J");
+}
+
+/// Largest energy \[J\] above the start's that the unactuated walker reaches while it
+/// collapses onto its feet (before any other segment reaches the belt); checks that the feet
+/// touched and that the collapse lost energy overall.
+fn largest_energy_gain_j(stepping: Stepping) -> f64 {
     let model = compliant_model();
     let mut trial = still_belt_trial(model, Box::new(Limp), stepping);
     // After the first step, which refreshes rapier's centres of mass on the initial pose.
@@ -180,24 +218,31 @@ fn never_gains_energy(stepping: (FrictionIntegration, f64)) {
     let e0 = energy(&trial);
     let mut touched = false;
     let mut lowest = e0;
+    let mut highest = e0;
     // 1.5 s: the walker collapses into a squat at its joint limits.
-    for k in 0..(1.5 / trial.dt_s()) as usize {
-        trial.step().unwrap();
+    for _ in 0..(1.5 / trial.dt_s()) as usize {
+        // A walker whose energy runs away may fail the step's finite-state check: that is
+        // a gain too.
+        if trial.step().is_err() {
+            return f64::INFINITY;
+        }
         // Until a segment other than the feet reaches the belt (rapier's rigid contact).
         if trial.contacts().body.is_some() {
             break;
         }
         touched |= trial.contacts().feet[Side::Right].touching;
         let e = energy(&trial);
-        // Rounding of rapier's f32 state: well under a joule for a 70 kg body.
-        assert!(
-            e <= e0 + 0.5,
-            "step {k}: energy {e:.3} J above the start's {e0:.3} J"
-        );
         lowest = lowest.min(e);
+        highest = highest.max(e);
     }
-    assert!(touched, "the feet touched the belt");
-    assert!(lowest < e0 - 10.0, "the walker collapsed, losing energy");
+    assert!(touched, "{stepping:?}: the feet touched the belt");
+    assert!(
+        lowest < e0 - 10.0,
+        "{stepping:?}: the walker collapsed, losing energy"
+    );
+    // Rounding of rapier's f32 state: well under a joule for a 70 kg body (the callers'
+    // tolerance).
+    highest - e0
 }
 
 /// The law's inputs are checked with the model: a law without parameters is refused.

@@ -13,7 +13,13 @@ use crate::treadmill::TreadmillParams;
 pub struct PhysicsParams {
     /// Physics and control step \[s\]. Default 1 ms.
     pub dt_s: f64,
-    /// rapier solver substeps per step. Default 2.
+    /// rapier solver substeps per step: 2 by default, 1 with compliant feet
+    /// ([`Self::for_model`]). Rigid feet need 2: their contacts are rapier's constraints, and on
+    /// one substep the rigid-feet controller falls at 1.4 m/s in both directions. Compliant feet
+    /// leave rapier no contact to solve, so the substeps only refine the multibody's
+    /// integration; the default controller was re-established on one
+    /// (`assets/controllers/experimental/one-substep.ron`), which makes a trial about 1.4 times
+    /// cheaper (`docs/performance.md`).
     pub solver_iterations: usize,
     /// Steps between refreshes of the joints' apparent inertia used by stable PD. Default 10.
     pub inertia_refresh_steps: usize,
@@ -56,7 +62,8 @@ impl PhysicsParams {
     pub const COMPLIANT_DT_S: f64 = 1e-3;
 
     /// The defaults for `model`: with compliant feet [`Self::COMPLIANT_DT_S`], the coupled
-    /// friction and the tree-sparse mass matrix, otherwise [`Self::default`].
+    /// friction, the tree-sparse mass matrix and one solver substep, otherwise
+    /// [`Self::default`].
     pub fn for_model(model: &Model) -> Self {
         match model.ground_contact {
             GroundContact::Rigid => Self::default(),
@@ -64,6 +71,7 @@ impl PhysicsParams {
                 dt_s: Self::COMPLIANT_DT_S,
                 friction_integration: FrictionIntegration::Coupled,
                 tree_sparse_multibody: true,
+                solver_iterations: 1,
                 ..Self::default()
             },
         }
@@ -73,7 +81,8 @@ impl PhysicsParams {
     /// 1 ms (`tests/compliant_feet.rs`, the gait grid); 2 ms is the longest that stable PD
     /// and the contact's backward Euler have been run at, 10 µs the shortest worth waiting for.
     pub const DT_RANGE_S: (f64, f64) = (1e-5, 2e-3);
-    /// Solver substeps a trial accepts (rapier's `num_solver_iterations`; trials use 2).
+    /// Solver substeps a trial accepts (rapier's `num_solver_iterations`; trials use 1 on
+    /// compliant feet and 2 on rigid ones).
     pub const SOLVER_ITERATIONS_RANGE: (usize, usize) = (1, 16);
     /// Refresh intervals of the joints' apparent inertia a trial accepts \[steps\].
     pub const INERTIA_REFRESH_RANGE: (usize, usize) = (1, 1000);
