@@ -7,10 +7,14 @@
 //!   model (21 DoF, 16 links), lumbar extension only (19, 14), hips without rotation (17, 12),
 //!   ankles without inversion (15, 10), hips with flexion only (13, 8; the hip ab/adductors,
 //!   whose paths need hip adduction, are dropped, which the physics does not see);
+//! - `multibody_dofs_sparse/N`: the same variants on the vendored rapier's tree-sparse mass
+//!   matrix (composite-rigid-body assembly and `LᵀDL`; `gait::PhysicsParams::
+//!   tree_sparse_multibody`), where `multibody_dofs` runs rapier's dense path;
 //! - `contact_spheres/N`: the full model with N contact spheres per foot (1, 2, 4, the model's
 //!   6, and 12 with six more on the sole between heel and toe).
 //!
-//! The state timed is the walker standing on both feet on the belt at 1.0 m/s, 30 ms after
+//! The walker has rigid feet (rapier's contacts; the model's default compliant feet leave rapier
+//! none). The state timed is the walker standing on both feet on the belt at 1.0 m/s, 30 ms after
 //! touching down with no joint torques (so every sphere on the sole is in contact), copied and
 //! restored before every step as in `walker_step`. It is not steady walking (the mid-stance
 //! benches are), but it is the same state for every variant, which is what the comparison needs.
@@ -26,7 +30,7 @@ use gait::treadmill::{Treadmill, TreadmillParams};
 use gait::trial::PhysicsParams;
 use gait::walker::Walker;
 use glam::DVec3;
-use musculo::spec::{ContactSpec, ModelSpec};
+use musculo::spec::{ContactLaw, ContactSpec, ModelSpec};
 use musculo::{ADULT_MODEL_RON, Model};
 use rapier3d::prelude::{PhysicsWorld, Vector};
 
@@ -35,9 +39,13 @@ mod common;
 /// Settling time on the belt before the state is taken [s].
 const SETTLE_S: f64 = 0.03;
 
-/// The adult model's description, to derive variants from.
+/// The adult model's description with rigid feet, to derive variants from: the contact
+/// spheres are then rapier's colliders, whose contacts the step solves (compliant feet, the
+/// model's default, leave rapier no contact, and their cost is retrogait's).
 fn adult_spec() -> ModelSpec {
-    ModelSpec::parse(ADULT_MODEL_RON, "adult.ron").expect("built-in model")
+    let mut spec = ModelSpec::parse(ADULT_MODEL_RON, "adult.ron").expect("built-in model");
+    spec.ground_contact.law = ContactLaw::Rigid;
+    spec
 }
 
 /// Keeps only the named coordinates of joint `joint` (in the axial or leg section) and drops
@@ -179,11 +187,13 @@ fn compile(spec: ModelSpec) -> Model {
     Model::compile(spec, Path::new("adult.ron (variant)"), None).expect("variant")
 }
 
-/// Times one rapier step of the settled world of `model`, labelled `label` in `group`.
+/// Times one rapier step of the settled world of `model`, labelled `label` in `group`, with
+/// the tree-sparse mass matrix if `sparse` (the state is settled on the dense path either way).
 fn bench_variant(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     label: &str,
     model: &Model,
+    sparse: bool,
 ) {
     let (world, treadmill, [links, dofs, contacts]) = standing_world(model);
     assert_eq!(
@@ -192,6 +202,7 @@ fn bench_variant(
         "a floating root and one DoF per coordinate"
     );
     eprintln!("{label}: {links} links, {dofs} DoF, {contacts} contact points");
+    assert!(contacts > 0, "{label}: the feet stand on the belt");
     let hooks = treadmill.hooks(1.0);
     let mut copy = common::stepped_copy(&world, &hooks);
     group.bench_function(BenchmarkId::from_parameter(label), |b| {
@@ -199,6 +210,7 @@ fn bench_variant(
             let mut elapsed = Duration::ZERO;
             for _ in 0..iters {
                 common::copy_state(&mut copy, &world);
+                common::select_mass_matrix(&mut copy, sparse);
                 let start = Instant::now();
                 copy.step_with_events(&hooks, &());
                 elapsed += start.elapsed();
@@ -210,17 +222,24 @@ fn bench_variant(
 }
 
 fn bench(c: &mut Criterion) {
-    let mut group = c.benchmark_group("multibody_dofs");
-    for spec in dof_variants() {
-        let model = compile(spec);
-        let dofs = 6 + model.coordinates.len();
-        bench_variant(&mut group, &dofs.to_string(), &model);
+    for (name, sparse) in [("multibody_dofs", false), ("multibody_dofs_sparse", true)] {
+        let mut group = c.benchmark_group(name);
+        for spec in dof_variants() {
+            let model = compile(spec);
+            let dofs = 6 + model.coordinates.len();
+            bench_variant(&mut group, &dofs.to_string(), &model, sparse);
+        }
+        group.finish();
     }
-    group.finish();
 
     let mut group = c.benchmark_group("contact_spheres");
     for n in [1, 2, 4, 6, 12] {
-        bench_variant(&mut group, &n.to_string(), &compile(contact_variant(n)));
+        bench_variant(
+            &mut group,
+            &n.to_string(),
+            &compile(contact_variant(n)),
+            false,
+        );
     }
     group.finish();
 }

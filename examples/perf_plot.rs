@@ -67,35 +67,42 @@ fn read_group(criterion: &Path, group: &str) -> Result<Vec<Estimate>> {
     Ok(out)
 }
 
-/// A panel of median step time (line) and criterion's 95 % interval of the median (crosses).
-fn panel(title: &str, x_label: &str, data: &[Estimate]) -> Panel {
-    let colour = RGBColor(31, 119, 180);
+/// Colours of the dense and the tree-sparse medians.
+const DENSE: RGBColor = RGBColor(31, 119, 180);
+const SPARSE: RGBColor = RGBColor(214, 39, 40);
+
+/// A panel of median step times (a line per path: rapier's dense mass matrix, and the
+/// tree-sparse one where measured) and criterion's 95 % intervals of the medians (crosses).
+fn panel(title: &str, x_label: &str, dense: &[Estimate], sparse: Option<&[Estimate]>) -> Panel {
     let grey = RGBColor(120, 120, 120);
-    let xs = data.iter().map(|e| e.id);
-    let ys = data.iter().flat_map(|e| [e.low_us, e.high_us]);
+    let all = || dense.iter().chain(sparse.unwrap_or_default());
+    let xs = all().map(|e| e.id);
+    let ys = all().flat_map(|e| [e.low_us, e.high_us]);
+    let median = |label: &str, color, data: &[Estimate]| Series {
+        label: label.to_owned(),
+        color,
+        points: data.iter().map(|e| (e.id, e.median_us)).collect(),
+        style: Style::LineDots,
+    };
+    let mut series = vec![median("dense", DENSE, dense)];
+    if let Some(sparse) = sparse {
+        series.push(median("tree-sparse", SPARSE, sparse));
+    }
+    series.push(Series {
+        label: "95 % interval".to_owned(),
+        color: grey,
+        points: all()
+            .flat_map(|e| [(e.id, e.low_us), (e.id, e.high_us)])
+            .collect(),
+        style: Style::Crosses,
+    });
     Panel {
         title: title.to_owned(),
         x_label: x_label.to_owned(),
         y_label: "rapier step [µs]".to_owned(),
         x_range: range(xs, false, (0.0, 1.0)),
         y_range: range(ys, true, (0.0, 1.0)),
-        series: vec![
-            Series {
-                label: "median".to_owned(),
-                color: colour,
-                points: data.iter().map(|e| (e.id, e.median_us)).collect(),
-                style: Style::LineDots,
-            },
-            Series {
-                label: "95 % interval".to_owned(),
-                color: grey,
-                points: data
-                    .iter()
-                    .flat_map(|e| [(e.id, e.low_us), (e.id, e.high_us)])
-                    .collect(),
-                style: Style::Crosses,
-            },
-        ],
+        series,
     }
 }
 
@@ -109,11 +116,21 @@ fn main() -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("target"));
     let criterion = target.join("criterion");
     let dofs = read_group(&criterion, "multibody_dofs")?;
+    let dofs_sparse = read_group(&criterion, "multibody_dofs_sparse")?;
     let spheres = read_group(&criterion, "contact_spheres")?;
     let figure = Figure {
         title: "One 1 ms rapier step of the walker standing on the belt (2 substeps)".to_owned(),
         legend: vec![
-            ("median".to_owned(), RGBColor(31, 119, 180), Mark::Line),
+            (
+                "median, rapier's dense mass matrix".to_owned(),
+                DENSE,
+                Mark::Line,
+            ),
+            (
+                "median, tree-sparse (vendored rapier)".to_owned(),
+                SPARSE,
+                Mark::Line,
+            ),
             (
                 "criterion's 95 % interval".to_owned(),
                 RGBColor(120, 120, 120),
@@ -127,11 +144,13 @@ fn main() -> Result<()> {
                 "Degrees of freedom (links = DoF − 5)",
                 "degrees of freedom of the multibody",
                 &dofs,
+                Some(&dofs_sparse),
             ),
             panel(
-                "Contact spheres (21 DoF; all on the belt)",
+                "Contact spheres (21 DoF, dense; all on the belt)",
                 "contact spheres per foot",
                 &spheres,
+                None,
             ),
         ],
     };
