@@ -18,7 +18,7 @@ pub struct PhysicsParams {
     /// one substep the rigid-feet controller falls at 1.4 m/s in both directions. Compliant feet
     /// leave rapier no contact to solve, so the substeps only refine the multibody's
     /// integration; the default controller was re-established on one
-    /// (`assets/controllers/experimental/one-substep.ron`), which makes a trial about 1.4 times
+    /// (`assets/controllers/experimental/one-substep.ron`), which makes a trial about 1.3 times
     /// cheaper (`docs/performance.md`).
     pub solver_iterations: usize,
     /// Steps between refreshes of the joints' apparent inertia used by stable PD. Default 10.
@@ -28,8 +28,8 @@ pub struct PhysicsParams {
     /// `vendor/README.md`) instead of rapier's dense `Σ JᵀMJ` and LU. The two agree to
     /// rounding (`crates/gait/tests/sparse_multibody.rs`), but walking amplifies rounding, so
     /// each gait keeps the path it was established on: [`Self::for_model`] takes the sparse
-    /// path for compliant feet (the default gait keeps all 50 gait-grid conditions and its
-    /// figures within 0.02 % on it, `docs/performance.md`), and [`Self::default`], for rigid
+    /// path for compliant feet (the default gait kept all 50 gait-grid conditions and its
+    /// figures within 0.12 % on it, `docs/performance.md`), and [`Self::default`], for rigid
     /// feet, the dense one (with the sparse path one of the rigid-feet controller's 50
     /// conditions, forward 1.4 m/s at +10 %, falls, as it also does on the dense path when the
     /// mass matrix is nudged by one ulp).
