@@ -253,6 +253,27 @@ pub struct Posture {
     /// 39:1621-1628).
     #[serde(default)]
     pub landing_belt_rise_share: f64,
+    /// Speed exponent of the step time in this direction, overriding the shared
+    /// [`WalkingParams::step_time_speed_exponent`] (absent in files written before). Like the
+    /// step time itself (SIMBICON's state duration δt; Yin, Loken & van de Panne 2007) it is
+    /// a controller input, which the two directions need not share any more than the step
+    /// time ([`Self::step_time_at_1mps_s`]). Together with the three overrides below it lets
+    /// a search change how one direction's gait scales with speed and slope without changing
+    /// the other's (`docs/controller-tuning.md`, "Long steps at 1.0 m/s on one substep").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_time_speed_exponent: Option<f64>,
+    /// Speed exponent of α below 1 m/s in this direction, overriding the shared
+    /// [`WalkingParams::velocity_offset_speed_exponent`] (absent in files written before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub velocity_offset_speed_exponent: Option<f64>,
+    /// Downhill cadence gain in this direction, overriding the shared
+    /// [`WalkingParams::downhill_cadence_gain`] (absent in files written before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downhill_cadence_gain: Option<f64>,
+    /// Speed exponent of the downhill cadence gain in this direction, overriding the shared
+    /// [`WalkingParams::downhill_cadence_speed_exponent`] (absent in files written before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downhill_cadence_speed_exponent: Option<f64>,
     /// α of the foot-placement law in this direction at and above 1 m/s \[s\], overriding
     /// the shared [`WalkingParams::velocity_offset_s`] (absent in files written before). The
     /// two directions need not share it, as they need not share the step time: backward
@@ -401,12 +422,22 @@ impl WalkingParams {
     /// Factor on the step time walking down a grade `downhill` (rise over run, positive
     /// downhill in the direction of travel; uphill, ≤ 0, gives 1): `1 / (1 + gain · s ·
     /// speed^(−exponent))` ([`Self::downhill_cadence_gain`]).
-    pub fn downhill_step_time_factor(&self, speed_mps: f64, downhill: f64) -> f64 {
-        let rise = self.downhill_cadence_gain
-            * downhill.max(0.0)
-            * speed_mps
-                .max(MIN_SCHEDULED_SPEED_MPS)
-                .powf(-self.downhill_cadence_speed_exponent);
+    /// The posture's own gain and exponent ([`Posture::downhill_cadence_gain`],
+    /// [`Posture::downhill_cadence_speed_exponent`]) replace the shared ones where it sets them.
+    pub fn downhill_step_time_factor(
+        &self,
+        posture: &Posture,
+        speed_mps: f64,
+        downhill: f64,
+    ) -> f64 {
+        let gain = posture
+            .downhill_cadence_gain
+            .unwrap_or(self.downhill_cadence_gain);
+        let exponent = posture
+            .downhill_cadence_speed_exponent
+            .unwrap_or(self.downhill_cadence_speed_exponent);
+        let rise =
+            gain * downhill.max(0.0) * speed_mps.max(MIN_SCHEDULED_SPEED_MPS).powf(-exponent);
         1.0 / (1.0 + rise)
     }
 
@@ -420,10 +451,14 @@ impl WalkingParams {
 
     /// α of the foot-placement law at a belt speed walking in `posture`'s direction \[s\]:
     /// the posture's [`Posture::velocity_offset_s`] or else the shared `velocity_offset_s` at
-    /// and above 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below.
+    /// and above 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below (the posture's
+    /// own exponent if it sets one).
     pub fn velocity_offset_at(&self, posture: &Posture, speed_mps: f64) -> f64 {
+        let exponent = posture
+            .velocity_offset_speed_exponent
+            .unwrap_or(self.velocity_offset_speed_exponent);
         posture.velocity_offset_s.unwrap_or(self.velocity_offset_s)
-            * speed_mps.min(1.0).powf(self.velocity_offset_speed_exponent)
+            * speed_mps.min(1.0).powf(exponent)
     }
 
     /// Parses and validates a parameter file; the error starts with `name` (the file) and
@@ -493,17 +528,18 @@ impl WalkingParams {
 
     /// Nominal step time \[s\] at a belt speed on a grade `downhill` (rise over run, positive
     /// downhill in the direction of travel): the posture's own step time at 1 m/s if it sets
-    /// one (else the shared one), scaled as speed^(−[`Self::step_time_speed_exponent`]) with
-    /// the speed clamped below at [`MIN_SCHEDULED_SPEED_MPS`], and quickened downhill
-    /// ([`Self::downhill_step_time_factor`]).
+    /// one (else the shared one), scaled as speed^(−[`Self::step_time_speed_exponent`], or the
+    /// posture's own exponent) with the speed clamped below at [`MIN_SCHEDULED_SPEED_MPS`],
+    /// and quickened downhill ([`Self::downhill_step_time_factor`]).
     pub fn step_time_s(&self, posture: &Posture, speed_mps: f64, downhill: f64) -> f64 {
+        let exponent = posture
+            .step_time_speed_exponent
+            .unwrap_or(self.step_time_speed_exponent);
         posture
             .step_time_at_1mps_s
             .unwrap_or(self.step_time_at_1mps_s)
-            * speed_mps
-                .max(MIN_SCHEDULED_SPEED_MPS)
-                .powf(-self.step_time_speed_exponent)
-            * self.downhill_step_time_factor(speed_mps, downhill)
+            * speed_mps.max(MIN_SCHEDULED_SPEED_MPS).powf(-exponent)
+            * self.downhill_step_time_factor(posture, speed_mps, downhill)
     }
 }
 
@@ -552,9 +588,13 @@ mod tests {
         assert_eq!(p.stance_knee_loading_s, 0.0);
         assert!(!p.double_support_hip_load_sharing);
         assert_eq!(p.velocity_offset_speed_exponent, 0.0);
-        assert_eq!(p.downhill_step_time_factor(0.6, 0.1), 1.0);
+        assert_eq!(p.downhill_step_time_factor(&p.forward, 0.6, 0.1), 1.0);
         for posture in [p.forward, p.backward] {
             assert_eq!(posture.step_time_at_1mps_s, None);
+            assert_eq!(posture.step_time_speed_exponent, None);
+            assert_eq!(posture.velocity_offset_speed_exponent, None);
+            assert_eq!(posture.downhill_cadence_gain, None);
+            assert_eq!(posture.downhill_cadence_speed_exponent, None);
             assert_eq!(posture.stance_knee_gravity_compensation, None);
             assert_eq!(p.stance_knee_feed_forward(&posture), 0.0);
             assert_eq!(posture.push_off_torque_per_kg, 0.0);
@@ -633,23 +673,69 @@ mod tests {
     }
 
     #[test]
+    fn a_direction_may_set_its_own_speed_and_slope_laws() {
+        let mut p = WalkingParams {
+            step_time_at_1mps_s: 0.5,
+            step_time_speed_exponent: 0.4,
+            velocity_offset_s: 0.2,
+            velocity_offset_speed_exponent: 0.5,
+            downhill_cadence_gain: 0.65,
+            downhill_cadence_speed_exponent: 1.58,
+            ..Default::default()
+        };
+        for posture in [&mut p.forward, &mut p.backward] {
+            posture.step_time_at_1mps_s = None;
+            posture.velocity_offset_s = None;
+        }
+        let (shared_step, shared_alpha) = (
+            p.step_time_s(&p.forward, 0.64, 0.1),
+            p.velocity_offset_at(&p.forward, 0.64),
+        );
+        p.forward.step_time_speed_exponent = Some(0.0);
+        p.forward.velocity_offset_speed_exponent = Some(0.0);
+        p.forward.downhill_cadence_gain = Some(0.0);
+        // Forwards: the step time no longer depends on speed or slope, α not on speed.
+        assert_eq!(p.step_time_s(&p.forward, 0.64, 0.1), 0.5);
+        assert_eq!(p.velocity_offset_at(&p.forward, 0.64), 0.2);
+        // Backwards: the shared laws, as before.
+        assert_eq!(p.step_time_s(&p.backward, 0.64, 0.1), shared_step);
+        assert_eq!(p.velocity_offset_at(&p.backward, 0.64), shared_alpha);
+        let expected = 0.5 * 0.64f64.powf(-0.4) / (1.0 + 0.65 * 0.1 * 0.64f64.powf(-1.58));
+        assert!((shared_step - expected).abs() < 1e-12, "{shared_step}");
+        // The downhill exponent alone: a gain of its own left unset keeps the shared one.
+        p.forward.downhill_cadence_gain = None;
+        p.forward.downhill_cadence_speed_exponent = Some(0.0);
+        let factor = p.downhill_step_time_factor(&p.forward, 0.64, 0.1);
+        assert!((factor - 1.0 / (1.0 + 0.065)).abs() < 1e-12, "{factor}");
+        p.backward.downhill_cadence_speed_exponent = Some(-1.0);
+        let err = p.validate().unwrap_err();
+        assert!(
+            err.starts_with("backward.downhill_cadence_speed_exponent"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn steps_quicken_downhill_only_and_more_at_slow_speeds() {
         let mut p = WalkingParams {
             downhill_cadence_gain: 0.65,
             downhill_cadence_speed_exponent: 1.58,
             ..Default::default()
         };
-        assert_eq!(p.downhill_step_time_factor(1.0, 0.0), 1.0);
-        assert_eq!(p.downhill_step_time_factor(1.0, -0.1), 1.0);
+        assert_eq!(p.downhill_step_time_factor(&p.forward, 1.0, 0.0), 1.0);
+        assert_eq!(p.downhill_step_time_factor(&p.forward, 1.0, -0.1), 1.0);
         // 6° downhill at 0.75 m/s: strides 11 % more frequent (Franz & Kram 2012: 12 %).
         let six = 6f64.to_radians().tan();
-        let rise = 1.0 / p.downhill_step_time_factor(0.75, six) - 1.0;
+        let rise = 1.0 / p.downhill_step_time_factor(&p.forward, 0.75, six) - 1.0;
         assert!((rise - 0.108).abs() < 0.005, "{rise}");
-        assert!(p.downhill_step_time_factor(0.6, 0.1) < p.downhill_step_time_factor(1.4, 0.1));
+        assert!(
+            p.downhill_step_time_factor(&p.forward, 0.6, 0.1)
+                < p.downhill_step_time_factor(&p.forward, 1.4, 0.1)
+        );
         // The belt starting from rest does not blow the factor up.
         assert_eq!(
-            p.downhill_step_time_factor(0.0, 0.1),
-            p.downhill_step_time_factor(0.6, 0.1)
+            p.downhill_step_time_factor(&p.forward, 0.0, 0.1),
+            p.downhill_step_time_factor(&p.forward, 0.6, 0.1)
         );
         p.downhill_cadence_gain = -0.1;
         let err = p.validate().unwrap_err();

@@ -161,6 +161,22 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
     if let Some(t) = p.step_time_at_1mps_s {
         positive(&f("step_time_at_1mps_s"), t)?;
     }
+    for (name, v) in [
+        ("step_time_speed_exponent", p.step_time_speed_exponent),
+        (
+            "velocity_offset_speed_exponent",
+            p.velocity_offset_speed_exponent,
+        ),
+        ("downhill_cadence_gain", p.downhill_cadence_gain),
+        (
+            "downhill_cadence_speed_exponent",
+            p.downhill_cadence_speed_exponent,
+        ),
+    ] {
+        if let Some(v) = v {
+            non_negative(&f(name), v)?;
+        }
+    }
     if let Some(a) = p.stance_knee_gravity_compensation {
         non_negative(&f("stance_knee_gravity_compensation"), a)?;
     }
