@@ -42,7 +42,8 @@ impl Setup {
     /// Where the swing ankle should be now [m, world]. Horizontally, from its lift-off
     /// position to the landing spot of the inverted-pendulum law (Coros et al. 2010, §4: `d =
     /// v √(h/g + v²/4g²) − α v_d` from the centre of mass, sagittally and laterally, plus half
-    /// the step width towards its own side), reached at 80 % of the swing. Vertically, a sin²
+    /// the step width towards its own side), reached at the posture's placement fraction of
+    /// the swing (80 % unless it sets one). Vertically, a sin²
     /// bump of the clearance height, which starts and ends with zero vertical speed (a soft
     /// touchdown), above the belt at the landing foot pitch; from 85 % of the swing it sinks
     /// below the belt at the touchdown speed, so the foot lands on time even with some lag.
@@ -68,7 +69,8 @@ impl Setup {
         let target_offset = DVec3::new(d_sag, 0.0, d_cor);
         let swing_phase = step.swing_phase;
         let start_offset = cycle.swing_start_offset + horizontal(stance_ankle - obs.com);
-        let offset = start_offset.lerp(target_offset, smoothstep(swing_phase / 0.8));
+        let placement = smoothstep(swing_phase / step.posture.placement_fraction());
+        let offset = start_offset.lerp(target_offset, placement);
         let mut target = obs.com + offset;
         let ground_y = swing_ground_height(
             obs.belt.normal,

@@ -280,6 +280,15 @@ pub struct Posture {
     /// strides are shorter than forward ones (Laufer 2005, J Gerontol A 60:627-632).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub velocity_offset_s: Option<f64>,
+    /// Fraction of the swing by which the swing ankle's horizontal path reaches the landing
+    /// spot of the placement law (absent in files written before: 0.8). Along a smoothstep
+    /// from the lift-off position, the path's speed peaks at half this fraction. People's
+    /// swing hip reaches its peak flexion at about 85 % of the gait cycle, about two thirds of
+    /// the swing, and holds it while the knee extends the shank forwards (Perry 1992; Winter
+    /// 2009); a path that arrives later makes the thigh overshoot and retract as the knee
+    /// extends under a foot that has already arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swing_placement_fraction: Option<f64>,
 }
 
 impl Posture {
@@ -293,6 +302,12 @@ impl Posture {
     /// ([`Self::push_off_work_per_kg`] × speed²), if it has one.
     pub fn push_off_work_at(&self, speed_mps: f64) -> Option<f64> {
         self.push_off_work_per_kg.map(|w| w * speed_mps * speed_mps)
+    }
+
+    /// Fraction of the swing by which the swing ankle reaches the landing spot
+    /// ([`Self::swing_placement_fraction`], else 0.8).
+    pub fn placement_fraction(&self) -> f64 {
+        self.swing_placement_fraction.unwrap_or(0.8)
     }
 
     /// How far the swing knee's extension before touchdown has gone at `swing_phase`, 0…1: a

@@ -246,6 +246,15 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         ok,
         "a fraction in [0, 1)",
     )?;
+    if let Some(fraction) = p.swing_placement_fraction {
+        let ok = fraction > 0.0 && fraction <= 1.0;
+        check(
+            &f("swing_placement_fraction"),
+            fraction,
+            ok,
+            "a fraction in (0, 1]",
+        )?;
+    }
     Ok(())
 }
 
@@ -349,5 +358,16 @@ mod tests {
             err.starts_with("backward.knee_extension_start_fraction"),
             "{err}"
         );
+        for bad in [0.0, 1.5, f64::NAN] {
+            let mut p = WalkingParams::default();
+            p.forward.swing_placement_fraction = Some(bad);
+            let err = p.validate().unwrap_err();
+            assert!(err.starts_with("forward.swing_placement_fraction"), "{err}");
+        }
+        let mut p = WalkingParams::default();
+        p.forward.swing_placement_fraction = Some(1.0);
+        assert_eq!(p.validate(), Ok(()));
+        assert_eq!(p.forward.placement_fraction(), 1.0);
+        assert_eq!(p.backward.placement_fraction(), 0.8);
     }
 }
