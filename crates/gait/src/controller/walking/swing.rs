@@ -43,10 +43,10 @@ impl Setup {
     /// position to the landing spot of the inverted-pendulum law (Coros et al. 2010, §4: `d =
     /// v √(h/g + v²/4g²) − α v_d` from the centre of mass, sagittally and laterally, plus half
     /// the step width towards its own side), reached at the posture's placement fraction of
-    /// the swing (80 % unless it sets one). Vertically, a sin²
-    /// bump of the clearance height, which starts and ends with zero vertical speed (a soft
-    /// touchdown), above the belt at the landing foot pitch; from 85 % of the swing it sinks
-    /// below the belt at the touchdown speed, so the foot lands on time even with some lag.
+    /// the swing (80 % unless it sets one). Vertically, a sin² bump of the clearance height,
+    /// which starts and ends with zero vertical speed (a soft touchdown), above the belt at the
+    /// landing foot pitch; from 85 % of the swing it sinks below the belt at the touchdown
+    /// speed, so the foot lands on time even with some lag.
     pub(super) fn foot_target(
         &self,
         obs: &Observation,

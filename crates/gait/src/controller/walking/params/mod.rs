@@ -283,10 +283,11 @@ pub struct Posture {
     /// Fraction of the swing by which the swing ankle's horizontal path reaches the landing
     /// spot of the placement law (absent in files written before: 0.8). Along a smoothstep
     /// from the lift-off position, the path's speed peaks at half this fraction. People's
-    /// swing hip reaches its peak flexion at about 85 % of the gait cycle, about two thirds of
-    /// the swing, and holds it while the knee extends the shank forwards (Perry 1992; Winter
-    /// 2009); a path that arrives later makes the thigh overshoot and retract as the knee
-    /// extends under a foot that has already arrived.
+    /// swing hip reaches its peak flexion at about 85 % of the gait cycle and holds it while
+    /// the knee extends the shank forwards (Perry 1992; Winter 2009); with the foot arriving at
+    /// 0.8 the knee extends under a foot that has already arrived and the thigh retracts
+    /// instead (`docs/controller-tuning.md`, "What the late swing costs"). A controller
+    /// setting, as the step time is, for a search to move.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swing_placement_fraction: Option<f64>,
 }
