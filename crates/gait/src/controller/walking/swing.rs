@@ -9,7 +9,7 @@ use super::cycle::GaitCycle;
 use super::outer_loop::Velocities;
 use super::params::{Gain, Posture};
 use super::servo::Servo;
-use super::{Setup, Step, horizontal, smoothstep};
+use super::{Setup, Step, horizontal};
 use crate::controller::Observation;
 use crate::controller::leg_ik::leg_ik;
 
@@ -69,8 +69,7 @@ impl Setup {
         let target_offset = DVec3::new(d_sag, 0.0, d_cor);
         let swing_phase = step.swing_phase;
         let start_offset = cycle.swing_start_offset + horizontal(stance_ankle - obs.com);
-        let placement = smoothstep(swing_phase / step.posture.placement_fraction());
-        let offset = start_offset.lerp(target_offset, placement);
+        let offset = start_offset.lerp(target_offset, step.posture.placement_at(swing_phase));
         let mut target = obs.com + offset;
         let ground_y = swing_ground_height(
             obs.belt.normal,

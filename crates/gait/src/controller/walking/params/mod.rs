@@ -305,10 +305,11 @@ impl Posture {
         self.push_off_work_per_kg.map(|w| w * speed_mps * speed_mps)
     }
 
-    /// Fraction of the swing by which the swing ankle reaches the landing spot
-    /// ([`Self::swing_placement_fraction`], else 0.8).
-    pub fn placement_fraction(&self) -> f64 {
-        self.swing_placement_fraction.unwrap_or(0.8)
+    /// How far the swing ankle's horizontal path has gone from its lift-off position to the
+    /// landing spot at `swing_phase`, 0…1: a smoothstep that ends at
+    /// [`Self::swing_placement_fraction`] (0.8 without one).
+    pub fn placement_at(&self, swing_phase: f64) -> f64 {
+        super::smoothstep(swing_phase / self.swing_placement_fraction.unwrap_or(0.8))
     }
 
     /// How far the swing knee's extension before touchdown has gone at `swing_phase`, 0…1: a
@@ -729,6 +730,25 @@ mod tests {
             err.starts_with("backward.downhill_cadence_speed_exponent"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_swing_foot_reaches_its_landing_spot_at_the_placement_fraction() {
+        let mut posture = WalkingParams::default().forward;
+        posture.swing_placement_fraction = None;
+        // Without the field, the path arrives at 80 % of the swing, half way at 40 %.
+        assert_eq!(posture.placement_at(0.0), 0.0);
+        assert!((posture.placement_at(0.4) - 0.5).abs() < 1e-12);
+        assert_eq!(posture.placement_at(0.8), 1.0);
+        assert_eq!(posture.placement_at(0.95), 1.0);
+        posture.swing_placement_fraction = Some(0.6);
+        assert!((posture.placement_at(0.3) - 0.5).abs() < 1e-12);
+        assert_eq!(posture.placement_at(0.6), 1.0);
+        // A later arrival is behind the default's path at every phase before it.
+        posture.swing_placement_fraction = Some(1.0);
+        let default = WalkingParams::default().backward;
+        assert!(posture.placement_at(0.5) < default.placement_at(0.5));
+        assert!(posture.placement_at(0.9) < 1.0);
     }
 
     #[test]

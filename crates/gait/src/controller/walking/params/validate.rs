@@ -367,7 +367,5 @@ mod tests {
         let mut p = WalkingParams::default();
         p.forward.swing_placement_fraction = Some(1.0);
         assert_eq!(p.validate(), Ok(()));
-        assert_eq!(p.forward.placement_fraction(), 1.0);
-        assert_eq!(p.backward.placement_fraction(), 0.8);
     }
 }
