@@ -51,7 +51,7 @@ Conventions (the simulation's, used for everything shown):
   (positive = propulsive) for either walking direction.
 - A gait cycle runs from foot strike to the next foot strike of the same leg (0-100 %).
 
-Only numpy, matplotlib and pyyaml are used. The output is deterministic: no random numbers,
+Only numpy, matplotlib and pyyaml are used (tools/validation/requirements.txt). The output is deterministic: no random numbers,
 and PNG metadata that would change between runs is suppressed.
 """
 
@@ -67,12 +67,22 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import matplotlib
+MISSING_PACKAGE_HELP = (
+    "install the validation tools' packages with `pip install -r "
+    "tools/validation/requirements.txt` (on Debian: `apt-get install python3-numpy "
+    "python3-matplotlib python3-yaml`)"
+)
 
-matplotlib.use("Agg")  # no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import yaml  # noqa: E402
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display needed
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import yaml
+except ModuleNotFoundError as missing:  # a sentence instead of a traceback
+    sys.exit(f"{Path(sys.argv[0]).name}: the Python package {missing.name!r} is missing; "
+             f"{MISSING_PACKAGE_HELP}")
 
 # numpy 2 renamed trapz to trapezoid; Debian 12's python3-numpy is 1.24.
 trapezoid = getattr(np, "trapezoid", None) or np.trapz

@@ -29,10 +29,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import compare  # noqa: E402  (same folder; shares its definitions of every figure)
+# Same folder; shares its definitions of every figure. It exits with a sentence naming the
+# package to install if numpy, matplotlib or pyyaml is missing.
+import compare  # noqa: E402
+import numpy as np  # noqa: E402
 
 
 @dataclass
