@@ -51,8 +51,9 @@ Conventions (the simulation's, used for everything shown):
   (positive = propulsive) for either walking direction.
 - A gait cycle runs from foot strike to the next foot strike of the same leg (0-100 %).
 
-Only numpy, matplotlib and pyyaml are used (tools/validation/requirements.txt). The output is deterministic: no random numbers,
-and PNG metadata that would change between runs is suppressed.
+Only numpy, matplotlib and pyyaml are used (tools/validation/requirements.txt; without one of
+them the script exits with status 1 and names it). The output is deterministic: no random
+numbers, and PNG metadata that would change between runs is suppressed.
 """
 
 from __future__ import annotations

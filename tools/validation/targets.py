@@ -18,7 +18,8 @@ also says by how much a target is missed. Nothing here feeds a controller or an 
 it is a report on a finished gait.
 
 Prints one Markdown table and a count of the targets met; exits 0 whatever the outcome (it
-reports, it does not gate), and 2 if an input cannot be read.
+reports, it does not gate), 2 if an input cannot be read, and 1 if numpy, matplotlib or
+pyyaml is missing (tools/validation/requirements.txt).
 """
 
 import argparse
