@@ -145,7 +145,19 @@ impl Setup {
                 } else {
                     gains.hip_adduction
                 };
-                servo.pd_moving(c, gain, goal[k], rates[k]) + servo.gravity_compensation(c, &distal)
+                let torque = servo.pd_moving(c, gain, goal[k], rates[k])
+                    + servo.gravity_compensation(c, &distal);
+                let drive = if k == 0 {
+                    step.posture.swing_hip_drive_at(step.swing_phase)
+                } else {
+                    0.0
+                };
+                // Added only where there is a drive, so files without one keep their bits.
+                if drive == 0.0 {
+                    torque
+                } else {
+                    torque + drive * self.mass_kg
+                }
             };
         }
         torques[leg.knee.index()] = servo.pd_moving(leg.knee, gains.knee, knee_target, rates[3])

@@ -290,7 +290,22 @@ pub struct Posture {
     /// setting, as the step time is, for a search to move.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swing_placement_fraction: Option<f64>,
+    /// Hip flexion torque added to the swing hip's servo over the initial swing, the first
+    /// [`INITIAL_SWING_FRACTION`] of the swing \[N·m/kg; negative: extension\] (absent in files
+    /// written before: none). People's hip flexors drive the thigh from pre-swing through the
+    /// initial swing, with a flexor moment of about 0.5 N·m/kg at toe-off, and let it swing
+    /// after that (Winter 2009, Biomechanics and Motor Control of Human Movement, 4th ed.;
+    /// iliacus activity in pre-swing and initial swing, Perry 1992, Gait Analysis); the
+    /// walker's servo alone drives the thigh late, at 75-80 % of the cycle
+    /// (`docs/controller-tuning.md`, "The stance foot's fore-aft force").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swing_hip_drive_per_kg: Option<f64>,
 }
+
+/// The initial swing's share of the swing: from toe-off to the feet's crossing, about 13 of the
+/// 40 % of the gait cycle that the swing lasts (Perry 1992, Gait Analysis: initial swing
+/// 60-73 %, mid-swing 73-87 %, terminal swing 87-100 %).
+pub const INITIAL_SWING_FRACTION: f64 = 13.0 / 40.0;
 
 impl Posture {
     /// Peak push-off torque at a belt speed [N·m/kg]: `push_off_torque_per_kg` at 1 m/s,
@@ -310,6 +325,16 @@ impl Posture {
     /// [`Self::swing_placement_fraction`] (0.8 without one).
     pub fn placement_at(&self, swing_phase: f64) -> f64 {
         super::smoothstep(swing_phase / self.swing_placement_fraction.unwrap_or(0.8))
+    }
+
+    /// The swing hip's added flexion torque at `swing_phase` \[N·m/kg\]: the posture's
+    /// [`Self::swing_hip_drive_per_kg`] over the initial swing ([`INITIAL_SWING_FRACTION`]),
+    /// none after it or without one.
+    pub fn swing_hip_drive_at(&self, swing_phase: f64) -> f64 {
+        match self.swing_hip_drive_per_kg {
+            Some(drive) if swing_phase < INITIAL_SWING_FRACTION => drive,
+            _ => 0.0,
+        }
     }
 
     /// How far the swing knee's extension before touchdown has gone at `swing_phase`, 0…1: a
@@ -749,6 +774,18 @@ mod tests {
         let default = WalkingParams::default().backward;
         assert!(posture.placement_at(0.5) < default.placement_at(0.5));
         assert!(posture.placement_at(0.9) < 1.0);
+    }
+
+    #[test]
+    fn the_swing_hip_drive_acts_over_the_initial_swing_only() {
+        let mut posture = WalkingParams::default().forward;
+        posture.swing_hip_drive_per_kg = None;
+        assert_eq!(posture.swing_hip_drive_at(0.1), 0.0);
+        posture.swing_hip_drive_per_kg = Some(0.4);
+        assert_eq!(posture.swing_hip_drive_at(0.0), 0.4);
+        assert_eq!(posture.swing_hip_drive_at(0.3), 0.4);
+        assert_eq!(posture.swing_hip_drive_at(INITIAL_SWING_FRACTION), 0.0);
+        assert_eq!(posture.swing_hip_drive_at(0.9), 0.0);
     }
 
     #[test]

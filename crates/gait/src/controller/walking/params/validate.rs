@@ -255,6 +255,10 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
             "a fraction in (0, 1]",
         )?;
     }
+    if let Some(drive) = p.swing_hip_drive_per_kg {
+        let ok = drive.abs() <= 3.0;
+        check(&f("swing_hip_drive_per_kg"), drive, ok, "within ±3 N·m/kg")?;
+    }
     Ok(())
 }
 
@@ -366,6 +370,15 @@ mod tests {
         }
         let mut p = WalkingParams::default();
         p.forward.swing_placement_fraction = Some(1.0);
+        assert_eq!(p.validate(), Ok(()));
+        for bad in [3.5, -4.0, f64::NAN, f64::INFINITY] {
+            let mut p = WalkingParams::default();
+            p.backward.swing_hip_drive_per_kg = Some(bad);
+            let err = p.validate().unwrap_err();
+            assert!(err.starts_with("backward.swing_hip_drive_per_kg"), "{err}");
+        }
+        let mut p = WalkingParams::default();
+        p.forward.swing_hip_drive_per_kg = Some(-3.0);
         assert_eq!(p.validate(), Ok(()));
     }
 }
