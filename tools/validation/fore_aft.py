@@ -15,7 +15,7 @@ the strike while its mean vertical force stays above 0.05 BW) it prints:
   single support the light pelvis returns at the stance hip what the swing hip applies (less
   the trunk's share through the lumbar joint), so near -1 means the swing leg's hip torques
   are what the stance hip holds (docs/controller-tuning.md, "The stance foot's fore-aft
-  force").
+  force, and laws for the loading wave").
 
 Only the standard library is used.
 """

@@ -297,7 +297,8 @@ pub struct Posture {
     /// after that (Winter 2009, Biomechanics and Motor Control of Human Movement, 4th ed.;
     /// iliacus activity in pre-swing and initial swing, Perry 1992, Gait Analysis); the
     /// walker's servo alone drives the thigh late, at 75-80 % of the cycle
-    /// (`docs/controller-tuning.md`, "The stance foot's fore-aft force").
+    /// (`docs/controller-tuning.md`, "The stance foot's fore-aft force, and laws for the loading
+    /// wave").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swing_hip_drive_per_kg: Option<f64>,
 }
