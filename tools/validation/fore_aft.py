@@ -17,19 +17,22 @@ the strike while its mean vertical force stays above 0.05 BW) it prints:
   are what the stance hip holds (docs/controller-tuning.md, "The stance foot's fore-aft
   force, and laws for the loading wave").
 
-Only the standard library is used.
+Only the standard library is used (and stride_peaks.py's reader of cycles.csv).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stride_peaks import curves  # noqa: E402  (same folder: its reader of cycles.csv)
+
 FORCE = "grf_travel_bw"
 HIP = "hip_flexion_moment_nm_per_kg"
+VERTICAL = "grf_vertical_bw"
 
 
 def correlation(a: list[float], b: list[float]) -> float:
@@ -48,33 +51,39 @@ def main() -> int:
     path = args.run / "cycles.csv"
     if not path.is_file():
         raise SystemExit(f"{args.run}: no cycles.csv (is it one trial's output folder?)")
-    curves: dict[tuple[str, str], dict[int, float]] = {}
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            key = (row["side"], row["variable"])
-            curves.setdefault(key, {})[int(float(row["percent_cycle"]))] = float(row["mean"])
+    c = curves(args.run)
     other = "l" if args.side == "r" else "r"
-    for key in ((args.side, FORCE), (args.side, HIP), (other, HIP), (args.side, "grf_vertical_bw")):
-        missing = [p for p in range(100) if p not in curves.get(key, {})]
+    needed = ((FORCE, args.side), (HIP, args.side), (HIP, other), (VERTICAL, args.side))
+    for key in needed:
+        missing = [p for p in range(100) if p not in c.get(key, {})]
         if missing:
             raise SystemExit(
-                f"{path}: no mean curve of {key[1]} for side {key[0]} at {len(missing)} "
+                f"{path}: no mean curve of {key[0]} for side {key[1]} at {len(missing)} "
                 "percent points (did the trial complete strides with both legs?)"
             )
-    force, hip = curves[(args.side, FORCE)], curves[(args.side, HIP)]
-    other_hip = curves[(other, HIP)]
-    vertical = curves.get((args.side, "grf_vertical_bw"), {})
-    stance = [p for p in range(100) if all(vertical.get(q, 0.0) > 0.05 for q in range(1, p + 1))]
+    force, hip, other_hip, vertical = (c[key] for key in needed)
+    # From the strike for as long as the foot bears more than 0.05 BW.
+    stance = [0]
+    for p in range(1, 100):
+        if vertical[p] <= 0.05:
+            break
+        stance.append(p)
     if len(stance) < 10:
-        raise SystemExit(f"{path}: side {args.side}'s mean vertical force is above 0.05 BW for only {len(stance)} % of the cycle after the strike")
-    print(f"{args.run}: side {args.side}, mean curves, stance 0-{stance[-1]} % (positive force: propulsive)")
+        raise SystemExit(
+            f"{path}: side {args.side}'s mean vertical force is above 0.05 BW for only "
+            f"{len(stance)} % of the cycle after the strike"
+        )
+    print(f"{args.run}: side {args.side}, mean curves, stance 0-{stance[-1]} % "
+          "(positive force: propulsive)")
     for label, pick in (("most braking", min), ("most propulsive", max)):
         p = pick(stance, key=lambda q: force[q])
-        print(f"  fore-aft force, {label:<16} {force[p]:+7.3f} BW at {p:2d} % (hip moment {hip[p]:+.2f} N·m/kg)")
+        print(f"  fore-aft force, {label:<16} {force[p]:+7.3f} BW at {p:2d} % "
+              f"(hip moment {hip[p]:+.2f} N·m/kg)")
     r_force = correlation([force[p] for p in stance], [hip[p] for p in stance])
     r_mirror = correlation([hip[p] for p in stance], [other_hip[(p + 50) % 100] for p in stance])
-    print(f"  correlation over stance: fore-aft force with this hip's moment        {r_force:+.2f}")
-    print(f"  correlation over stance: this hip's moment with the other's at +50 %  {r_mirror:+.2f}")
+    for label, r in (("fore-aft force with this hip's moment", r_force),
+                     ("this hip's moment with the other's at +50 %", r_mirror)):
+        print(f"  correlation over stance: {label:<44} {r:+.2f}")
     return 0
 
 

@@ -140,18 +140,14 @@ impl Setup {
             hip[k] = if k == 2 {
                 servo.pd(c, gains.hip_rotation, 0.0)
             } else {
-                let gain = if k == 0 {
-                    gains.hip
+                let (gain, drive) = if k == 0 {
+                    let drive = step.posture.swing_hip_drive_at(step.swing_phase);
+                    (gains.hip, drive)
                 } else {
-                    gains.hip_adduction
+                    (gains.hip_adduction, 0.0)
                 };
                 let torque = servo.pd_moving(c, gain, goal[k], rates[k])
                     + servo.gravity_compensation(c, &distal);
-                let drive = if k == 0 {
-                    step.posture.swing_hip_drive_at(step.swing_phase)
-                } else {
-                    0.0
-                };
                 // Added only where there is a drive, so files without one keep their bits.
                 if drive == 0.0 {
                     torque
