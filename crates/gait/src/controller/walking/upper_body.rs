@@ -53,12 +53,13 @@ impl Setup {
             torques[c.index()] = q_lumbar[k];
         }
         let pelvis = obs.segment(self.skeleton.pelvis);
+        let heading = posture.heading_gain.unwrap_or(gains.heading);
         let (p_err, _) = split(
             rotation_error(DMat3::IDENTITY, pelvis.rotation),
             gains.pelvis,
-            gains.heading,
+            heading,
         );
-        let (_, p_damp) = split(pelvis.angular_velocity, gains.pelvis, gains.heading);
+        let (_, p_damp) = split(pelvis.angular_velocity, gains.pelvis, heading);
         // Roll (about the walking direction) has its own, softer gain: the stance foot can only
         // take a small rolling moment before it tips onto its edge.
         let mut pelvis_torque = (p_err - p_damp) * mass;

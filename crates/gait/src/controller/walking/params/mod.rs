@@ -56,7 +56,8 @@ pub struct Gains {
     /// Pelvis roll (world) through the stance hip.
     pub pelvis_roll: Gain,
     /// Pelvis and trunk heading (yaw about the vertical), kept small because the stance foot
-    /// can only resist small twisting moments by friction.
+    /// can only resist small twisting moments by friction; a direction's posture may set its own
+    /// ([`Posture::heading_gain`]).
     pub heading: Gain,
 }
 
@@ -301,6 +302,14 @@ pub struct Posture {
     /// wave").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swing_hip_drive_per_kg: Option<f64>,
+    /// This direction's gain on the pelvis's heading (yaw about the vertical), per kilogram
+    /// (absent in files written before: the shared [`Gains::heading`]). With the shared gain and
+    /// the swing hip's drive the forward walker drifts 0.55-0.74 m across the belt at 1.4 m/s
+    /// downhill, stepping with crossed feet; a stiffer forward heading holds it within 0.45 m,
+    /// while walking backwards the same stiffer gain falls at 0.6 m/s
+    /// (`docs/controller-tuning.md`, "The heading and the drift across the belt").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heading_gain: Option<Gain>,
 }
 
 /// The initial swing's share of the swing: from toe-off to the feet's crossing, about 13 of the

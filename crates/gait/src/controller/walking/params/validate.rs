@@ -259,11 +259,16 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         let ok = drive.abs() <= 3.0;
         check(&f("swing_hip_drive_per_kg"), drive, ok, "within ±3 N·m/kg")?;
     }
+    if let Some(gain) = p.heading_gain {
+        non_negative(&f("heading_gain.kp"), gain.kp)?;
+        non_negative(&f("heading_gain.kd"), gain.kd)?;
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::Gain;
     use super::*;
 
     #[test]
@@ -380,5 +385,14 @@ mod tests {
         let mut p = WalkingParams::default();
         p.forward.swing_hip_drive_per_kg = Some(-3.0);
         assert_eq!(p.validate(), Ok(()));
+        for (kp, kd, field) in [(-1.0, 1.0, "kp"), (1.0, f64::NAN, "kd")] {
+            let mut p = WalkingParams::default();
+            p.backward.heading_gain = Some(Gain { kp, kd });
+            let err = p.validate().unwrap_err();
+            assert!(
+                err.starts_with(&format!("backward.heading_gain.{field}")),
+                "{err}"
+            );
+        }
     }
 }
