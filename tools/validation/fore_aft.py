@@ -17,13 +17,14 @@ the strike while its mean vertical force stays above 0.05 BW) it prints:
   are what the stance hip holds (docs/controller-tuning.md, "The stance foot's fore-aft
   force, and laws for the loading wave").
 
-Only the standard library is used (and stride_peaks.py's reader of cycles.csv).
+Only the standard library is used (Python 3.10 or later, for statistics.correlation) and
+stride_peaks.py's reader of cycles.csv.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
+import statistics
 import sys
 from pathlib import Path
 
@@ -37,10 +38,10 @@ VERTICAL = "grf_vertical_bw"
 
 def correlation(a: list[float], b: list[float]) -> float:
     """Pearson's correlation of two equally long series (nan if either is constant)."""
-    ma, mb = sum(a) / len(a), sum(b) / len(b)
-    cov = sum((x - ma) * (y - mb) for x, y in zip(a, b))
-    var = sum((x - ma) ** 2 for x in a) * sum((y - mb) ** 2 for y in b)
-    return cov / math.sqrt(var) if var > 0 else float("nan")
+    try:
+        return statistics.correlation(a, b)
+    except statistics.StatisticsError:
+        return float("nan")
 
 
 def main() -> int:

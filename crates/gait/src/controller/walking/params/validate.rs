@@ -2,7 +2,7 @@
 //! gains and strengths not negative (step times positive), fractions in range, with the field
 //! named in the error.
 
-use super::{Posture, WalkingParams};
+use super::{Gain, Posture, WalkingParams};
 
 /// `Ok` if `v` is finite and `ok`; else `field: v is not what`.
 fn check(field: &str, v: f64, ok: bool, what: &str) -> Result<(), String> {
@@ -15,6 +15,12 @@ fn check(field: &str, v: f64, ok: bool, what: &str) -> Result<(), String> {
 
 fn finite(field: &str, v: f64) -> Result<(), String> {
     check(field, v, true, "a finite number")
+}
+
+/// A gain's stiffness and damping, named `field.kp` and `field.kd`.
+fn non_negative_gain(field: &str, gain: Gain) -> Result<(), String> {
+    non_negative(&format!("{field}.kp"), gain.kp)?;
+    non_negative(&format!("{field}.kd"), gain.kd)
 }
 
 fn positive(field: &str, v: f64) -> Result<(), String> {
@@ -127,8 +133,7 @@ impl WalkingParams {
             ("heading", Some(g.heading)),
         ] {
             if let Some(gain) = gain {
-                non_negative(&format!("gains.{name}.kp"), gain.kp)?;
-                non_negative(&format!("gains.{name}.kd"), gain.kd)?;
+                non_negative_gain(&format!("gains.{name}"), gain)?;
             }
         }
         Ok(())
@@ -260,15 +265,13 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         check(&f("swing_hip_drive_per_kg"), drive, ok, "within ±3 N·m/kg")?;
     }
     if let Some(gain) = p.heading_gain {
-        non_negative(&f("heading_gain.kp"), gain.kp)?;
-        non_negative(&f("heading_gain.kd"), gain.kd)?;
+        non_negative_gain(&f("heading_gain"), gain)?;
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::Gain;
     use super::*;
 
     #[test]
