@@ -38,7 +38,12 @@ impl Setup {
                 let timed =
                     push_off_activation(step.swing_phase, step.posture.push_off_start_fraction);
                 let ahead = || (obs.com - foot.origin).dot(step.travel);
-                timed.max(progress_push_off_activation(step.posture, ahead))
+                let trigger = p.push_off_progress_at(
+                    step.posture,
+                    obs.belt_speed_mps,
+                    step.timing.swing_s + step.timing.double_support_s,
+                );
+                timed.max(progress_push_off_activation(step.posture, trigger, ahead))
             }
             super::Phase::DoubleSupport => 0.0,
         };
@@ -178,11 +183,15 @@ pub(super) fn push_off_activation(swing_phase: f64, start: f64) -> f64 {
 }
 
 /// Activation 0…1 of the progress-triggered push-off with the centre of mass `ahead_m()` ahead
-/// of the stance ankle in the direction of travel: a smoothstep from the posture's
-/// [`Posture::push_off_progress_m`] over its span (0 without one, and the distance is not
-/// computed).
-fn progress_push_off_activation(posture: &Posture, ahead_m: impl FnOnce() -> f64) -> f64 {
-    posture.push_off_progress_m.map_or(0.0, |start| {
+/// of the stance ankle in the direction of travel: a smoothstep from the trigger distance
+/// `start` ([`WalkingParams::push_off_progress_at`](super::WalkingParams::push_off_progress_at))
+/// over the posture's span (0 without a trigger, and the distance is not computed).
+fn progress_push_off_activation(
+    posture: &Posture,
+    start: Option<f64>,
+    ahead_m: impl FnOnce() -> f64,
+) -> f64 {
+    start.map_or(0.0, |start| {
         smoothstep((ahead_m() - start) / posture.push_off_progress_span_m)
     })
 }
@@ -222,17 +231,16 @@ mod tests {
     #[test]
     fn the_progress_push_off_ramps_as_the_body_passes_ahead_of_the_foot() {
         let mut posture = crate::controller::walking::WalkingParams::default().forward;
-        posture.push_off_progress_m = None;
+        posture.push_off_progress_span_m = 0.1;
         assert_eq!(
-            progress_push_off_activation(&posture, || 0.3),
+            progress_push_off_activation(&posture, None, || 0.3),
             0.0,
             "absent: never"
         );
-        posture.push_off_progress_m = Some(0.05);
-        posture.push_off_progress_span_m = 0.1;
-        assert_eq!(progress_push_off_activation(&posture, || 0.0), 0.0);
-        assert!((progress_push_off_activation(&posture, || 0.10) - 0.5).abs() < 1e-12);
-        assert_eq!(progress_push_off_activation(&posture, || 0.15), 1.0);
-        assert_eq!(progress_push_off_activation(&posture, || 0.4), 1.0);
+        let start = Some(0.05);
+        assert_eq!(progress_push_off_activation(&posture, start, || 0.0), 0.0);
+        assert!((progress_push_off_activation(&posture, start, || 0.10) - 0.5).abs() < 1e-12);
+        assert_eq!(progress_push_off_activation(&posture, start, || 0.15), 1.0);
+        assert_eq!(progress_push_off_activation(&posture, start, || 0.4), 1.0);
     }
 }

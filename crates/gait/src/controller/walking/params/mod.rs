@@ -310,6 +310,34 @@ pub struct Posture {
     /// (`docs/controller-tuning.md`, "The heading and the drift across the belt").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heading_gain: Option<Gain>,
+    /// Belt speed below which this direction's planned step time stops lengthening \[m/s\]
+    /// (absent in files written before: [`MIN_SCHEDULED_SPEED_MPS`]): the step time's power law
+    /// in speed ([`WalkingParams::step_time_s`]) is evaluated at no less than this speed. A
+    /// controller setting, not people's: people's steps keep lengthening in time as they slow
+    /// down, but with the forward long steps (0.56 s at 1 m/s) the walker does not hold the
+    /// 0.61-0.68 s steps the law asks for at 0.6-0.8 m/s: it lands crouched from its first
+    /// steps and falls within 16 s at 0.6 m/s on the level (`docs/controller-tuning.md`, "Long steps across
+    /// the grid: three laws").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_time_plateau_speed_mps: Option<f64>,
+    /// Gain on the uphill grade in the step time's slope factor (absent in files written
+    /// before: 0): walking up a grade `s` (rise over run) the planned step time is divided by
+    /// `1 + gain · s` as well ([`WalkingParams::slope_step_time_factor`]). The uphill mirror of
+    /// the downhill cadence law, and like it a controller setting found by measurement, not a
+    /// fit to people: with long forward steps the walker falls uphill at 0.6-1.4 m/s where
+    /// quicker steps hold it (`docs/controller-tuning.md`, "Long steps across the grid: three
+    /// laws").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uphill_cadence_gain: Option<f64>,
+    /// Whether [`Self::push_off_progress_m`] (and not its span) is the trigger at 1 m/s on the
+    /// level and scales with the planned step length elsewhere (false, files written before:
+    /// the same distance at every speed and grade): the trigger is
+    /// `push_off_progress_m · v·T(v, s) / T(1 m/s, 0)`, with `T` the planned step time at the
+    /// belt speed `v` and grade `s`. People's heel rises at a share of the stride, 30-40 % of
+    /// it (Perry 1992, Gait Analysis), not at a fixed distance; a fixed 0.12 m trigger comes
+    /// late in a 0.4 m step at 0.6 m/s and early in a 0.7 m one at 1.4 m/s.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub push_off_progress_scales_with_step: bool,
 }
 
 /// The initial swing's share of the swing: from toe-off to the feet's crossing, about 13 of the
@@ -471,17 +499,13 @@ pub struct WalkingParams {
 }
 
 impl WalkingParams {
-    /// Factor on the step time walking down a grade `downhill` (rise over run, positive
-    /// downhill in the direction of travel; uphill, ≤ 0, gives 1): `1 / (1 + gain · s ·
-    /// speed^(−exponent))` ([`Self::downhill_cadence_gain`]).
+    /// Factor on the step time walking on a grade `downhill` (rise over run, positive
+    /// downhill in the direction of travel): `1 / (1 + gain · s · speed^(−exponent))` downhill
+    /// ([`Self::downhill_cadence_gain`]) and `1 / (1 + u · |s|)` uphill, with `u` the
+    /// posture's [`Posture::uphill_cadence_gain`] (without one, 1 uphill).
     /// The posture's own gain and exponent ([`Posture::downhill_cadence_gain`],
     /// [`Posture::downhill_cadence_speed_exponent`]) replace the shared ones where it sets them.
-    pub fn downhill_step_time_factor(
-        &self,
-        posture: &Posture,
-        speed_mps: f64,
-        downhill: f64,
-    ) -> f64 {
+    pub fn slope_step_time_factor(&self, posture: &Posture, speed_mps: f64, downhill: f64) -> f64 {
         let gain = posture
             .downhill_cadence_gain
             .unwrap_or(self.downhill_cadence_gain);
@@ -490,7 +514,34 @@ impl WalkingParams {
             .unwrap_or(self.downhill_cadence_speed_exponent);
         let rise =
             gain * downhill.max(0.0) * speed_mps.max(MIN_SCHEDULED_SPEED_MPS).powf(-exponent);
-        1.0 / (1.0 + rise)
+        let climb = posture.uphill_cadence_gain.unwrap_or(0.0) * (-downhill).max(0.0);
+        1.0 / (1.0 + rise + climb)
+    }
+
+    /// Speed below which `posture`'s planned step time stays at its value for that speed \[m/s\].
+    pub fn step_time_plateau_speed(&self, posture: &Posture) -> f64 {
+        posture
+            .step_time_plateau_speed_mps
+            .unwrap_or(MIN_SCHEDULED_SPEED_MPS)
+    }
+
+    /// Centre of mass's distance ahead of the stance ankle at which `posture`'s
+    /// progress-triggered push-off starts \[m\], at a belt speed and grade whose planned step
+    /// lasts `step_time_s` (None without a progress trigger): its
+    /// [`Posture::push_off_progress_m`], scaled with the planned step length if
+    /// [`Posture::push_off_progress_scales_with_step`].
+    pub fn push_off_progress_at(
+        &self,
+        posture: &Posture,
+        speed_mps: f64,
+        step_time_s: f64,
+    ) -> Option<f64> {
+        let start = posture.push_off_progress_m?;
+        if !posture.push_off_progress_scales_with_step {
+            return Some(start);
+        }
+        let reference_s = self.step_time_s(posture, 1.0, 0.0);
+        Some(start * speed_mps * step_time_s / reference_s)
     }
 
     /// Fraction of the weight feed-forward through the stance knee walking in `posture`'s
@@ -581,8 +632,9 @@ impl WalkingParams {
     /// Nominal step time \[s\] at a belt speed on a grade `downhill` (rise over run, positive
     /// downhill in the direction of travel): the posture's own step time at 1 m/s if it sets
     /// one (else the shared one), scaled as speed^(−[`Self::step_time_speed_exponent`], or the
-    /// posture's own exponent) with the speed clamped below at [`MIN_SCHEDULED_SPEED_MPS`],
-    /// and quickened downhill ([`Self::downhill_step_time_factor`]).
+    /// posture's own exponent) with the speed clamped below at the posture's
+    /// [`Posture::step_time_plateau_speed_mps`] (else [`MIN_SCHEDULED_SPEED_MPS`]), and
+    /// quickened on slopes ([`Self::slope_step_time_factor`]).
     pub fn step_time_s(&self, posture: &Posture, speed_mps: f64, downhill: f64) -> f64 {
         let exponent = posture
             .step_time_speed_exponent
@@ -590,8 +642,10 @@ impl WalkingParams {
         posture
             .step_time_at_1mps_s
             .unwrap_or(self.step_time_at_1mps_s)
-            * speed_mps.max(MIN_SCHEDULED_SPEED_MPS).powf(-exponent)
-            * self.downhill_step_time_factor(posture, speed_mps, downhill)
+            * speed_mps
+                .max(self.step_time_plateau_speed(posture))
+                .powf(-exponent)
+            * self.slope_step_time_factor(posture, speed_mps, downhill)
     }
 }
 
@@ -640,7 +694,7 @@ mod tests {
         assert_eq!(p.stance_knee_loading_s, 0.0);
         assert!(!p.double_support_hip_load_sharing);
         assert_eq!(p.velocity_offset_speed_exponent, 0.0);
-        assert_eq!(p.downhill_step_time_factor(&p.forward, 0.6, 0.1), 1.0);
+        assert_eq!(p.slope_step_time_factor(&p.forward, 0.6, 0.1), 1.0);
         for posture in [p.forward, p.backward] {
             assert_eq!(posture.step_time_at_1mps_s, None);
             assert_eq!(posture.step_time_speed_exponent, None);
@@ -725,6 +779,57 @@ mod tests {
     }
 
     #[test]
+    fn a_direction_may_plateau_its_step_time_quicken_it_uphill_and_scale_its_trigger() {
+        let mut p = WalkingParams::default();
+        let forward = p.forward;
+        let (slow, uphill) = (
+            p.step_time_s(&forward, 0.6, 0.0),
+            p.step_time_s(&forward, 1.0, -0.1),
+        );
+        p.forward.step_time_speed_exponent = Some(0.5);
+        p.forward.step_time_plateau_speed_mps = Some(0.9);
+        p.forward.uphill_cadence_gain = Some(2.0);
+        let f = &p.forward;
+        let at_1 = p.step_time_s(f, 1.0, 0.0);
+        // Below the plateau speed the step time is the plateau's; above it the law's.
+        assert_eq!(p.step_time_s(f, 0.6, 0.0), p.step_time_s(f, 0.9, 0.0));
+        assert!((p.step_time_s(f, 0.9, 0.0) - at_1 * 0.9f64.powf(-0.5)).abs() < 1e-12);
+        // Uphill 10 % the step is 1 / (1 + 2 · 0.1) as long; downhill is the downhill law's.
+        assert!((p.step_time_s(f, 1.0, -0.1) - at_1 / 1.2).abs() < 1e-12);
+        assert_eq!(
+            p.slope_step_time_factor(f, 1.0, 0.1),
+            p.slope_step_time_factor(&forward, 1.0, 0.1)
+        );
+        // Without the fields (the built-in file's forward): as before.
+        assert_eq!(p.step_time_s(&forward, 0.6, 0.0), slow);
+        assert_eq!(p.step_time_s(&forward, 1.0, -0.1), uphill);
+        // The trigger: the same distance, or scaled with the planned step's length.
+        let mut f = p.forward;
+        f.push_off_progress_m = Some(0.12);
+        let t_1 = p.step_time_s(&f, 1.0, 0.0);
+        assert_eq!(p.push_off_progress_at(&f, 0.6, 0.7), Some(0.12));
+        f.push_off_progress_scales_with_step = true;
+        assert_eq!(p.push_off_progress_at(&f, 1.0, t_1), Some(0.12));
+        let slow = p.push_off_progress_at(&f, 0.6, 0.7).unwrap();
+        assert!((slow - 0.12 * 0.6 * 0.7 / t_1).abs() < 1e-12);
+        f.push_off_progress_m = None;
+        assert_eq!(p.push_off_progress_at(&f, 0.6, 0.7), None);
+        // Refused: a plateau below the scheduled range or not finite, a negative gain.
+        for (plateau, gain, field) in [
+            (Some(0.3), None, "forward.step_time_plateau_speed_mps"),
+            (Some(f64::NAN), None, "forward.step_time_plateau_speed_mps"),
+            (None, Some(-1.0), "forward.uphill_cadence_gain"),
+            (None, Some(f64::INFINITY), "forward.uphill_cadence_gain"),
+        ] {
+            let mut bad = WalkingParams::default();
+            bad.forward.step_time_plateau_speed_mps = plateau;
+            bad.forward.uphill_cadence_gain = gain;
+            let err = bad.validate().unwrap_err();
+            assert!(err.starts_with(field), "{err}");
+        }
+    }
+
+    #[test]
     fn a_direction_may_set_its_own_speed_and_slope_laws() {
         let mut p = WalkingParams {
             step_time_at_1mps_s: 0.5,
@@ -757,7 +862,7 @@ mod tests {
         // The downhill exponent alone: a gain of its own left unset keeps the shared one.
         p.forward.downhill_cadence_gain = None;
         p.forward.downhill_cadence_speed_exponent = Some(0.0);
-        let factor = p.downhill_step_time_factor(&p.forward, 0.64, 0.1);
+        let factor = p.slope_step_time_factor(&p.forward, 0.64, 0.1);
         assert!((factor - 1.0 / (1.0 + 0.065)).abs() < 1e-12, "{factor}");
         p.backward.downhill_cadence_speed_exponent = Some(-1.0);
         let err = p.validate().unwrap_err();
@@ -805,20 +910,20 @@ mod tests {
             downhill_cadence_speed_exponent: 1.58,
             ..Default::default()
         };
-        assert_eq!(p.downhill_step_time_factor(&p.forward, 1.0, 0.0), 1.0);
-        assert_eq!(p.downhill_step_time_factor(&p.forward, 1.0, -0.1), 1.0);
+        assert_eq!(p.slope_step_time_factor(&p.forward, 1.0, 0.0), 1.0);
+        assert_eq!(p.slope_step_time_factor(&p.forward, 1.0, -0.1), 1.0);
         // 6° downhill at 0.75 m/s: strides 11 % more frequent (Franz & Kram 2012: 12 %).
         let six = 6f64.to_radians().tan();
-        let rise = 1.0 / p.downhill_step_time_factor(&p.forward, 0.75, six) - 1.0;
+        let rise = 1.0 / p.slope_step_time_factor(&p.forward, 0.75, six) - 1.0;
         assert!((rise - 0.108).abs() < 0.005, "{rise}");
         assert!(
-            p.downhill_step_time_factor(&p.forward, 0.6, 0.1)
-                < p.downhill_step_time_factor(&p.forward, 1.4, 0.1)
+            p.slope_step_time_factor(&p.forward, 0.6, 0.1)
+                < p.slope_step_time_factor(&p.forward, 1.4, 0.1)
         );
         // The belt starting from rest does not blow the factor up.
         assert_eq!(
-            p.downhill_step_time_factor(&p.forward, 0.0, 0.1),
-            p.downhill_step_time_factor(&p.forward, 0.6, 0.1)
+            p.slope_step_time_factor(&p.forward, 0.0, 0.1),
+            p.slope_step_time_factor(&p.forward, 0.6, 0.1)
         );
         p.downhill_cadence_gain = -0.1;
         let err = p.validate().unwrap_err();

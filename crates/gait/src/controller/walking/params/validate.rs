@@ -2,7 +2,7 @@
 //! gains and strengths not negative (step times positive), fractions in range, with the field
 //! named in the error.
 
-use super::{Gain, Posture, WalkingParams};
+use super::{Gain, MIN_SCHEDULED_SPEED_MPS, Posture, WalkingParams};
 
 /// `Ok` if `v` is finite and `ok`; else `field: v is not what`.
 fn check(field: &str, v: f64, ok: bool, what: &str) -> Result<(), String> {
@@ -266,6 +266,19 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
     }
     if let Some(gain) = p.heading_gain {
         non_negative_gain(&f("heading_gain"), gain)?;
+    }
+    if let Some(v) = p.step_time_plateau_speed_mps {
+        let ok = (MIN_SCHEDULED_SPEED_MPS..=2.0).contains(&v);
+        check(
+            &f("step_time_plateau_speed_mps"),
+            v,
+            ok,
+            "between 0.6 and 2 m/s",
+        )?;
+    }
+    if let Some(gain) = p.uphill_cadence_gain {
+        let ok = (0.0..=20.0).contains(&gain);
+        check(&f("uphill_cadence_gain"), gain, ok, "in [0, 20]")?;
     }
     Ok(())
 }
