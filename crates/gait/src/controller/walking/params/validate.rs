@@ -269,12 +269,8 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
     }
     if let Some(v) = p.step_time_plateau_speed_mps {
         let ok = (MIN_SCHEDULED_SPEED_MPS..=2.0).contains(&v);
-        check(
-            &f("step_time_plateau_speed_mps"),
-            v,
-            ok,
-            "between 0.6 and 2 m/s",
-        )?;
+        let range = format!("between {MIN_SCHEDULED_SPEED_MPS} and 2 m/s");
+        check(&f("step_time_plateau_speed_mps"), v, ok, &range)?;
     }
     if let Some(gain) = p.uphill_cadence_gain {
         let ok = (0.0..=20.0).contains(&gain);
