@@ -530,6 +530,37 @@ mod tests {
         assert_eq!(s.file.weights, Weights::default());
     }
 
+    /// Every search shipped under `assets/searches/` loads with its start controller, and every
+    /// controller under `assets/controllers/` parses and validates: a renamed or re-ranged
+    /// field cannot silently break a recorded search or an experimental controller.
+    #[test]
+    fn the_shipped_searches_and_controllers_load() {
+        let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+        let ron_files = |dir: &Path| -> Vec<PathBuf> {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+                .collect();
+            files.sort();
+            files
+        };
+        let searches = ron_files(&assets.join("searches"));
+        for file in &searches {
+            load(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        }
+        let controllers_dir = assets.join("controllers");
+        let mut controllers = ron_files(&controllers_dir);
+        controllers.extend(ron_files(&controllers_dir.join("experimental")));
+        for file in &controllers {
+            let text = std::fs::read_to_string(file).unwrap();
+            WalkingParams::from_ron_str(&text, &file.display().to_string())
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(searches.len() >= 30, "{} searches", searches.len());
+        assert!(controllers.len() >= 30, "{} controllers", controllers.len());
+    }
+
     #[test]
     fn the_recorded_file_reads_back_the_same() {
         let s = checked(TINY).unwrap();
