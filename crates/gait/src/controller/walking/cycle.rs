@@ -40,6 +40,13 @@ pub(super) struct StepTiming {
     pub double_support_s: f64,
 }
 
+impl StepTiming {
+    /// The whole planned step: swing and double support.
+    pub fn step_s(&self) -> f64 {
+        self.swing_s + self.double_support_s
+    }
+}
+
 /// State of the step cycle.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct GaitCycle {

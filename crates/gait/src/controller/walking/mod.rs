@@ -115,6 +115,9 @@ struct Step<'a> {
     belt_pitch_rad: f64,
     /// Peak push-off torque at this belt speed [N·m/kg].
     push_off_per_kg: f64,
+    /// Distance of the centre of mass ahead of the stance ankle at which the progress-triggered
+    /// push-off starts at this belt speed and grade \[m\] (None without a progress trigger).
+    push_off_progress_m: Option<f64>,
     /// Share of the push-off torque the stance leg's work budget still allows, 0…1.
     stance_push_off_share: f64,
     /// Likewise for the other leg (the trailing leg in double support).
@@ -229,7 +232,7 @@ impl Setup {
                 speed_mps: obs.belt_speed_mps,
                 gravity_mps2: obs.gravity.length(),
                 uphill: -downhill,
-                step_time_s: timing.swing_s + timing.double_support_s,
+                step_time_s: timing.step_s(),
             };
             let stance = state.cycle.stance;
             let budget = &mut state.push_off_budget;
@@ -369,6 +372,11 @@ impl Setup {
             travel,
             belt_pitch_rad: -obs.belt.normal.x.atan2(obs.belt.normal.y),
             push_off_per_kg: posture.push_off_torque_at(obs.belt_speed_mps),
+            push_off_progress_m: self.params.push_off_progress_at(
+                posture,
+                obs.belt_speed_mps,
+                timing.step_s(),
+            ),
             stance_push_off_share: share(cycle.stance),
             other_push_off_share: share(cycle.other()),
             stance: &self.skeleton.legs[cycle.stance],

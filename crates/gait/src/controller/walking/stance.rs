@@ -38,11 +38,7 @@ impl Setup {
                 let timed =
                     push_off_activation(step.swing_phase, step.posture.push_off_start_fraction);
                 let ahead = || (obs.com - foot.origin).dot(step.travel);
-                let trigger = p.push_off_progress_at(
-                    step.posture,
-                    obs.belt_speed_mps,
-                    step.timing.swing_s + step.timing.double_support_s,
-                );
+                let trigger = step.push_off_progress_m;
                 timed.max(progress_push_off_activation(step.posture, trigger, ahead))
             }
             super::Phase::DoubleSupport => 0.0,

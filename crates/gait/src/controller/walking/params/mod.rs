@@ -316,8 +316,8 @@ pub struct Posture {
     /// controller setting, not people's: people's steps keep lengthening in time as they slow
     /// down, but with the forward long steps (0.56 s at 1 m/s) the walker does not hold the
     /// 0.61-0.68 s steps the law asks for at 0.6-0.8 m/s: it lands crouched from its first
-    /// steps and falls within 16 s at 0.6 m/s on the level (`docs/controller-tuning.md`, "Long steps across
-    /// the grid: three laws").
+    /// steps and falls within 16 s at 0.6 m/s on the level (`docs/controller-tuning.md`,
+    /// "Long steps across the grid: three laws").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_time_plateau_speed_mps: Option<f64>,
     /// Gain on the uphill grade in the step time's slope factor (absent in files written
@@ -518,13 +518,6 @@ impl WalkingParams {
         1.0 / (1.0 + rise + climb)
     }
 
-    /// Speed below which `posture`'s planned step time stays at its value for that speed \[m/s\].
-    pub fn step_time_plateau_speed(&self, posture: &Posture) -> f64 {
-        posture
-            .step_time_plateau_speed_mps
-            .unwrap_or(MIN_SCHEDULED_SPEED_MPS)
-    }
-
     /// Centre of mass's distance ahead of the stance ankle at which `posture`'s
     /// progress-triggered push-off starts \[m\], at a belt speed and grade whose planned step
     /// lasts `step_time_s` (None without a progress trigger): its
@@ -639,12 +632,13 @@ impl WalkingParams {
         let exponent = posture
             .step_time_speed_exponent
             .unwrap_or(self.step_time_speed_exponent);
+        let plateau = posture
+            .step_time_plateau_speed_mps
+            .unwrap_or(MIN_SCHEDULED_SPEED_MPS);
         posture
             .step_time_at_1mps_s
             .unwrap_or(self.step_time_at_1mps_s)
-            * speed_mps
-                .max(self.step_time_plateau_speed(posture))
-                .powf(-exponent)
+            * speed_mps.max(plateau).powf(-exponent)
             * self.slope_step_time_factor(posture, speed_mps, downhill)
     }
 }
