@@ -338,6 +338,16 @@ pub struct Posture {
     /// late in a 0.4 m step at 0.6 m/s and early in a 0.7 m one at 1.4 m/s.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub push_off_progress_scales_with_step: bool,
+    /// Speed exponent of α above 1 m/s in this direction (absent in files written before: the
+    /// same α at every speed above 1 m/s): at a belt speed `v` above 1 m/s α is its value at
+    /// 1 m/s times `v`^exponent ([`WalkingParams::velocity_offset_at`]), the counterpart of
+    /// the exponent below 1 m/s. A controller gain scheduled on speed, not a fit to people:
+    /// with the long forward steps a smaller α (0.2 s instead of 0.255 s) holds the surge
+    /// after the belt's start-up ramp near the belt's centre at 0.6-1.2 m/s, while at 1.4 m/s
+    /// the walker falls with it where the larger α held it (`docs/controller-tuning.md`,
+    /// "Long steps: α and the start-up surge").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub velocity_offset_fast_speed_exponent: Option<f64>,
 }
 
 /// The initial swing's share of the swing: from toe-off to the feet's crossing, about 13 of the
@@ -547,14 +557,19 @@ impl WalkingParams {
 
     /// α of the foot-placement law at a belt speed walking in `posture`'s direction \[s\]:
     /// the posture's [`Posture::velocity_offset_s`] or else the shared `velocity_offset_s` at
-    /// and above 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below (the posture's
-    /// own exponent if it sets one).
+    /// 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below (the posture's own
+    /// exponent if it sets one) and as speed^[`Posture::velocity_offset_fast_speed_exponent`]
+    /// above (constant there without one).
     pub fn velocity_offset_at(&self, posture: &Posture, speed_mps: f64) -> f64 {
         let exponent = posture
             .velocity_offset_speed_exponent
             .unwrap_or(self.velocity_offset_speed_exponent);
-        posture.velocity_offset_s.unwrap_or(self.velocity_offset_s)
-            * speed_mps.min(1.0).powf(exponent)
+        let alpha = posture.velocity_offset_s.unwrap_or(self.velocity_offset_s)
+            * speed_mps.min(1.0).powf(exponent);
+        match posture.velocity_offset_fast_speed_exponent {
+            Some(fast) if speed_mps > 1.0 => alpha * speed_mps.powf(fast),
+            _ => alpha,
+        }
     }
 
     /// Parses and validates a parameter file; the error starts with `name` (the file) and
@@ -739,6 +754,12 @@ mod tests {
         assert_eq!(p.velocity_offset_at(&p.forward, 1.2), 0.2);
         assert_eq!(p.velocity_offset_at(&p.backward, 1.2), 0.1);
         assert!((p.velocity_offset_at(&p.backward, 0.64) - 0.1 * 0.8).abs() < 1e-12);
+        // Above 1 m/s a direction's own exponent scales α; at and below 1 m/s it changes nothing.
+        p.forward.velocity_offset_fast_speed_exponent = Some(0.5);
+        assert!((p.velocity_offset_at(&p.forward, 1.44) - 0.2 * 1.2).abs() < 1e-12);
+        assert_eq!(p.velocity_offset_at(&p.forward, 1.0), 0.2);
+        assert!((p.velocity_offset_at(&p.forward, 0.64) - 0.2 * 0.8).abs() < 1e-12);
+        assert_eq!(p.velocity_offset_at(&p.backward, 1.44), 0.1);
         p.backward.velocity_offset_s = Some(f64::NAN);
         let err = p.validate().unwrap_err();
         assert!(err.starts_with("backward.velocity_offset_s"), "{err}");

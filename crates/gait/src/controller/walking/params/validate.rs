@@ -177,6 +177,10 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
             "downhill_cadence_speed_exponent",
             p.downhill_cadence_speed_exponent,
         ),
+        (
+            "velocity_offset_fast_speed_exponent",
+            p.velocity_offset_fast_speed_exponent,
+        ),
     ] {
         if let Some(v) = v {
             non_negative(&f(name), v)?;
@@ -397,6 +401,15 @@ mod tests {
         let mut p = WalkingParams::default();
         p.forward.swing_hip_drive_per_kg = Some(-3.0);
         assert_eq!(p.validate(), Ok(()));
+        for bad in [-0.1, f64::NAN, f64::INFINITY] {
+            let mut p = WalkingParams::default();
+            p.forward.velocity_offset_fast_speed_exponent = Some(bad);
+            let err = p.validate().unwrap_err();
+            assert!(
+                err.starts_with("forward.velocity_offset_fast_speed_exponent"),
+                "{err}"
+            );
+        }
         for (kp, kd, field) in [(-1.0, 1.0, "kp"), (1.0, f64::NAN, "kd")] {
             let mut p = WalkingParams::default();
             p.backward.heading_gain = Some(Gain { kp, kd });
