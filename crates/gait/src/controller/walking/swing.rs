@@ -60,7 +60,7 @@ impl Setup {
         let stance_ankle = obs.segment(step.stance.foot).origin;
         let h = (obs.com - stance_ankle).dot(DVec3::Y).max(0.3);
         let ipm = |v: f64| v * (h / g + v * v / (4.0 * g * g)).sqrt();
-        let alpha = p.velocity_offset_at(step.posture, obs.belt_speed_mps);
+        let alpha = p.velocity_offset_at(step.posture, obs.belt_speed_mps, step.downhill);
         let d_sag = ipm(v_rel.x) - alpha * v_des.x;
         let half_width = 0.5 * p.step_width * self.height_m;
         let d_cor = (p.lateral_placement_scale * ipm(v_rel.z) - alpha * v_des.z

@@ -348,6 +348,14 @@ pub struct Posture {
     /// "Long steps: α and the start-up surge").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub velocity_offset_fast_speed_exponent: Option<f64>,
+    /// Gain on the uphill grade in α (absent in files written before: 0): walking up a grade
+    /// `s` (rise over run) α is divided by `1 + gain · s`
+    /// ([`WalkingParams::velocity_offset_at`]), so the feet land farther ahead of the body
+    /// and brake the surge that follows the belt's start-up ramp on an uphill belt, while α on
+    /// the level (and the knee's load there) stays as it was. A controller gain scheduled on grade, like the uphill cadence law, found by
+    /// measurement, not a fit to people (`docs/controller-tuning.md`, "An uphill α").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uphill_velocity_offset_gain: Option<f64>,
 }
 
 /// The initial swing's share of the swing: from toe-off to the feet's crossing, about 13 of the
@@ -555,19 +563,25 @@ impl WalkingParams {
             .unwrap_or(self.stance_knee_gravity_compensation)
     }
 
-    /// α of the foot-placement law at a belt speed walking in `posture`'s direction \[s\]:
-    /// the posture's [`Posture::velocity_offset_s`] or else the shared `velocity_offset_s` at
-    /// 1 m/s, scaled as speed^`velocity_offset_speed_exponent` below (the posture's own
-    /// exponent if it sets one) and as speed^[`Posture::velocity_offset_fast_speed_exponent`]
-    /// above (constant there without one).
-    pub fn velocity_offset_at(&self, posture: &Posture, speed_mps: f64) -> f64 {
+    /// α of the foot-placement law at a belt speed and grade (`downhill`: rise over run,
+    /// negative uphill) walking in `posture`'s direction \[s\]: the posture's
+    /// [`Posture::velocity_offset_s`] or else the shared `velocity_offset_s` at 1 m/s, scaled
+    /// as speed^`velocity_offset_speed_exponent` below (the posture's own exponent if it sets
+    /// one) and as speed^[`Posture::velocity_offset_fast_speed_exponent`] above (constant there
+    /// without one); uphill divided by `1 + gain · grade` with the posture's
+    /// [`Posture::uphill_velocity_offset_gain`].
+    pub fn velocity_offset_at(&self, posture: &Posture, speed_mps: f64, downhill: f64) -> f64 {
         let exponent = posture
             .velocity_offset_speed_exponent
             .unwrap_or(self.velocity_offset_speed_exponent);
         let alpha = posture.velocity_offset_s.unwrap_or(self.velocity_offset_s)
             * speed_mps.min(1.0).powf(exponent);
-        match posture.velocity_offset_fast_speed_exponent {
+        let alpha = match posture.velocity_offset_fast_speed_exponent {
             Some(fast) if speed_mps > 1.0 => alpha * speed_mps.powf(fast),
+            _ => alpha,
+        };
+        match posture.uphill_velocity_offset_gain {
+            Some(gain) if downhill < 0.0 => alpha / (1.0 + gain * -downhill),
             _ => alpha,
         }
     }
@@ -732,11 +746,11 @@ mod tests {
         };
         p.forward.velocity_offset_s = None;
         let posture = p.forward;
-        assert_eq!(p.velocity_offset_at(&posture, 0.6), 0.2);
+        assert_eq!(p.velocity_offset_at(&posture, 0.6, 0.0), 0.2);
         p.velocity_offset_speed_exponent = 0.5;
-        assert!((p.velocity_offset_at(&posture, 0.64) - 0.2 * 0.8).abs() < 1e-12);
-        assert_eq!(p.velocity_offset_at(&posture, 1.0), 0.2);
-        assert_eq!(p.velocity_offset_at(&posture, 1.4), 0.2);
+        assert!((p.velocity_offset_at(&posture, 0.64, 0.0) - 0.2 * 0.8).abs() < 1e-12);
+        assert_eq!(p.velocity_offset_at(&posture, 1.0, 0.0), 0.2);
+        assert_eq!(p.velocity_offset_at(&posture, 1.4, 0.0), 0.2);
         p.velocity_offset_speed_exponent = -0.5;
         let err = p.validate().unwrap_err();
         assert!(err.starts_with("velocity_offset_speed_exponent"), "{err}");
@@ -751,15 +765,21 @@ mod tests {
         };
         p.forward.velocity_offset_s = None;
         p.backward.velocity_offset_s = Some(0.1);
-        assert_eq!(p.velocity_offset_at(&p.forward, 1.2), 0.2);
-        assert_eq!(p.velocity_offset_at(&p.backward, 1.2), 0.1);
-        assert!((p.velocity_offset_at(&p.backward, 0.64) - 0.1 * 0.8).abs() < 1e-12);
+        assert_eq!(p.velocity_offset_at(&p.forward, 1.2, 0.0), 0.2);
+        assert_eq!(p.velocity_offset_at(&p.backward, 1.2, 0.0), 0.1);
+        assert!((p.velocity_offset_at(&p.backward, 0.64, 0.0) - 0.1 * 0.8).abs() < 1e-12);
         // Above 1 m/s a direction's own exponent scales α; at and below 1 m/s it changes nothing.
         p.forward.velocity_offset_fast_speed_exponent = Some(0.5);
-        assert!((p.velocity_offset_at(&p.forward, 1.44) - 0.2 * 1.2).abs() < 1e-12);
-        assert_eq!(p.velocity_offset_at(&p.forward, 1.0), 0.2);
-        assert!((p.velocity_offset_at(&p.forward, 0.64) - 0.2 * 0.8).abs() < 1e-12);
-        assert_eq!(p.velocity_offset_at(&p.backward, 1.44), 0.1);
+        assert!((p.velocity_offset_at(&p.forward, 1.44, 0.0) - 0.2 * 1.2).abs() < 1e-12);
+        assert_eq!(p.velocity_offset_at(&p.forward, 1.0, 0.0), 0.2);
+        assert!((p.velocity_offset_at(&p.forward, 0.64, 0.0) - 0.2 * 0.8).abs() < 1e-12);
+        assert_eq!(p.velocity_offset_at(&p.backward, 1.44, 0.0), 0.1);
+        // Uphill a direction's own gain divides α; downhill and on the level it does nothing.
+        p.forward.uphill_velocity_offset_gain = Some(2.5);
+        assert!((p.velocity_offset_at(&p.forward, 1.0, -0.1) - 0.2 / 1.25).abs() < 1e-12);
+        assert_eq!(p.velocity_offset_at(&p.forward, 1.0, 0.1), 0.2);
+        assert_eq!(p.velocity_offset_at(&p.forward, 1.0, 0.0), 0.2);
+        assert_eq!(p.velocity_offset_at(&p.backward, 1.0, -0.1), 0.1);
         p.backward.velocity_offset_s = Some(f64::NAN);
         let err = p.validate().unwrap_err();
         assert!(err.starts_with("backward.velocity_offset_s"), "{err}");
@@ -861,17 +881,17 @@ mod tests {
         }
         let (shared_step, shared_alpha) = (
             p.step_time_s(&p.forward, 0.64, 0.1),
-            p.velocity_offset_at(&p.forward, 0.64),
+            p.velocity_offset_at(&p.forward, 0.64, 0.0),
         );
         p.forward.step_time_speed_exponent = Some(0.0);
         p.forward.velocity_offset_speed_exponent = Some(0.0);
         p.forward.downhill_cadence_gain = Some(0.0);
         // Forwards: the step time no longer depends on speed or slope, α not on speed.
         assert_eq!(p.step_time_s(&p.forward, 0.64, 0.1), 0.5);
-        assert_eq!(p.velocity_offset_at(&p.forward, 0.64), 0.2);
+        assert_eq!(p.velocity_offset_at(&p.forward, 0.64, 0.0), 0.2);
         // Backwards: the shared laws, as before.
         assert_eq!(p.step_time_s(&p.backward, 0.64, 0.1), shared_step);
-        assert_eq!(p.velocity_offset_at(&p.backward, 0.64), shared_alpha);
+        assert_eq!(p.velocity_offset_at(&p.backward, 0.64, 0.0), shared_alpha);
         let expected = 0.5 * 0.64f64.powf(-0.4) / (1.0 + 0.65 * 0.1 * 0.64f64.powf(-1.58));
         assert!((shared_step - expected).abs() < 1e-12, "{shared_step}");
         // The downhill exponent alone: a gain of its own left unset keeps the shared one.

@@ -280,6 +280,10 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         let ok = (0.0..=20.0).contains(&gain);
         check(&f("uphill_cadence_gain"), gain, ok, "in [0, 20]")?;
     }
+    if let Some(gain) = p.uphill_velocity_offset_gain {
+        let ok = (0.0..=20.0).contains(&gain);
+        check(&f("uphill_velocity_offset_gain"), gain, ok, "in [0, 20]")?;
+    }
     Ok(())
 }
 
@@ -407,6 +411,15 @@ mod tests {
             let err = p.validate().unwrap_err();
             assert!(
                 err.starts_with("forward.velocity_offset_fast_speed_exponent"),
+                "{err}"
+            );
+        }
+        for bad in [-0.1, 21.0, f64::NAN, f64::INFINITY] {
+            let mut p = WalkingParams::default();
+            p.forward.uphill_velocity_offset_gain = Some(bad);
+            let err = p.validate().unwrap_err();
+            assert!(
+                err.starts_with("forward.uphill_velocity_offset_gain"),
                 "{err}"
             );
         }
