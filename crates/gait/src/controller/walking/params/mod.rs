@@ -352,8 +352,9 @@ pub struct Posture {
     /// `s` (rise over run) α is divided by `1 + gain · s`
     /// ([`WalkingParams::velocity_offset_at`]), so the feet land farther ahead of the body
     /// and brake the surge that follows the belt's start-up ramp on an uphill belt, while α on
-    /// the level (and the knee's load there) stays as it was. A controller gain scheduled on grade, like the uphill cadence law, found by
-    /// measurement, not a fit to people (`docs/controller-tuning.md`, "An uphill α").
+    /// the level (and the knee's load there) stays as it was. A controller gain scheduled on
+    /// grade, like the uphill cadence law, found by measurement, not a fit to people
+    /// (`docs/controller-tuning.md`, "An uphill α").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uphill_velocity_offset_gain: Option<f64>,
 }

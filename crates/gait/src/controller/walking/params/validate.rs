@@ -405,23 +405,27 @@ mod tests {
         let mut p = WalkingParams::default();
         p.forward.swing_hip_drive_per_kg = Some(-3.0);
         assert_eq!(p.validate(), Ok(()));
-        for bad in [-0.1, f64::NAN, f64::INFINITY] {
-            let mut p = WalkingParams::default();
-            p.forward.velocity_offset_fast_speed_exponent = Some(bad);
-            let err = p.validate().unwrap_err();
-            assert!(
-                err.starts_with("forward.velocity_offset_fast_speed_exponent"),
-                "{err}"
-            );
-        }
-        for bad in [-0.1, 21.0, f64::NAN, f64::INFINITY] {
-            let mut p = WalkingParams::default();
-            p.forward.uphill_velocity_offset_gain = Some(bad);
-            let err = p.validate().unwrap_err();
-            assert!(
-                err.starts_with("forward.uphill_velocity_offset_gain"),
-                "{err}"
-            );
+        // α's speed and grade laws: negative, not finite, or (the gain) past 20 are refused.
+        let fast: fn(&mut Posture, f64) = |p, v| p.velocity_offset_fast_speed_exponent = Some(v);
+        let uphill: fn(&mut Posture, f64) = |p, v| p.uphill_velocity_offset_gain = Some(v);
+        for (set, field, bads) in [
+            (
+                fast,
+                "velocity_offset_fast_speed_exponent",
+                &[-0.1, f64::NAN, f64::INFINITY][..],
+            ),
+            (
+                uphill,
+                "uphill_velocity_offset_gain",
+                &[-0.1, 21.0, f64::NAN, f64::INFINITY],
+            ),
+        ] {
+            for &bad in bads {
+                let mut p = WalkingParams::default();
+                set(&mut p.forward, bad);
+                let err = p.validate().unwrap_err();
+                assert!(err.starts_with(&format!("forward.{field}")), "{err}");
+            }
         }
         for (kp, kd, field) in [(-1.0, 1.0, "kp"), (1.0, f64::NAN, "kd")] {
             let mut p = WalkingParams::default();
