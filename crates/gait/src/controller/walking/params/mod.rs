@@ -343,7 +343,7 @@ pub struct Posture {
     /// 1 m/s times `v`^exponent ([`WalkingParams::velocity_offset_at`]), the counterpart of
     /// the exponent below 1 m/s. A controller gain scheduled on speed, not a fit to people:
     /// with the long forward steps a smaller α (0.2 s instead of 0.255 s) holds the surge
-    /// after the belt's start-up ramp near the belt's centre at 0.6-1.2 m/s, while at 1.4 m/s
+    /// after the belt's start-up ramp near the belt's centre at 1.0-1.2 m/s, while at 1.4 m/s
     /// the walker falls with it where the larger α held it (`docs/controller-tuning.md`,
     /// "Long steps: α and the start-up surge").
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -575,16 +575,12 @@ impl WalkingParams {
         let exponent = posture
             .velocity_offset_speed_exponent
             .unwrap_or(self.velocity_offset_speed_exponent);
-        let alpha = posture.velocity_offset_s.unwrap_or(self.velocity_offset_s)
-            * speed_mps.min(1.0).powf(exponent);
-        let alpha = match posture.velocity_offset_fast_speed_exponent {
-            Some(fast) if speed_mps > 1.0 => alpha * speed_mps.powf(fast),
-            _ => alpha,
-        };
-        match posture.uphill_velocity_offset_gain {
-            Some(gain) if downhill < 0.0 => alpha / (1.0 + gain * -downhill),
-            _ => alpha,
-        }
+        let fast = posture.velocity_offset_fast_speed_exponent.unwrap_or(0.0);
+        let climb = posture.uphill_velocity_offset_gain.unwrap_or(0.0) * (-downhill).max(0.0);
+        posture.velocity_offset_s.unwrap_or(self.velocity_offset_s)
+            * speed_mps.min(1.0).powf(exponent)
+            * speed_mps.max(1.0).powf(fast)
+            / (1.0 + climb)
     }
 
     /// Parses and validates a parameter file; the error starts with `name` (the file) and

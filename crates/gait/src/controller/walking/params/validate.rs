@@ -276,13 +276,13 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         let range = format!("between {MIN_SCHEDULED_SPEED_MPS} and 2 m/s");
         check(&f("step_time_plateau_speed_mps"), v, ok, &range)?;
     }
-    if let Some(gain) = p.uphill_cadence_gain {
-        let ok = (0.0..=20.0).contains(&gain);
-        check(&f("uphill_cadence_gain"), gain, ok, "in [0, 20]")?;
-    }
-    if let Some(gain) = p.uphill_velocity_offset_gain {
-        let ok = (0.0..=20.0).contains(&gain);
-        check(&f("uphill_velocity_offset_gain"), gain, ok, "in [0, 20]")?;
+    for (name, gain) in [
+        ("uphill_cadence_gain", p.uphill_cadence_gain),
+        ("uphill_velocity_offset_gain", p.uphill_velocity_offset_gain),
+    ] {
+        if let Some(gain) = gain {
+            check(&f(name), gain, (0.0..=20.0).contains(&gain), "in [0, 20]")?;
+        }
     }
     Ok(())
 }
