@@ -1,7 +1,7 @@
 //! `retrogait gait-grid --csv PATH` writes the table to a regular file only: a named pipe, a
 //! device or a symbolic link at PATH is refused before the grid runs and left as it was (the
 //! file is written by a rename, which would replace it). A physics step the grid cannot record
-//! at its rate is refused before any trial.
+//! at its rate is refused before any trial. The pass map follows the table.
 
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
@@ -77,6 +77,10 @@ fn csv_to_a_regular_file_replaces_it_with_the_table() {
     assert!(lines[0].starts_with("direction,speed_mps,"), "{text}");
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[1].starts_with("forward,1.0,0.0,"), "{text}");
+    // The pass map follows the table on standard output: a row for the one speed.
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("\nforward (") && out.contains("m/s | %"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("1.00 ")), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -103,6 +103,7 @@ pub fn run(args: GridArgs) -> Result<()> {
     .into_iter()
     .collect::<Result<_>>()?;
     crate::cli::terminal::print(format_args!("{}", crate::table::gait_table(&rows)))?;
+    crate::cli::terminal::print(format_args!("\n{}", crate::table::pass_map(&rows)))?;
     let passed = rows.iter().filter(|s| s.meets_walking_criteria()).count();
     crate::outln!(
         "{passed}/{} trials meet the criteria ({:.0} s wall time, {jobs} job{})",
