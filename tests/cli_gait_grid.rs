@@ -79,7 +79,10 @@ fn csv_to_a_regular_file_replaces_it_with_the_table() {
     assert!(lines[1].starts_with("forward,1.0,0.0,"), "{text}");
     // The pass map follows the table on standard output: a row for the one speed.
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("\nforward (") && out.contains("m/s | %"), "{out}");
+    assert!(
+        out.contains("\nforward (") && out.contains("m/s | %"),
+        "{out}"
+    );
     assert!(out.lines().any(|l| l.starts_with("1.00 ")), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
