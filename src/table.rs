@@ -72,8 +72,9 @@ pub fn pass_map(rows: &[GaitSummary]) -> String {
         for &speed in &speeds {
             s.push_str(&format!("{speed:<7.2}"));
             for &incline in &inclines {
-                let cell: Vec<&&GaitSummary> = trials
+                let cell: Vec<&GaitSummary> = trials
                     .iter()
+                    .copied()
                     .filter(|r| r.speed_mps == speed && r.incline_pct == incline)
                     .collect();
                 s.push_str(&format!("  {:>9}", map_cell(&cell)));
@@ -85,7 +86,7 @@ pub fn pass_map(rows: &[GaitSummary]) -> String {
 }
 
 /// One cell of [`pass_map`]: the verdict on the trials of one condition.
-fn map_cell(trials: &[&&GaitSummary]) -> String {
+fn map_cell(trials: &[&GaitSummary]) -> String {
     match trials {
         [] => "-".to_owned(),
         [t] if t.meets_walking_criteria() => "pass".to_owned(),
@@ -247,10 +248,10 @@ mod tests {
     fn a_trial_too_short_to_measure_says_so_and_a_fall_without_a_time_is_still_a_fall() {
         let mut short = trial(1.0, 0.0, None, 0.1);
         short.max_distance_from_centre_m = None;
-        assert_eq!(map_cell(&[&&short]), "no data");
+        assert_eq!(map_cell(&[&short]), "no data");
         let mut fell = trial(1.0, 0.0, None, 0.1);
         fell.fell = true;
-        assert_eq!(map_cell(&[&&fell]), "fell");
+        assert_eq!(map_cell(&[&fell]), "fell");
         assert_eq!(map_cell(&[]), "-");
     }
 }
