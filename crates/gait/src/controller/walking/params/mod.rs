@@ -357,6 +357,23 @@ pub struct Posture {
     /// (`docs/controller-tuning.md`, "An uphill α").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uphill_velocity_offset_gain: Option<f64>,
+    /// Speed exponent of the progress trigger above 1 m/s in this direction (absent in files
+    /// written before: none): at a belt speed `v` above 1 m/s the trigger
+    /// ([`WalkingParams::push_off_progress_at`]) is multiplied by `v`^exponent, so a negative
+    /// exponent starts the push-off earlier in the step at speed. A controller gain scheduled
+    /// on speed, not a fit to people: the long forward steps' late trigger (0.12 m) lowers the
+    /// tibiofemoral peak at 1.0 m/s by about 1.5 BW, but at 1.2-1.4 m/s uphill it leaves the
+    /// push-off too little of the shorter step and the walker falls
+    /// (`docs/controller-tuning.md`, "The push-off's trigger and budget at speed").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_off_progress_fast_speed_exponent: Option<f64>,
+    /// Speed exponent of the push-off's work budget above 1 m/s in this direction (absent in
+    /// files written before: 2, the budget grows with the kinetic energy, speed²): at a belt
+    /// speed `v` above 1 m/s the budget is [`Self::push_off_work_per_kg`]·`v`^exponent
+    /// ([`Self::push_off_work_at`]). A controller gain scheduled on speed, not a fit to
+    /// people; found with the trigger's exponent (same section of the tuning log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_off_work_fast_speed_exponent: Option<f64>,
 }
 
 /// The initial swing's share of the swing: from toe-off to the feet's crossing, about 13 of the
@@ -372,9 +389,18 @@ impl Posture {
     }
 
     /// The push-off's positive-work budget for one stance at a belt speed \[J/kg\]
-    /// ([`Self::push_off_work_per_kg`] × speed²), if it has one.
+    /// ([`Self::push_off_work_per_kg`] × speed², or × speed^[`Self::push_off_work_fast_speed_exponent`]
+    /// above 1 m/s if it sets one), if it has one.
     pub fn push_off_work_at(&self, speed_mps: f64) -> Option<f64> {
-        self.push_off_work_per_kg.map(|w| w * speed_mps * speed_mps)
+        let w = self.push_off_work_per_kg?;
+        // Without the fast exponent the product keeps the order it always had, (w·v)·v, so
+        // files written before walk bit for bit as they did; with it, w·(v·v), the order the
+        // searches of the exponent ran with (assets/searches/long-steps-fast-push-off*.ron).
+        Some(match self.push_off_work_fast_speed_exponent {
+            Some(exponent) if speed_mps > 1.0 => w * speed_mps.powf(exponent),
+            Some(_) => w * (speed_mps * speed_mps),
+            None => w * speed_mps * speed_mps,
+        })
     }
 
     /// How far the swing ankle's horizontal path has gone from its lift-off position to the
@@ -540,15 +566,21 @@ impl WalkingParams {
     /// Centre of mass's distance ahead of the stance ankle at which `posture`'s
     /// progress-triggered push-off starts \[m\], at a belt speed and grade whose planned step
     /// lasts `step_time_s` (None without a progress trigger): its
-    /// [`Posture::push_off_progress_m`], scaled with the planned step length if
-    /// [`Posture::push_off_progress_scales_with_step`].
+    /// [`Posture::push_off_progress_m`], above 1 m/s times speed^its
+    /// [`Posture::push_off_progress_fast_speed_exponent`] if it sets one, and scaled with the
+    /// planned step length if [`Posture::push_off_progress_scales_with_step`].
     pub fn push_off_progress_at(
         &self,
         posture: &Posture,
         speed_mps: f64,
         step_time_s: f64,
     ) -> Option<f64> {
-        let start = posture.push_off_progress_m?;
+        let start = match posture.push_off_progress_fast_speed_exponent {
+            Some(exponent) if speed_mps > 1.0 => {
+                posture.push_off_progress_m? * speed_mps.powf(exponent)
+            }
+            _ => posture.push_off_progress_m?,
+        };
         if !posture.push_off_progress_scales_with_step {
             return Some(start);
         }
@@ -856,6 +888,69 @@ mod tests {
             let mut bad = WalkingParams::default();
             bad.forward.step_time_plateau_speed_mps = plateau;
             bad.forward.uphill_cadence_gain = gain;
+            let err = bad.validate().unwrap_err();
+            assert!(err.starts_with(field), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_push_offs_trigger_and_budget_may_follow_their_own_laws_above_1_mps() {
+        let p = WalkingParams::default();
+        let mut f = p.forward;
+        f.push_off_progress_m = Some(0.12);
+        f.push_off_progress_scales_with_step = false;
+        f.push_off_work_per_kg = Some(0.27);
+        let (trigger, work) = (
+            p.push_off_progress_at(&f, 1.44, 0.4),
+            f.push_off_work_at(1.44),
+        );
+        f.push_off_progress_fast_speed_exponent = Some(-0.5);
+        f.push_off_work_fast_speed_exponent = Some(1.0);
+        // Above 1 m/s: the trigger times speed^-0.5, the budget grows with speed, not speed².
+        let fast = p.push_off_progress_at(&f, 1.44, 0.4).unwrap();
+        assert!((fast - 0.12 / 1.2).abs() < 1e-12);
+        assert!((f.push_off_work_at(1.44).unwrap() - 0.27 * 1.44).abs() < 1e-12);
+        assert!((work.unwrap() - 0.27 * 1.44 * 1.44).abs() < 1e-12);
+        assert_eq!(trigger, Some(0.12));
+        // At and below 1 m/s the laws are those without the exponents (the trigger bit for bit;
+        // the budget's product in its own order, to rounding).
+        for v in [0.6, 1.0] {
+            let mut without = f;
+            without.push_off_progress_fast_speed_exponent = None;
+            without.push_off_work_fast_speed_exponent = None;
+            assert_eq!(
+                p.push_off_progress_at(&f, v, 0.5),
+                p.push_off_progress_at(&without, v, 0.5)
+            );
+            let (with, plain) = (f.push_off_work_at(v).unwrap(), without.push_off_work_at(v));
+            assert!((with - plain.unwrap()).abs() < 1e-15, "{with} at {v} m/s");
+        }
+        // Refused: out of range or not finite.
+        for (trigger, work, field) in [
+            (
+                Some(-5.5),
+                None,
+                "forward.push_off_progress_fast_speed_exponent",
+            ),
+            (
+                Some(f64::NAN),
+                None,
+                "forward.push_off_progress_fast_speed_exponent",
+            ),
+            (
+                None,
+                Some(-0.1),
+                "forward.push_off_work_fast_speed_exponent",
+            ),
+            (
+                None,
+                Some(f64::INFINITY),
+                "forward.push_off_work_fast_speed_exponent",
+            ),
+        ] {
+            let mut bad = WalkingParams::default();
+            bad.forward.push_off_progress_fast_speed_exponent = trigger;
+            bad.forward.push_off_work_fast_speed_exponent = work;
             let err = bad.validate().unwrap_err();
             assert!(err.starts_with(field), "{err}");
         }

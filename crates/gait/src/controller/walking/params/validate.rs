@@ -284,6 +284,19 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
             check(&f(name), gain, (0.0..=20.0).contains(&gain), "in [0, 20]")?;
         }
     }
+    if let Some(k) = p.push_off_progress_fast_speed_exponent {
+        let ok = (-5.0..=5.0).contains(&k);
+        check(
+            &f("push_off_progress_fast_speed_exponent"),
+            k,
+            ok,
+            "in [-5, 5]",
+        )?;
+    }
+    if let Some(n) = p.push_off_work_fast_speed_exponent {
+        let ok = (0.0..=5.0).contains(&n);
+        check(&f("push_off_work_fast_speed_exponent"), n, ok, "in [0, 5]")?;
+    }
     Ok(())
 }
 
