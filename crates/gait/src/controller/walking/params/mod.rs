@@ -575,12 +575,12 @@ impl WalkingParams {
         speed_mps: f64,
         step_time_s: f64,
     ) -> Option<f64> {
-        let start = match posture.push_off_progress_fast_speed_exponent {
-            Some(exponent) if speed_mps > 1.0 => {
-                posture.push_off_progress_m? * speed_mps.powf(exponent)
-            }
-            _ => posture.push_off_progress_m?,
-        };
+        let mut start = posture.push_off_progress_m?;
+        if let Some(exponent) = posture.push_off_progress_fast_speed_exponent
+            && speed_mps > 1.0
+        {
+            start *= speed_mps.powf(exponent);
+        }
         if !posture.push_off_progress_scales_with_step {
             return Some(start);
         }
