@@ -63,7 +63,9 @@ impl Setup {
         let alpha = p.velocity_offset_at(step.posture, obs.belt_speed_mps, step.downhill);
         let d_sag = ipm(v_rel.x) - alpha * v_des.x;
         let half_width = 0.5 * p.step_width * self.height_m;
-        let d_cor = (p.lateral_placement_scale * ipm(v_rel.z) - alpha * v_des.z
+        let (lateral_scale, lateral_share) =
+            p.lateral_placement_at(step.posture, obs.belt_speed_mps);
+        let d_cor = (lateral_scale * ipm(v_rel.z) - lateral_share * alpha * v_des.z
             + step.other.mirror * half_width)
             .clamp(-0.15 * self.height_m, 0.15 * self.height_m);
         let target_offset = DVec3::new(d_sag, 0.0, d_cor);

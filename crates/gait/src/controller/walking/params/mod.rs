@@ -374,6 +374,31 @@ pub struct Posture {
     /// people; found with the trigger's exponent (same section of the tuning log).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub push_off_work_fast_speed_exponent: Option<f64>,
+    /// This direction's gain on the lateral inverted-pendulum term of the foot placement
+    /// (absent in files written before: the shared [`WalkingParams::lateral_placement_scale`]).
+    /// Below 1 the swing foot lands short of the lateral capture point, so part of the body's
+    /// sideways velocity carries over to the next step; with the position loop pulling back
+    /// towards the belt's centre that makes a weave across the belt a few strides long
+    /// (`docs/controller-tuning.md`, "The walker weaves across the belt").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateral_placement_scale: Option<f64>,
+    /// Share of α applied to the desired lateral velocity in this direction's foot placement
+    /// (absent in files written before: 1, the sagittal α): the lateral placement is
+    /// `scale · d(v_z) − share · α · v_des,z` (Coros et al. 2010, §4, with the share added), so
+    /// the position loop's pull towards the belt's centre across it no longer follows α's
+    /// speed and grade laws, which were set for the sagittal plane. A controller gain, found
+    /// by measurement (same section of the tuning log), not a fit to people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateral_velocity_offset_share: Option<f64>,
+    /// Speed exponent of [`Self::lateral_velocity_offset_share`] (absent in files written
+    /// before: 0): at a belt speed `v` the share is its value at 1 m/s times `v`^exponent,
+    /// at every speed (held at its value at [`MIN_SCHEDULED_SPEED_MPS`] below it, as the belt
+    /// starts from rest). A controller gain scheduled on speed, not a fit to people: with the
+    /// long forward steps a share of 0.5 stops the weave at 0.6-0.9 m/s, but at 1.4 m/s the
+    /// walker then drifts off the belt, which the whole of α held (same section of the
+    /// tuning log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateral_velocity_offset_speed_exponent: Option<f64>,
 }
 
 /// The initial swing's share of the swing: from toe-off to the feet's crossing, about 13 of the
@@ -613,6 +638,25 @@ impl WalkingParams {
             * speed_mps.min(1.0).powf(exponent)
             * speed_mps.max(1.0).powf(fast)
             / (1.0 + climb)
+    }
+
+    /// The lateral foot placement's gain on the inverted-pendulum term and share of α walking
+    /// in `posture`'s direction at a belt speed: the posture's
+    /// [`Posture::lateral_placement_scale`] or else the shared one, and its
+    /// [`Posture::lateral_velocity_offset_share`] (or else 1) times
+    /// speed^[`Posture::lateral_velocity_offset_speed_exponent`] (or else 0; the speed held
+    /// at [`MIN_SCHEDULED_SPEED_MPS`] or above).
+    pub fn lateral_placement_at(&self, posture: &Posture, speed_mps: f64) -> (f64, f64) {
+        let exponent = posture
+            .lateral_velocity_offset_speed_exponent
+            .unwrap_or(0.0);
+        (
+            posture
+                .lateral_placement_scale
+                .unwrap_or(self.lateral_placement_scale),
+            posture.lateral_velocity_offset_share.unwrap_or(1.0)
+                * speed_mps.max(MIN_SCHEDULED_SPEED_MPS).powf(exponent),
+        )
     }
 
     /// Parses and validates a parameter file; the error starts with `name` (the file) and
@@ -952,6 +996,53 @@ mod tests {
             bad.forward.push_off_progress_fast_speed_exponent = trigger;
             bad.forward.push_off_work_fast_speed_exponent = work;
             let err = bad.validate().unwrap_err();
+            assert!(err.starts_with(field), "{err}");
+        }
+    }
+
+    #[test]
+    fn each_direction_may_set_its_own_lateral_placement() {
+        let mut p = WalkingParams {
+            lateral_placement_scale: 0.7,
+            ..WalkingParams::default()
+        };
+        // Without the fields: the shared scale and the whole of α, in both directions.
+        assert_eq!(p.lateral_placement_at(&p.forward, 0.6), (0.7, 1.0));
+        p.forward.lateral_placement_scale = Some(0.85);
+        p.forward.lateral_velocity_offset_share = Some(0.5);
+        assert_eq!(p.lateral_placement_at(&p.forward, 1.4), (0.85, 0.5));
+        // The share's speed law: speed^2 times the share at 1 m/s.
+        p.forward.lateral_velocity_offset_speed_exponent = Some(2.0);
+        let (_, share) = p.lateral_placement_at(&p.forward, 1.4);
+        assert!((share - 0.5 * 1.96).abs() < 1e-12, "{share}");
+        assert_eq!(p.lateral_placement_at(&p.forward, 1.0), (0.85, 0.5));
+        // From rest, as the belt starts: the share at 0.6 m/s, finite.
+        let (_, from_rest) = p.lateral_placement_at(&p.forward, 0.0);
+        assert!((from_rest - 0.5 * 0.36).abs() < 1e-12, "{from_rest}");
+        assert_eq!(p.lateral_placement_at(&p.backward, 1.4), (0.7, 1.0));
+        assert_eq!(p.validate(), Ok(()));
+        // Refused: negative, past 3 or not finite, naming the direction and the field.
+        for (scale, share, field) in [
+            (Some(-0.1), None, "backward.lateral_placement_scale"),
+            (Some(f64::NAN), None, "backward.lateral_placement_scale"),
+            (None, Some(3.5), "backward.lateral_velocity_offset_share"),
+            (
+                None,
+                Some(f64::INFINITY),
+                "backward.lateral_velocity_offset_share",
+            ),
+        ] {
+            let mut bad = WalkingParams::default();
+            bad.backward.lateral_placement_scale = scale;
+            bad.backward.lateral_velocity_offset_share = share;
+            let err = bad.validate().unwrap_err();
+            assert!(err.starts_with(field), "{err}");
+        }
+        for exponent in [-5.5, f64::NAN] {
+            let mut bad = WalkingParams::default();
+            bad.forward.lateral_velocity_offset_speed_exponent = Some(exponent);
+            let err = bad.validate().unwrap_err();
+            let field = "forward.lateral_velocity_offset_speed_exponent";
             assert!(err.starts_with(field), "{err}");
         }
     }

@@ -284,18 +284,35 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
             check(&f(name), gain, (0.0..=20.0).contains(&gain), "in [0, 20]")?;
         }
     }
-    if let Some(k) = p.push_off_progress_fast_speed_exponent {
-        let ok = (-5.0..=5.0).contains(&k);
-        check(
-            &f("push_off_progress_fast_speed_exponent"),
-            k,
-            ok,
-            "in [-5, 5]",
-        )?;
+    // Speed exponents that may be negative (a law that falls with speed).
+    for (name, k) in [
+        (
+            "push_off_progress_fast_speed_exponent",
+            p.push_off_progress_fast_speed_exponent,
+        ),
+        (
+            "lateral_velocity_offset_speed_exponent",
+            p.lateral_velocity_offset_speed_exponent,
+        ),
+    ] {
+        if let Some(k) = k {
+            check(&f(name), k, (-5.0..=5.0).contains(&k), "in [-5, 5]")?;
+        }
     }
     if let Some(n) = p.push_off_work_fast_speed_exponent {
         let ok = (0.0..=5.0).contains(&n);
         check(&f("push_off_work_fast_speed_exponent"), n, ok, "in [0, 5]")?;
+    }
+    for (name, v) in [
+        ("lateral_placement_scale", p.lateral_placement_scale),
+        (
+            "lateral_velocity_offset_share",
+            p.lateral_velocity_offset_share,
+        ),
+    ] {
+        if let Some(v) = v {
+            check(&f(name), v, (0.0..=3.0).contains(&v), "in [0, 3]")?;
+        }
     }
     Ok(())
 }
