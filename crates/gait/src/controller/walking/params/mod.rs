@@ -516,7 +516,8 @@ pub struct WalkingParams {
     /// setting rather than a human measurement.
     #[serde(default)]
     pub velocity_offset_speed_exponent: f64,
-    /// Gain on the lateral inverted-pendulum term.
+    /// Gain on the lateral inverted-pendulum term (a direction may set its own,
+    /// [`Posture::lateral_placement_scale`]).
     pub lateral_placement_scale: f64,
     /// Stance-ankle torque per unit sagittal velocity error [N·m/(m/s)/kg].
     pub ankle_velocity_gain: f64,
