@@ -6,8 +6,9 @@ the pelvis that the within-stride sway hides.
 
 RUN_DIR is one `retrogait simulate` trial's output folder; its frames.csv (pelvis position)
 and events.json (foot strikes) are read. The pelvis's lateral (z) and fore-aft (x) positions
-are averaged over each stride, from one right foot strike to the next, after the first 5 s
-(the belt's start-up, the analysis window `simulate` uses). Averaging over a whole stride
+are averaged over each stride, from one right foot strike to the next, from the start of
+the run's analysis window (summary.json's `analysis_start_s`, after the belt's start-up; 5 s if
+the run has no summary). Averaging over a whole stride
 removes the side-to-side sway of every step, which people have too (a few cm; Winter 2009,
 Biomechanics and Motor Control of Human Movement, ch. 1 and 4); what is left is the walker's
 slow motion over the belt, which people on a treadmill keep to a few cm. For each run it
@@ -27,11 +28,21 @@ import json
 import sys
 from pathlib import Path
 
-ANALYSIS_START_S = 5.0
+DEFAULT_ANALYSIS_START_S = 5.0
+
+
+def analysis_start_s(run: Path) -> float:
+    """Start of the run's analysis window [s], as `simulate` wrote it in summary.json."""
+    try:
+        with open(run / "summary.json") as f:
+            return float(json.load(f)["analysis_start_s"])
+    except FileNotFoundError:
+        return DEFAULT_ANALYSIS_START_S
 
 
 def stride_means(run: Path) -> tuple[list[float], list[float], float]:
     """Stride-averaged pelvis z and x after the analysis start, and the trial's last time."""
+    start_s = analysis_start_s(run)
     with open(run / "frames.csv", newline="") as f:
         rows = [
             (float(r["time_s"]), float(r["pelvis_z_m"]), float(r["pelvis_x_m"]))
@@ -43,7 +54,7 @@ def stride_means(run: Path) -> tuple[list[float], list[float], float]:
             for e in json.load(f)
             if e["kind"] == "foot_strike"
             and e["side"] == "Right"
-            and e["time_s"] >= ANALYSIS_START_S
+            and e["time_s"] >= start_s
         ]
     zs: list[float] = []
     xs: list[float] = []
@@ -108,7 +119,7 @@ def main(argv: list[str]) -> int:
             print(f"{run}: cannot read the run: {e}", file=sys.stderr)
             return 1
         if len(zs) < 2:
-            print(f"{run}: ended at {end:.1f} s with {len(zs)} strides after 5 s, nothing to measure")
+            print(f"{run}: ended at {end:.1f} s with {len(zs)} strides in the analysis window, nothing to measure")
             continue
         print(
             f"{run}: {len(zs)} strides to {end:.1f} s | lateral {describe(zs)} | "

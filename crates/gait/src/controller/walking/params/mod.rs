@@ -752,6 +752,12 @@ mod tests {
 
     /// A parameter file written before the stance-knee law, the push-off, the per-direction
     /// step times and foot placement, and the slope laws existed.
+    /// Asserts that `bad` fails validation with an error that starts with `field`.
+    fn assert_refused(bad: &WalkingParams, field: &str) {
+        let err = bad.validate().unwrap_err();
+        assert!(err.starts_with(field), "{err}");
+    }
+
     fn file_without_new_fields() -> String {
         let mut p = WalkingParams::default();
         p.gains.stance_knee = None;
@@ -996,8 +1002,7 @@ mod tests {
             let mut bad = WalkingParams::default();
             bad.forward.push_off_progress_fast_speed_exponent = trigger;
             bad.forward.push_off_work_fast_speed_exponent = work;
-            let err = bad.validate().unwrap_err();
-            assert!(err.starts_with(field), "{err}");
+            assert_refused(&bad, field);
         }
     }
 
@@ -1036,15 +1041,12 @@ mod tests {
             let mut bad = WalkingParams::default();
             bad.backward.lateral_placement_scale = scale;
             bad.backward.lateral_velocity_offset_share = share;
-            let err = bad.validate().unwrap_err();
-            assert!(err.starts_with(field), "{err}");
+            assert_refused(&bad, field);
         }
         for exponent in [-5.5, f64::NAN] {
             let mut bad = WalkingParams::default();
             bad.forward.lateral_velocity_offset_speed_exponent = Some(exponent);
-            let err = bad.validate().unwrap_err();
-            let field = "forward.lateral_velocity_offset_speed_exponent";
-            assert!(err.starts_with(field), "{err}");
+            assert_refused(&bad, "forward.lateral_velocity_offset_speed_exponent");
         }
     }
 
