@@ -221,7 +221,7 @@ impl Setup {
             state.swing_targets = SwingTargets::default();
         }
         let travel = travel_direction(obs);
-        let velocities = state.outer_loop.update(obs, &self.params, travel);
+        let velocities = state.outer_loop.update(obs, &self.params, posture, travel);
         let budgeted = posture.push_off_work_per_kg.is_some();
         if budgeted && transition == Transition::Touchdown {
             let speeds = (

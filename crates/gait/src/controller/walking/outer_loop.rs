@@ -5,7 +5,7 @@
 use glam::DVec3;
 
 use super::horizontal;
-use super::params::WalkingParams;
+use super::params::{Posture, WalkingParams};
 use crate::controller::Observation;
 
 /// The integral of the outer loop.
@@ -37,8 +37,14 @@ impl Velocities {
 impl OuterLoop {
     /// Integrates the distance from the belt's centre over this step and returns the desired
     /// and the actual velocity relative to the belt (`travel`: unit horizontal direction of
-    /// travel).
-    pub fn update(&mut self, obs: &Observation, p: &WalkingParams, travel: DVec3) -> Velocities {
+    /// travel; `posture`: the direction's, which may set its own position gain).
+    pub fn update(
+        &mut self,
+        obs: &Observation,
+        p: &WalkingParams,
+        posture: &Posture,
+        travel: DVec3,
+    ) -> Velocities {
         let lateral = DVec3::Z;
         let offset_along = obs.com.dot(travel);
         let offset_lateral = obs.com.dot(lateral);
@@ -54,10 +60,11 @@ impl OuterLoop {
                 *acc = (*acc + off * obs.dt_s).clamp(-limit, limit);
             }
         }
-        let correction = (-p.position_gain_per_s * offset_along
+        let gain = p.position_gain_at(posture);
+        let correction = (-gain * offset_along
             - p.position_integral_gain_per_s2 * self.position_integral[0])
             .clamp(-max, max);
-        let lateral_correction = (-p.position_gain_per_s * offset_lateral
+        let lateral_correction = (-gain * offset_lateral
             - p.position_integral_gain_per_s2 * self.position_integral[1])
             .clamp(-max, max);
         let belt_h = horizontal(obs.belt.velocity);

@@ -98,8 +98,11 @@ mod tests {
     use super::*;
     use crate::controller::walking::WalkingParams;
 
+    /// The default's forward posture with the budget's speed law of files written before the
+    /// long steps (speed² above 1 m/s).
     fn posture(work: f64, gain: f64) -> Posture {
         let mut p = WalkingParams::default().forward;
+        p.push_off_work_fast_speed_exponent = None;
         p.push_off_work_per_kg = Some(work);
         p.push_off_work_speed_gain = gain;
         p

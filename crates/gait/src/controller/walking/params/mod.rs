@@ -399,6 +399,15 @@ pub struct Posture {
     /// tuning log).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lateral_velocity_offset_speed_exponent: Option<f64>,
+    /// This direction's outer-loop gain from the distance to the belt's centre to the desired
+    /// velocity, along and across the belt [1/s] (absent in files written before: the shared
+    /// [`WalkingParams::position_gain_per_s`]). A controller gain set by a robustness scan over
+    /// the fine grid, not a fit to people: with the long forward steps the shared 0.362/s let
+    /// the walker climb 0.5 m ahead of the centre at 1.0-1.1 m/s uphill before the integral
+    /// caught up, and the backward gait falls at slow uphill speeds with 0.5/s (tuning log,
+    /// "The position loop of the long steps").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position_gain_per_s: Option<f64>,
 }
 
 /// The initial swing's share of the swing: from toe-off to the feet's crossing, about 13 of the
@@ -660,6 +669,14 @@ impl WalkingParams {
         )
     }
 
+    /// The outer loop's position gain walking in `posture`'s direction [1/s]: the posture's
+    /// [`Posture::position_gain_per_s`] or else the shared one.
+    pub fn position_gain_at(&self, posture: &Posture) -> f64 {
+        posture
+            .position_gain_per_s
+            .unwrap_or(self.position_gain_per_s)
+    }
+
     /// Parses and validates a parameter file; the error starts with `name` (the file) and
     /// gives the line and column of a syntax error or the field of a bad value.
     pub fn from_ron_str(text: &str, name: &str) -> Result<Self, String> {
@@ -750,6 +767,24 @@ impl WalkingParams {
 mod tests {
     use super::*;
 
+    /// The default before the long forward steps (assets/controllers/experimental/
+    /// short-steps.ron): the tests of the laws were written on it, where the forward posture
+    /// sets none of the speed, slope, lateral and position laws that they switch on one by one.
+    fn short_steps() -> WalkingParams {
+        let text =
+            include_str!("../../../../../../assets/controllers/experimental/short-steps.ron");
+        WalkingParams::from_ron_str(text, "short-steps.ron").unwrap()
+    }
+
+    #[test]
+    fn the_long_steps_changed_only_the_forward_posture() {
+        let (default, mut short) = (WalkingParams::default(), short_steps());
+        assert_ne!(default.forward, short.forward);
+        assert_eq!(default.forward.position_gain_per_s, Some(0.5));
+        short.forward = default.forward;
+        assert_eq!(short, default);
+    }
+
     /// A parameter file written before the stance-knee law, the push-off, the per-direction
     /// step times and foot placement, and the slope laws existed.
     /// Asserts that `bad` fails validation with an error that starts with `field`.
@@ -759,7 +794,7 @@ mod tests {
     }
 
     fn file_without_new_fields() -> String {
-        let mut p = WalkingParams::default();
+        let mut p = short_steps();
         p.gains.stance_knee = None;
         let text = ron::ser::to_string_pretty(&p, Default::default()).unwrap();
         text.lines()
@@ -822,7 +857,7 @@ mod tests {
         let mut p = WalkingParams {
             velocity_offset_s: 0.2,
             velocity_offset_speed_exponent: 0.0,
-            ..Default::default()
+            ..short_steps()
         };
         p.forward.velocity_offset_s = None;
         let posture = p.forward;
@@ -841,7 +876,7 @@ mod tests {
         let mut p = WalkingParams {
             velocity_offset_s: 0.2,
             velocity_offset_speed_exponent: 0.5,
-            ..Default::default()
+            ..short_steps()
         };
         p.forward.velocity_offset_s = None;
         p.backward.velocity_offset_s = Some(0.1);
@@ -869,14 +904,14 @@ mod tests {
     fn a_direction_may_set_its_own_stance_knee_feed_forward() {
         let mut p = WalkingParams {
             stance_knee_gravity_compensation: 0.2,
-            ..Default::default()
+            ..short_steps()
         };
         p.forward.stance_knee_gravity_compensation = None;
         p.backward.stance_knee_gravity_compensation = Some(0.7);
         assert_eq!(p.stance_knee_feed_forward(&p.forward), 0.2);
         assert_eq!(p.stance_knee_feed_forward(&p.backward), 0.7);
         // The built-in parameters: no shared value, each direction its own.
-        let d = WalkingParams::default();
+        let d = short_steps();
         assert_eq!(d.stance_knee_gravity_compensation, 0.0);
         assert_eq!(d.stance_knee_feed_forward(&d.forward), 0.5);
         assert!(d.stance_knee_feed_forward(&d.backward) > 0.0);
@@ -884,7 +919,7 @@ mod tests {
 
     #[test]
     fn a_direction_may_set_its_own_step_time() {
-        let mut p = WalkingParams::default();
+        let mut p = short_steps();
         p.forward.step_time_at_1mps_s = Some(0.6);
         p.backward.step_time_at_1mps_s = None;
         assert_eq!(p.step_time_s(&p.forward, 1.0, 0.0), 0.6);
@@ -895,7 +930,7 @@ mod tests {
 
     #[test]
     fn a_direction_may_plateau_its_step_time_quicken_it_uphill_and_scale_its_trigger() {
-        let mut p = WalkingParams::default();
+        let mut p = short_steps();
         let forward = p.forward;
         let (slow, uphill) = (
             p.step_time_s(&forward, 0.6, 0.0),
@@ -936,7 +971,7 @@ mod tests {
             (None, Some(-1.0), "forward.uphill_cadence_gain"),
             (None, Some(f64::INFINITY), "forward.uphill_cadence_gain"),
         ] {
-            let mut bad = WalkingParams::default();
+            let mut bad = short_steps();
             bad.forward.step_time_plateau_speed_mps = plateau;
             bad.forward.uphill_cadence_gain = gain;
             let err = bad.validate().unwrap_err();
@@ -946,7 +981,7 @@ mod tests {
 
     #[test]
     fn the_push_offs_trigger_and_budget_may_follow_their_own_laws_above_1_mps() {
-        let p = WalkingParams::default();
+        let p = short_steps();
         let mut f = p.forward;
         f.push_off_progress_m = Some(0.12);
         f.push_off_progress_scales_with_step = false;
@@ -999,7 +1034,7 @@ mod tests {
                 "forward.push_off_work_fast_speed_exponent",
             ),
         ] {
-            let mut bad = WalkingParams::default();
+            let mut bad = short_steps();
             bad.forward.push_off_progress_fast_speed_exponent = trigger;
             bad.forward.push_off_work_fast_speed_exponent = work;
             assert_refused(&bad, field);
@@ -1010,7 +1045,7 @@ mod tests {
     fn each_direction_may_set_its_own_lateral_placement() {
         let mut p = WalkingParams {
             lateral_placement_scale: 0.7,
-            ..WalkingParams::default()
+            ..short_steps()
         };
         // Without the fields: the shared scale and the whole of α, in both directions.
         assert_eq!(p.lateral_placement_at(&p.forward, 0.6), (0.7, 1.0));
@@ -1038,15 +1073,33 @@ mod tests {
                 "backward.lateral_velocity_offset_share",
             ),
         ] {
-            let mut bad = WalkingParams::default();
+            let mut bad = short_steps();
             bad.backward.lateral_placement_scale = scale;
             bad.backward.lateral_velocity_offset_share = share;
             assert_refused(&bad, field);
         }
         for exponent in [-5.5, f64::NAN] {
-            let mut bad = WalkingParams::default();
+            let mut bad = short_steps();
             bad.forward.lateral_velocity_offset_speed_exponent = Some(exponent);
             assert_refused(&bad, "forward.lateral_velocity_offset_speed_exponent");
+        }
+    }
+
+    #[test]
+    fn each_direction_may_set_its_own_position_gain() {
+        let mut p = WalkingParams {
+            position_gain_per_s: 0.362,
+            ..short_steps()
+        };
+        assert_eq!(p.position_gain_at(&p.forward), 0.362);
+        p.forward.position_gain_per_s = Some(0.5);
+        assert_eq!(p.position_gain_at(&p.forward), 0.5);
+        assert_eq!(p.position_gain_at(&p.backward), 0.362);
+        assert_eq!(p.validate(), Ok(()));
+        for gain in [-0.1, f64::NAN] {
+            let mut bad = short_steps();
+            bad.backward.position_gain_per_s = Some(gain);
+            assert_refused(&bad, "backward.position_gain_per_s");
         }
     }
 
@@ -1059,7 +1112,7 @@ mod tests {
             velocity_offset_speed_exponent: 0.5,
             downhill_cadence_gain: 0.65,
             downhill_cadence_speed_exponent: 1.58,
-            ..Default::default()
+            ..short_steps()
         };
         for posture in [&mut p.forward, &mut p.backward] {
             posture.step_time_at_1mps_s = None;
@@ -1095,7 +1148,7 @@ mod tests {
 
     #[test]
     fn the_swing_foot_reaches_its_landing_spot_at_the_placement_fraction() {
-        let mut posture = WalkingParams::default().forward;
+        let mut posture = short_steps().forward;
         posture.swing_placement_fraction = None;
         // Without the field, the path arrives at 80 % of the swing, half way at 40 %.
         assert_eq!(posture.placement_at(0.0), 0.0);
@@ -1107,14 +1160,14 @@ mod tests {
         assert_eq!(posture.placement_at(0.6), 1.0);
         // A later arrival is behind the default's path at every phase before it.
         posture.swing_placement_fraction = Some(1.0);
-        let default = WalkingParams::default().backward;
+        let default = short_steps().backward;
         assert!(posture.placement_at(0.5) < default.placement_at(0.5));
         assert!(posture.placement_at(0.9) < 1.0);
     }
 
     #[test]
     fn the_swing_hip_drive_acts_over_the_initial_swing_only() {
-        let mut posture = WalkingParams::default().forward;
+        let mut posture = short_steps().forward;
         posture.swing_hip_drive_per_kg = None;
         assert_eq!(posture.swing_hip_drive_at(0.1), 0.0);
         posture.swing_hip_drive_per_kg = Some(0.4);
@@ -1129,7 +1182,7 @@ mod tests {
         let mut p = WalkingParams {
             downhill_cadence_gain: 0.65,
             downhill_cadence_speed_exponent: 1.58,
-            ..Default::default()
+            ..short_steps()
         };
         assert_eq!(p.slope_step_time_factor(&p.forward, 1.0, 0.0), 1.0);
         assert_eq!(p.slope_step_time_factor(&p.forward, 1.0, -0.1), 1.0);
@@ -1153,7 +1206,7 @@ mod tests {
 
     #[test]
     fn push_off_grows_with_belt_speed_by_its_exponent() {
-        let mut p = WalkingParams::default().forward;
+        let mut p = short_steps().forward;
         p.push_off_torque_per_kg = 0.5;
         p.push_off_speed_exponent = 0.0;
         assert_eq!(p.push_off_torque_at(0.6), p.push_off_torque_at(1.4));
@@ -1164,7 +1217,7 @@ mod tests {
         p.push_off_speed_exponent = -1.0;
         let params = WalkingParams {
             forward: p,
-            ..Default::default()
+            ..short_steps()
         };
         let err = params.validate().unwrap_err();
         assert!(err.starts_with("forward.push_off_speed_exponent"), "{err}");

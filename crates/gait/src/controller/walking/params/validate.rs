@@ -181,6 +181,7 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
             "velocity_offset_fast_speed_exponent",
             p.velocity_offset_fast_speed_exponent,
         ),
+        ("position_gain_per_s", p.position_gain_per_s),
     ] {
         if let Some(v) = v {
             non_negative(&f(name), v)?;
