@@ -785,14 +785,14 @@ mod tests {
         assert_eq!(short, default);
     }
 
-    /// A parameter file written before the stance-knee law, the push-off, the per-direction
-    /// step times and foot placement, and the slope laws existed.
     /// Asserts that `bad` fails validation with an error that starts with `field`.
     fn assert_refused(bad: &WalkingParams, field: &str) {
         let err = bad.validate().unwrap_err();
         assert!(err.starts_with(field), "{err}");
     }
 
+    /// A parameter file written before the stance-knee law, the push-off, the per-direction
+    /// step times and foot placement, and the slope laws existed.
     fn file_without_new_fields() -> String {
         let mut p = short_steps();
         p.gains.stance_knee = None;
