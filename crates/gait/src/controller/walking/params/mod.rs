@@ -404,8 +404,8 @@ pub struct Posture {
     /// [`WalkingParams::position_gain_per_s`]). A controller gain set by a robustness scan over
     /// the fine grid, not a fit to people: with the long forward steps the shared 0.362/s let
     /// the walker climb 0.5 m ahead of the centre at 1.0-1.1 m/s uphill before the integral
-    /// caught up, and the backward gait falls at slow uphill speeds with 0.5/s (tuning log,
-    /// "The position loop of the long steps").
+    /// caught up, and with 0.5/s the backward gait falls at 0.6-0.8 m/s on the level and uphill
+    /// (tuning log, "The position loop of the long steps").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_gain_per_s: Option<f64>,
 }
