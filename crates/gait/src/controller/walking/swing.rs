@@ -43,7 +43,8 @@ impl Setup {
     /// position to the landing spot of the inverted-pendulum law (Coros et al. 2010, §4: `d =
     /// v √(h/g + v²/4g²) − α v_d` from the centre of mass, sagittally and laterally, plus half
     /// the step width towards its own side), reached at the posture's placement fraction of
-    /// the swing (80 % unless it sets one). Vertically, a sin² bump of the clearance height,
+    /// the swing (80 % unless it sets one). Vertically, a bump of the clearance height peaking
+    /// at the posture's peak fraction of the swing (half way unless it sets one; a `sin²`),
     /// which starts and ends with zero vertical speed (a soft touchdown), above the belt at the
     /// landing foot pitch; from 85 % of the swing it sinks below the belt at the touchdown
     /// speed, so the foot lands on time even with some lag.
@@ -79,7 +80,9 @@ impl Setup {
             obs.segment(step.other.foot).origin,
             step.travel,
         );
-        let bump = (PI * swing_phase.min(1.0)).sin().powi(2);
+        let bump = step
+            .posture
+            .clearance_bump_at(swing_phase, obs.belt_speed_mps);
         let descent = (swing_phase - 0.85).max(0.0) * step.timing.swing_s * p.touchdown_speed_mps;
         target.y = ground_y
             + self.ankle_height_at_pitch(step.posture.landing_foot_pitch_rad)

@@ -5,6 +5,8 @@
 //! after the first files were written carry `#[serde(default)]` with the value that switches
 //! their law off, so older files load and behave as they did.
 
+use std::f64::consts::PI;
+
 use serde::{Deserialize, Serialize};
 
 use crate::controller::strength::UnmuscledStrength;
@@ -291,6 +293,26 @@ pub struct Posture {
     /// setting, as the step time is, for a search to move.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swing_placement_fraction: Option<f64>,
+    /// Fraction of the swing at which the swing ankle's lift above the belt (the clearance
+    /// bump, [`WalkingParams::swing_clearance`]) peaks (absent in files written before: 0.5, a
+    /// symmetric `sin²`). People's heel and ankle are highest in the initial swing, while the
+    /// knee is most flexed, and the toe passes lowest at mid-swing (minimum toe clearance;
+    /// Winter 1992, Phys Ther 72:45-53); a symmetric bump keeps the ankle high until mid-swing,
+    /// so the leg is folded (knee about 56°, hip about 30°) with the foot already under and
+    /// ahead of the hip, and the thigh flexes late and fast, then retracts while the knee
+    /// extends (`docs/controller-tuning.md`, "An early clearance peak"). The bump is
+    /// `sin²(π s^γ)` with `γ = ln ½ / ln f`: zero at lift-off and at touchdown, 1 at `f`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swing_clearance_peak_fraction: Option<f64>,
+    /// Above 1 m/s, [`Self::swing_clearance_peak_fraction`] times speed^this (absent: the
+    /// same fraction at every speed), at most 0.5. With the bump's peak at 0.3 of the swing at
+    /// every speed (and the knee's extension from 0.7 of it) the forward walker fell at 1.2 m/s
+    /// on −10, −5 and +5 %: in a short swing the toe meets the belt late. With an exponent of 1
+    /// the peak is at 0.36 of the swing at 1.2 m/s and 0.42 at 1.4 m/s
+    /// (`assets/controllers/experimental/early-clearance-start.ron`; `docs/controller-tuning.md`,
+    /// "An early clearance peak").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swing_clearance_peak_fast_speed_exponent: Option<f64>,
     /// Hip flexion torque added to the swing hip's servo over the initial swing, the first
     /// [`INITIAL_SWING_FRACTION`] of the swing \[N·m/kg; negative: extension\] (absent in files
     /// written before: none). People's hip flexors drive the thigh from pre-swing through the
@@ -442,6 +464,32 @@ impl Posture {
     /// [`Self::swing_placement_fraction`] (0.8 without one).
     pub fn placement_at(&self, swing_phase: f64) -> f64 {
         super::smoothstep(swing_phase / self.swing_placement_fraction.unwrap_or(0.8))
+    }
+
+    /// Where in the swing the clearance bump peaks at `speed_mps`: the posture's
+    /// [`Self::swing_clearance_peak_fraction`], above 1 m/s times
+    /// speed^[`Self::swing_clearance_peak_fast_speed_exponent`] and at most 0.5 (none without
+    /// a fraction: the symmetric `sin²`).
+    pub fn clearance_peak_at(&self, speed_mps: f64) -> Option<f64> {
+        let peak = self.swing_clearance_peak_fraction?;
+        Some(match self.swing_clearance_peak_fast_speed_exponent {
+            Some(exponent) if speed_mps > 1.0 => (peak * speed_mps.powf(exponent)).min(0.5),
+            _ => peak,
+        })
+    }
+
+    /// The swing ankle's lift at `swing_phase` as a share of the clearance height, 0…1: the
+    /// bump peaking at [`Self::clearance_peak_at`] `speed_mps` (`sin²(π s)` without a peak
+    /// fraction, bit for bit as before). Phases past the swing's planned end give 0.
+    pub fn clearance_bump_at(&self, swing_phase: f64, speed_mps: f64) -> f64 {
+        let s = swing_phase.min(1.0);
+        match self.clearance_peak_at(speed_mps) {
+            None => (PI * s).sin().powi(2),
+            Some(peak) => {
+                let gamma = 0.5f64.ln() / peak.ln();
+                (PI * s.max(0.0).powf(gamma)).sin().powi(2)
+            }
+        }
     }
 
     /// The swing hip's added flexion torque at `swing_phase` \[N·m/kg\]: the posture's
@@ -1163,6 +1211,35 @@ mod tests {
         let default = short_steps().backward;
         assert!(posture.placement_at(0.5) < default.placement_at(0.5));
         assert!(posture.placement_at(0.9) < 1.0);
+    }
+
+    #[test]
+    fn the_clearance_bump_peaks_where_the_posture_asks_and_moves_to_mid_swing_at_speed() {
+        let mut posture = short_steps().forward;
+        posture.swing_clearance_peak_fraction = None;
+        posture.swing_clearance_peak_fast_speed_exponent = Some(1.0);
+        // Without a fraction: the symmetric sin², bit for bit, at every speed.
+        for phase in [0.0, 0.2, 0.5, 0.83, 1.0, 1.2] {
+            let before = (PI * f64::min(phase, 1.0)).sin().powi(2);
+            assert_eq!(posture.clearance_bump_at(phase, 1.4), before);
+        }
+        // With one: 0 at lift-off and at touchdown, 1 at the peak, rising before it and
+        // falling after it.
+        posture.swing_clearance_peak_fraction = Some(0.3);
+        let bump = |phase| posture.clearance_bump_at(phase, 1.0);
+        assert_eq!(bump(0.0), 0.0);
+        assert!(bump(1.0).abs() < 1e-12);
+        assert!((bump(0.3) - 1.0).abs() < 1e-12);
+        assert!(bump(0.2) < bump(0.25) && bump(0.35) > bump(0.5));
+        // Lower than the symmetric bump late in the swing, higher early.
+        let symmetric = |phase: f64| (PI * phase).sin().powi(2);
+        assert!(bump(0.8) < symmetric(0.8) && bump(0.2) > symmetric(0.2));
+        // Above 1 m/s the peak moves towards mid-swing with the speed's power, to 0.5 at most.
+        assert_eq!(posture.clearance_peak_at(0.6), Some(0.3));
+        assert!((posture.clearance_peak_at(1.2).unwrap() - 0.36).abs() < 1e-12);
+        assert_eq!(posture.clearance_peak_at(2.0), Some(0.5));
+        posture.swing_clearance_peak_fast_speed_exponent = None;
+        assert_eq!(posture.clearance_peak_at(1.4), Some(0.3));
     }
 
     #[test]

@@ -265,6 +265,24 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
             "a fraction in (0, 1]",
         )?;
     }
+    if let Some(fraction) = p.swing_clearance_peak_fraction {
+        let ok = (0.1..=0.9).contains(&fraction);
+        check(
+            &f("swing_clearance_peak_fraction"),
+            fraction,
+            ok,
+            "a fraction in [0.1, 0.9]",
+        )?;
+    }
+    if let Some(exponent) = p.swing_clearance_peak_fast_speed_exponent {
+        let ok = (0.0..=5.0).contains(&exponent);
+        check(
+            &f("swing_clearance_peak_fast_speed_exponent"),
+            exponent,
+            ok,
+            "within [0, 5]",
+        )?;
+    }
     if let Some(drive) = p.swing_hip_drive_per_kg {
         let ok = drive.abs() <= 3.0;
         check(&f("swing_hip_drive_per_kg"), drive, ok, "within ±3 N·m/kg")?;
@@ -427,6 +445,27 @@ mod tests {
         let mut p = WalkingParams::default();
         p.forward.swing_placement_fraction = Some(1.0);
         assert_eq!(p.validate(), Ok(()));
+        for bad in [0.05, 0.95, f64::NAN] {
+            let mut p = WalkingParams::default();
+            p.backward.swing_clearance_peak_fraction = Some(bad);
+            let err = p.validate().unwrap_err();
+            assert!(
+                err.starts_with("backward.swing_clearance_peak_fraction"),
+                "{err}"
+            );
+        }
+        let mut p = WalkingParams::default();
+        p.forward.swing_clearance_peak_fraction = Some(0.1);
+        assert_eq!(p.validate(), Ok(()));
+        for bad in [-0.5, 6.0, f64::NAN] {
+            let mut p = WalkingParams::default();
+            p.forward.swing_clearance_peak_fast_speed_exponent = Some(bad);
+            let err = p.validate().unwrap_err();
+            assert!(
+                err.starts_with("forward.swing_clearance_peak_fast_speed_exponent"),
+                "{err}"
+            );
+        }
         for bad in [3.5, -4.0, f64::NAN, f64::INFINITY] {
             let mut p = WalkingParams::default();
             p.backward.swing_hip_drive_per_kg = Some(bad);
