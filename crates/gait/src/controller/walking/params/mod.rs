@@ -301,7 +301,8 @@ pub struct Posture {
     /// so the leg is folded (knee about 56°, hip about 30°) with the foot already under and
     /// ahead of the hip, and the thigh flexes late and fast, then retracts while the knee
     /// extends (`docs/controller-tuning.md`, "An early clearance peak"). The bump is
-    /// `sin²(π s^γ)` with `γ = ln ½ / ln f`: zero at lift-off and at touchdown, 1 at `f`.
+    /// `sin²(π s^γ)` with `γ = ln ½ / ln f`: zero at lift-off and at touchdown, 1 at `f`
+    /// (0.1 ≤ `f` ≤ 0.5: this field moves the peak earlier, never later).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swing_clearance_peak_fraction: Option<f64>,
     /// Above 1 m/s, [`Self::swing_clearance_peak_fraction`] times speed^this (absent: the
