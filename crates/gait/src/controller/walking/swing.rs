@@ -63,7 +63,7 @@ impl Setup {
         let ipm = |v: f64| v * (h / g + v * v / (4.0 * g * g)).sqrt();
         let alpha = p.velocity_offset_at(step.posture, obs.belt_speed_mps, step.downhill);
         let d_sag = ipm(v_rel.x) - alpha * v_des.x;
-        let half_width = 0.5 * p.step_width * self.height_m;
+        let half_width = 0.5 * p.step_width_at(step.posture, obs.belt_speed_mps) * self.height_m;
         let (lateral_scale, lateral_share) =
             p.lateral_placement_at(step.posture, obs.belt_speed_mps);
         let d_cor = (lateral_scale * ipm(v_rel.z) - lateral_share * alpha * v_des.z

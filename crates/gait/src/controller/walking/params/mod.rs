@@ -431,6 +431,19 @@ pub struct Posture {
     /// (tuning log, "The position loop of the long steps").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_gain_per_s: Option<f64>,
+    /// This direction's lateral distance between the feet [fraction of stature] (absent in files
+    /// written before: the shared [`WalkingParams::step_width`]). People's preferred step width
+    /// is about 0.13 leg lengths (12 cm), and their metabolic cost rises for narrower and for
+    /// wider steps (Donelan, Kram & Kuo 2001, Proc R Soc Lond B 268:1985-1992); the shared
+    /// width is 4.6 cm at 1.75 m. A controller setting, measured on the walker's own metabolic
+    /// power (`docs/controller-tuning.md`, "Wider forward steps"), not a fit to people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_width: Option<f64>,
+    /// Above 1 m/s, this direction's step width times speed^this (absent: the same width at
+    /// every speed; negative: narrower steps at speed). A controller gain scheduled on speed,
+    /// not a fit to people: the wider forward steps fell at 1.2-1.4 m/s (same section).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_width_fast_speed_exponent: Option<f64>,
 }
 
 /// The initial swing's share of the swing: from toe-off to the feet's crossing, about 13 of the
@@ -716,6 +729,17 @@ impl WalkingParams {
             posture.lateral_velocity_offset_share.unwrap_or(1.0)
                 * speed_mps.max(MIN_SCHEDULED_SPEED_MPS).powf(exponent),
         )
+    }
+
+    /// The lateral distance between the feet walking in `posture`'s direction at `speed_mps`
+    /// [fraction of stature]: the posture's [`Posture::step_width`] or else the shared one,
+    /// above 1 m/s times speed^[`Posture::step_width_fast_speed_exponent`] (if it sets one).
+    pub fn step_width_at(&self, posture: &Posture, speed_mps: f64) -> f64 {
+        let width = posture.step_width.unwrap_or(self.step_width);
+        match posture.step_width_fast_speed_exponent {
+            Some(exponent) if speed_mps > 1.0 => width * speed_mps.powf(exponent),
+            _ => width,
+        }
     }
 
     /// The outer loop's position gain walking in `posture`'s direction [1/s]: the posture's
@@ -1131,6 +1155,37 @@ mod tests {
             let mut bad = short_steps();
             bad.forward.lateral_velocity_offset_speed_exponent = Some(exponent);
             assert_refused(&bad, "forward.lateral_velocity_offset_speed_exponent");
+        }
+    }
+
+    #[test]
+    fn each_direction_may_set_its_own_step_width_narrowing_at_speed() {
+        let mut p = WalkingParams {
+            step_width: 0.03,
+            ..short_steps()
+        };
+        // Without the fields: the shared width at every speed, in both directions.
+        assert_eq!(p.step_width_at(&p.forward, 1.4), 0.03);
+        p.forward.step_width_fast_speed_exponent = Some(-2.0);
+        assert_eq!(p.step_width_at(&p.forward, 1.0), 0.03);
+        assert!((p.step_width_at(&p.forward, 2.0) - 0.0075).abs() < 1e-15);
+        p.forward.step_width = Some(0.04);
+        // Up to 1 m/s the posture's own width; above it, times speed^exponent.
+        assert_eq!(p.step_width_at(&p.forward, 0.6), 0.04);
+        assert_eq!(p.step_width_at(&p.forward, 1.0), 0.04);
+        assert!((p.step_width_at(&p.forward, 2.0) - 0.01).abs() < 1e-15);
+        assert_eq!(p.step_width_at(&p.backward, 2.0), 0.03);
+        assert_eq!(p.validate(), Ok(()));
+        // Refused: negative, wider than 0.15 of the stature, or not finite, naming the field.
+        for width in [-0.01, 0.2, f64::NAN] {
+            let mut bad = short_steps();
+            bad.backward.step_width = Some(width);
+            assert_refused(&bad, "backward.step_width");
+        }
+        for exponent in [-6.0, f64::INFINITY] {
+            let mut bad = short_steps();
+            bad.forward.step_width_fast_speed_exponent = Some(exponent);
+            assert_refused(&bad, "forward.step_width_fast_speed_exponent");
         }
     }
 

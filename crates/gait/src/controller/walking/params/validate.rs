@@ -285,6 +285,15 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
             "within [0, 5]",
         )?;
     }
+    if let Some(width) = p.step_width {
+        let ok = (0.0..=0.15).contains(&width);
+        check(
+            &f("step_width"),
+            width,
+            ok,
+            "a fraction of stature in [0, 0.15]",
+        )?;
+    }
     if let Some(drive) = p.swing_hip_drive_per_kg {
         let ok = drive.abs() <= 3.0;
         check(&f("swing_hip_drive_per_kg"), drive, ok, "within ±3 N·m/kg")?;
@@ -314,6 +323,10 @@ fn validate_posture(direction: &str, p: &Posture) -> Result<(), String> {
         (
             "lateral_velocity_offset_speed_exponent",
             p.lateral_velocity_offset_speed_exponent,
+        ),
+        (
+            "step_width_fast_speed_exponent",
+            p.step_width_fast_speed_exponent,
         ),
     ] {
         if let Some(k) = k {
