@@ -858,6 +858,23 @@ mod tests {
         assert_eq!(short, default);
     }
 
+    /// The early clearance peak and the wider forward steps (7 December 2026) changed only the
+    /// forward posture of the default before them (`mid-swing-clearance.ron`).
+    #[test]
+    fn the_early_clearance_changed_only_the_forward_posture() {
+        let text = include_str!(
+            "../../../../../../assets/controllers/experimental/mid-swing-clearance.ron"
+        );
+        let mut before = WalkingParams::from_ron_str(text, "mid-swing-clearance.ron").unwrap();
+        let default = WalkingParams::default();
+        assert_eq!(before.forward.swing_clearance_peak_fraction, None);
+        assert_eq!(default.forward.swing_clearance_peak_fraction, Some(0.3));
+        assert_eq!(default.forward.step_width, Some(0.035));
+        assert_eq!(default.backward.step_width, None);
+        before.forward = default.forward;
+        assert_eq!(before, default);
+    }
+
     /// Asserts that `bad` fails validation with an error that starts with `field`.
     fn assert_refused(bad: &WalkingParams, field: &str) {
         let err = bad.validate().unwrap_err();
