@@ -446,6 +446,14 @@ pub struct Posture {
     pub step_width_fast_speed_exponent: Option<f64>,
 }
 
+/// The factor of a fast-speed law: speed^`exponent` above 1 m/s, exactly 1 at and below it or
+/// without an exponent (`1^k` and `v^0` are exactly 1, so a law without one changes nothing).
+/// The laws of this shape: α's, the clearance peak's, the push-off trigger's and the step
+/// width's (their `*_fast_speed_exponent` fields).
+fn fast_speed_factor(exponent: Option<f64>, speed_mps: f64) -> f64 {
+    speed_mps.max(1.0).powf(exponent.unwrap_or(0.0))
+}
+
 /// The initial swing's share of the swing: from toe-off to the feet's crossing, about 13 of the
 /// 40 % of the gait cycle that the swing lasts (Perry 1992, Gait Analysis: initial swing
 /// 60-73 %, mid-swing 73-87 %, terminal swing 87-100 %).
@@ -486,10 +494,8 @@ impl Posture {
     /// a fraction: the symmetric `sin²`).
     pub fn clearance_peak_at(&self, speed_mps: f64) -> Option<f64> {
         let peak = self.swing_clearance_peak_fraction?;
-        Some(match self.swing_clearance_peak_fast_speed_exponent {
-            Some(exponent) if speed_mps > 1.0 => (peak * speed_mps.powf(exponent)).min(0.5),
-            _ => peak,
-        })
+        let fast = fast_speed_factor(self.swing_clearance_peak_fast_speed_exponent, speed_mps);
+        Some((peak * fast).min(0.5))
     }
 
     /// The swing ankle's lift at `swing_phase` as a share of the clearance height, 0…1: the
@@ -672,12 +678,8 @@ impl WalkingParams {
         speed_mps: f64,
         step_time_s: f64,
     ) -> Option<f64> {
-        let mut start = posture.push_off_progress_m?;
-        if let Some(exponent) = posture.push_off_progress_fast_speed_exponent
-            && speed_mps > 1.0
-        {
-            start *= speed_mps.powf(exponent);
-        }
+        let start = posture.push_off_progress_m?
+            * fast_speed_factor(posture.push_off_progress_fast_speed_exponent, speed_mps);
         if !posture.push_off_progress_scales_with_step {
             return Some(start);
         }
@@ -704,11 +706,11 @@ impl WalkingParams {
         let exponent = posture
             .velocity_offset_speed_exponent
             .unwrap_or(self.velocity_offset_speed_exponent);
-        let fast = posture.velocity_offset_fast_speed_exponent.unwrap_or(0.0);
+        let fast = fast_speed_factor(posture.velocity_offset_fast_speed_exponent, speed_mps);
         let climb = posture.uphill_velocity_offset_gain.unwrap_or(0.0) * (-downhill).max(0.0);
         posture.velocity_offset_s.unwrap_or(self.velocity_offset_s)
             * speed_mps.min(1.0).powf(exponent)
-            * speed_mps.max(1.0).powf(fast)
+            * fast
             / (1.0 + climb)
     }
 
@@ -735,11 +737,8 @@ impl WalkingParams {
     /// [fraction of stature]: the posture's [`Posture::step_width`] or else the shared one,
     /// above 1 m/s times speed^[`Posture::step_width_fast_speed_exponent`] (if it sets one).
     pub fn step_width_at(&self, posture: &Posture, speed_mps: f64) -> f64 {
-        let width = posture.step_width.unwrap_or(self.step_width);
-        match posture.step_width_fast_speed_exponent {
-            Some(exponent) if speed_mps > 1.0 => width * speed_mps.powf(exponent),
-            _ => width,
-        }
+        posture.step_width.unwrap_or(self.step_width)
+            * fast_speed_factor(posture.step_width_fast_speed_exponent, speed_mps)
     }
 
     /// The outer loop's position gain walking in `posture`'s direction [1/s]: the posture's
