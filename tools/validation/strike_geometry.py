@@ -13,10 +13,11 @@ strikes after --from (default 5 s) it prints the means of:
 - how the leg moves in the last frame before the strike: the knee's flexion rate (negative:
   extending), and the velocity over the belt, along the direction of travel and vertically,
   of the heel and of the toe tip (the foot's contact spheres `heel_medial` and
-  `toe_tip_medial` of model.ron). People's knee has finished extending by then and starts to flex at contact (5°
-  at contact, after about 2° at the end of terminal swing; Perry 1992), and the heel comes down
-  slowly (Winter 1992, "Foot trajectory in human gait", Hum Mov Sci 11:39-57); a knee still
-  extending fast carries on after contact, against a loading-response flexion wave.
+  `toe_tip_medial` of model.ron). People's knee has finished extending by then and starts to
+  flex at contact (5° at contact, after about 2° at the end of terminal swing; Perry 1992),
+  and the heel comes down slowly (Winter 1992, "Foot trajectory in human gait", Hum Mov Sci
+  11:39-57); a knee still extending fast carries on after contact, against a
+  loading-response flexion wave.
 
 With the ankle x ahead of the hip and H - a below it, the knee flexion phi at strike follows
 from the law of cosines, x^2 + (H - a)^2 = l_t^2 + l_s^2 + 2 l_t l_s cos(phi): at a given hip
@@ -32,7 +33,8 @@ height at which the landing foot touches the belt. Heights are above the belt of
 trial (the belt is the plane y = 0); an inclined trial is refused. Thigh and shank lengths are
 the model's, scaled to the subject's stature (model.ron and run.json of the run). Velocities
 follow from the same chain and the foot's pitch (hip flexion minus knee flexion plus ankle
-dorsiflexion), with the joint rates of frames.csv, the pelvis's velocity and the belt's. Only the standard library is used.
+dorsiflexion), with the joint rates of frames.csv, the pelvis's velocity and the belt's. Only
+the standard library is used.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def point_velocity(
     pelvis, the ankle's motion about the hip and the foot's rotation f'.
     """
     thigh, shank = legs
-    q = {j: float(r[f"q_{j}_{side}_rad"]) for j in ("hip_flexion", "knee_flexion", "ankle_dorsiflexion")}
+    joints = ("hip_flexion", "knee_flexion", "ankle_dorsiflexion")
+    q = {j: float(r[f"q_{j}_{side}_rad"]) for j in joints}
     w = {j: float(r[f"qdot_{j}_{side}_rad_s"]) for j in q}
     hip, knee = q["hip_flexion"], q["knee_flexion"]
     hip_rate, shank_rate = w["hip_flexion"], w["hip_flexion"] - w["knee_flexion"]
